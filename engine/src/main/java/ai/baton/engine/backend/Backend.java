@@ -1,0 +1,85 @@
+package ai.baton.engine.backend;
+
+import ai.baton.engine.weights.TensorData;
+
+import java.util.List;
+
+/**
+ * The seam between the model and the hardware: one implementation per device kind (cpu, cuda). The model code
+ * ({@link ai.baton.engine.model.Transformer}) is written once against these ops; each op is asynchronous with respect
+ * to the host on devices with streams, so a sequence of ops can be captured into a graph.
+ *
+ * <p>Shapes: activations are [tokens, features]; linear weights are [out, in] like PyTorch's nn.Linear. The fused
+ * {@code qkv} activation is [tokens, qSize + 2 * kvSize] with q, then k, then v; {@code gateUp} is [tokens, 2 * ff]
+ * with gate then up.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    /** Uploads the concatenation (along rows) of {@code parts}, each restricted to rows [from, to) and cols [cfrom, cto). */
+    Tensor loadWeight(List<WeightSlice> parts);
+
+    /** An activation buffer of [rows, cols]; its contents are undefined. */
+    Tensor allocate(int rows, int cols);
+
+    /** A view of the first {@code rows} rows of {@code t}. */
+    Tensor view(Tensor t, int rows);
+
+    KvCacheStorage allocateKvCache(KvLayout layout);
+
+    /**
+     * Makes the batch's metadata (positions, slots, block tables) available to the ops, with the rotary angles of
+     * each position from the model's inverse frequencies (one per rotary pair).
+     */
+    BatchContext prepare(ForwardBatch batch, float[] inverseFrequencies);
+
+    // ---- ops ----
+
+    void embedding(BatchContext b, Tensor table, Tensor out);
+
+    void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out);
+
+    /** {@code residual += x; out = rmsNorm(residual)}. */
+    void addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor out);
+
+    /** {@code out = x · wᵀ (+ bias)}; bias may be null. */
+    void linear(Tensor x, Tensor w, Tensor bias, Tensor out);
+
+    /** RMSNorm over each head of q and of k inside {@code qkv}, in place (Qwen3's q_norm / k_norm). */
+    void qkNorm(Tensor qkv, int qHeads, int kvHeads, int headDim, Tensor qWeight, Tensor kWeight, float eps);
+
+    /** Rotary embedding on q and k inside {@code qkv}, in place, then k and v written to the layer's cache slots. */
+    void ropeAndStore(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer);
+
+    /** Causal attention of each new token over its sequence's cached keys/values; out is [tokens, qHeads * headDim]. */
+    void attention(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer, Tensor out);
+
+    /** {@code out = silu(gate) * up} where gateUp = [gate | up]. */
+    void siluMul(Tensor gateUp, Tensor out);
+
+    /** Copies the batch's logit rows of {@code x} into {@code out} (rows = logitRows.length). */
+    void gatherRows(BatchContext b, Tensor x, Tensor out);
+
+    /** Copies a tensor to host memory as fp32. */
+    float[] toHost(Tensor t);
+
+    /** Waits for queued work. */
+    default void synchronize() {}
+
+    @Override
+    void close();
+
+    /** A rectangular piece of a stored tensor, for fused and tensor-parallel weights. */
+    record WeightSlice(TensorData tensor, int rowFrom, int rowTo, int colFrom, int colTo) {
+        public static WeightSlice whole(TensorData t) { return new WeightSlice(t, 0, t.rows(), 0, t.cols()); }
+
+        public static WeightSlice rows(TensorData t, int from, int to) { return new WeightSlice(t, from, to, 0, t.cols()); }
+
+        public static WeightSlice cols(TensorData t, int from, int to) { return new WeightSlice(t, 0, t.rows(), from, to); }
+
+        public int rowCount() { return rowTo - rowFrom; }
+
+        public int colCount() { return colTo - colFrom; }
+    }
+}

@@ -1,0 +1,100 @@
+package ai.baton.engine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code out[t, j] = Σ_i x[t, i] · w[j, i] (+ bias[j])}: the linear layer. Work is split over output rows; each block
+ * of four weight rows is widened to fp32 once and reused for every token, so decode streams the weights once and
+ * prefill amortises the widening. Every output element is the same sequence of fp32 operations whatever the batch,
+ * which keeps results batch-invariant.
+ */
+final class Matmul {
+    private static final VectorSpecies<Float> F = Widen.F;
+    private static final int ROW_BLOCK = 4;
+
+    private final Parallel parallel;
+    private final ThreadLocal<float[][]> scratch = new ThreadLocal<>();
+
+    Matmul(Parallel parallel) { this.parallel = parallel; }
+
+    void linear(CpuTensor x, CpuWeight w, CpuWeight bias, CpuTensor out) {
+        int tokens = x.rows(), in = x.cols(), outF = w.rows();
+        if (w.cols() != in || out.cols() != outF || out.rows() != tokens)
+            throw new IllegalArgumentException("linear shape mismatch: x " + tokens + "x" + in + ", w " + outF + "x" + w.cols()
+                    + ", out " + out.rows() + "x" + out.cols());
+        float[] b = bias == null ? null : widenAll(bias);
+        float[] xs = x.data(), os = out.data();
+        int blocks = (outF + ROW_BLOCK - 1) / ROW_BLOCK;
+        parallel.forRange(blocks, Math.max(1, 64 / Math.max(1, tokens)), (fromBlock, toBlock) -> {
+            float[][] rows = rowsScratch(in);
+            for (int blk = fromBlock; blk < toBlock; blk++) {
+                int j0 = blk * ROW_BLOCK, n = Math.min(ROW_BLOCK, outF - j0);
+                for (int r = 0; r < n; r++) Widen.row(w.data(), w.dtype(), w.rowOffsetBytes(j0 + r), rows[r], in);
+                for (int t = 0; t < tokens; t++) {
+                    int xo = t * in, oo = t * outF + j0;
+                    if (n == ROW_BLOCK) dot4(xs, xo, rows, in, os, oo);
+                    else for (int r = 0; r < n; r++) os[oo + r] = dot(xs, xo, rows[r], in);
+                    if (b != null) for (int r = 0; r < n; r++) os[oo + r] += b[j0 + r];
+                }
+            }
+        });
+    }
+
+    private float[][] rowsScratch(int in) {
+        float[][] s = scratch.get();
+        if (s == null || s[0].length < in) {
+            s = new float[ROW_BLOCK][in];
+            scratch.set(s);
+        }
+        return s;
+    }
+
+    static float[] widenAll(CpuWeight w) {
+        float[] out = new float[w.rows() * w.cols()];
+        float[] row = new float[w.cols()];
+        for (int r = 0; r < w.rows(); r++) {
+            Widen.row(w.data(), w.dtype(), w.rowOffsetBytes(r), row, w.cols());
+            System.arraycopy(row, 0, out, r * w.cols(), w.cols());
+        }
+        return out;
+    }
+
+    /** One dot product; must perform exactly the per-row operations of {@link #dot4}. */
+    static float dot(float[] x, int xo, float[] w, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += F.length())
+            acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s = Math.fma(w[i], x[xo + i], s);
+        return s;
+    }
+
+    private static void dot4(float[] x, int xo, float[][] w, int n, float[] out, int oo) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += F.length()) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, w0, i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w1, i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w2, i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w3, i).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float xi = x[xo + i];
+            s0 = Math.fma(w0[i], xi, s0);
+            s1 = Math.fma(w1[i], xi, s1);
+            s2 = Math.fma(w2[i], xi, s2);
+            s3 = Math.fma(w3[i], xi, s3);
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+}
