@@ -158,7 +158,7 @@ public final class Transformer implements AutoCloseable {
             gateUpBuf = be.allocate(capacity, 2 * shard.ffSize());
             actBuf = be.allocate(capacity, shard.ffSize());
         }
-        if (logitRows > logitCapacity) {
+        if (logitRows > logitCapacity || logits == null) {
             logitCapacity = Math.max(logitRows, Math.max(8, logitCapacity * 2));
             selected = be.allocate(logitCapacity, config.hiddenSize());
             logits = be.allocate(logitCapacity, config.vocabSize());

@@ -1,0 +1,363 @@
+package ai.baton.engine;
+
+import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.model.GenerationConfig;
+import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sched.BlockManager;
+import ai.baton.engine.sched.ScheduledChunk;
+import ai.baton.engine.sched.Scheduler;
+import ai.baton.engine.sched.Sequence;
+import ai.baton.engine.sched.StepOutputs;
+import ai.baton.engine.tokenizer.Tokenizer;
+import ai.baton.engine.weights.DType;
+import ai.baton.engine.weights.SafetensorsWeights;
+import ai.baton.engine.weights.SyntheticWeights;
+import ai.baton.engine.weights.WeightSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The model runtime of a node: accepts requests, schedules them in continuously batched steps, runs the model and
+ * streams tokens to each request's listener. All state is owned by one thread (the step loop, or the caller in
+ * synchronous use); other threads talk to it through a command queue, so there are no locks on the hot path.
+ */
+public final class LlmEngine implements AutoCloseable {
+    private final EngineConfig config;
+    private final ModelConfig model;
+    private final WeightSource weights;
+    private final Tokenizer tokenizer;
+    private final ModelRunner runner;
+    private final BlockManager blocks;
+    private final Scheduler scheduler;
+    private final StepOutputs outputs;
+    private final Set<Integer> eosIds = new HashSet<>();
+    private final int maxModelLen;
+    private final Map<String, Sequence> live = new HashMap<>();
+    private final Map<String, int[]> held = new HashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile Thread loop;
+    private volatile boolean closed;
+    private volatile EngineStats stats;
+    private long steps, promptTokens, generatedTokens;
+
+    private LlmEngine(EngineConfig config, ModelConfig model, WeightSource weights, Tokenizer tokenizer,
+                      GenerationConfig gen) {
+        this.config = config;
+        this.model = model;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        eosIds.addAll(model.eosTokenIds());
+        eosIds.addAll(gen.eosTokenIds());
+        int tp = Math.max(1, config.tensorParallel());
+        int numBlocks = config.kvBlocks() > 0 ? config.kvBlocks() : kvBlocksFor(config, model, tp);
+        if (numBlocks < 2) throw new EngineException("KV cache too small: " + numBlocks + " blocks");
+        this.runner = new ModelRunner(model, weights, config, numBlocks);
+        this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
+        this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences());
+        this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
+        int limit = config.maxModelLen() > 0 ? config.maxModelLen() : model.maxPositionEmbeddings();
+        this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
+        refreshStats();
+    }
+
+    /** Loads a model directory (or synthetic weights for a config) and builds the runtime. */
+    public static LlmEngine open(EngineConfig config) {
+        ModelConfig model;
+        WeightSource weights;
+        Tokenizer tokenizer = null;
+        GenerationConfig gen = GenerationConfig.empty();
+        if (config.syntheticConfig() != null) {
+            model = ModelConfig.load(config.syntheticConfig());
+            weights = new SyntheticWeights(model, DType.fromTorchName(model.torchDtype()), 42);
+        } else {
+            Path dir = config.modelDir();
+            if (dir == null || !Files.isDirectory(dir)) throw new EngineException("model directory not found: " + dir);
+            model = ModelConfig.load(dir.resolve("config.json"));
+            weights = SafetensorsWeights.open(dir);
+            gen = GenerationConfig.load(dir.resolve("generation_config.json"));
+        }
+        Path tokDir = config.modelDir() != null ? config.modelDir() : null;
+        try {
+            if (tokDir != null && Files.isRegularFile(tokDir.resolve("tokenizer.json"))) tokenizer = Tokenizer.load(tokDir);
+            return new LlmEngine(config, model, weights, tokenizer, gen);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    private static int kvBlocksFor(EngineConfig c, ModelConfig m, int tp) {
+        int kvPerRank = Math.max(1, m.numKvHeads() / tp);
+        long bytesPerBlock = 2L * m.numLayers() * kvPerRank * m.headDim() * c.blockSize() * ("cpu".equals(c.backend()) ? 4 : 2);
+        return (int) Math.min(Integer.MAX_VALUE, c.kvCacheBytes() / bytesPerBlock);
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /** Checks a prompt against the model; throws an EngineException with an OpenAI-style message. */
+    public void validatePrompt(int[] prompt, SamplingParams params) {
+        if (prompt.length == 0) throw new EngineException("the prompt must contain at least one token");
+        for (int t : prompt)
+            if (t < 0 || t >= model.vocabSize()) throw new EngineException("token id " + t + " is outside the vocabulary (size " + model.vocabSize() + ")");
+        if (prompt.length >= maxModelLen)
+            throw new EngineException("This model's maximum context length is " + maxModelLen + " tokens. However, you requested "
+                    + (prompt.length + params.maxTokens()) + " tokens (" + prompt.length + " in the prompt, " + params.maxTokens()
+                    + " for the completion). Please reduce the length of the prompt.");
+        params.validate();
+    }
+
+    /** Queues a request; its outputs go to {@code listener}. Returns the request id. */
+    public String submit(String requestId, int[] prompt, SamplingParams params, RequestListener listener) {
+        validatePrompt(prompt, params);
+        String id = requestId != null ? requestId : "req-" + ids.incrementAndGet();
+        Sequence s = new Sequence(id, prompt, params, listener, System.nanoTime());
+        command(() -> {
+            if (live.containsKey(id)) {
+                listener.onOutput(new RequestOutput(id, -1, "", null, FinishReason.ERROR, prompt.length, 0, 0, "duplicate request id " + id));
+                return;
+            }
+            live.put(id, s);
+            outputs.track(s);
+            promptTokens += prompt.length;
+            scheduler.add(s);
+        });
+        return id;
+    }
+
+    /** Cancels a request; its blocks are freed and its listener gets a final ABORT output. */
+    public void abort(String requestId) {
+        command(() -> {
+            Sequence s = live.get(requestId);
+            if (s != null) finish(s, FinishReason.ABORT, null);
+        });
+    }
+
+    // ---------------------------------------------------------------- disaggregation hooks
+
+    /** Reserves KV blocks for {@code tokens} tokens whose KV another node will write; null if the pool is short. */
+    public int[] reserveBlocks(int tokens) {
+        return call(() -> blocks.reserve(blocks.blocksFor(tokens)));
+    }
+
+    public void releaseBlocks(int[] reserved) {
+        call(() -> { blocks.release(reserved); return null; });
+    }
+
+    /**
+     * Admits a request whose prompt KV a remote prefill wrote into {@code reserved}, with the first token it
+     * sampled; decoding continues from there. Ownership of the blocks passes to the request.
+     */
+    public String admitPrefilled(String requestId, int[] prompt, int firstToken, SamplingParams params, int[] reserved,
+                                 RequestListener listener) {
+        validatePrompt(prompt, params);
+        Sequence s = new Sequence(requestId, prompt, params, listener, System.nanoTime());
+        command(() -> {
+            if (live.containsKey(requestId)) {
+                blocks.release(reserved);
+                listener.onOutput(new RequestOutput(requestId, -1, "", null, FinishReason.ERROR, prompt.length, 0, 0, "duplicate request id " + requestId));
+                return;
+            }
+            live.put(requestId, s);
+            outputs.track(s);
+            outputs.adoptPrefilled(s, reserved);
+            promptTokens += prompt.length;
+            FinishReason done = outputs.acceptToken(s, firstToken, null);
+            if (done != null) { finish(s, done, null); return; }
+            scheduler.addRunning(s);
+        });
+        return requestId;
+    }
+
+    /**
+     * Keeps a request's KV blocks after it finishes (a prefill whose KV is yet to be sent); they are listed by
+     * {@link #heldBlocks} and returned with {@link #releaseHeld}.
+     */
+    public String submitHolding(String requestId, int[] prompt, SamplingParams params, RequestListener listener) {
+        validatePrompt(prompt, params);
+        Sequence s = new Sequence(requestId, prompt, params, listener, System.nanoTime());
+        outputs.holdBlocks(s);
+        command(() -> {
+            live.put(requestId, s);
+            outputs.track(s);
+            promptTokens += prompt.length;
+            scheduler.add(s);
+        });
+        return requestId;
+    }
+
+    public int[] heldBlocks(String requestId) { return call(() -> held.get(requestId)); }
+
+    public void releaseHeld(String requestId) {
+        call(() -> {
+            int[] b = held.remove(requestId);
+            if (b != null) blocks.release(b);
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- the step loop
+
+    /** Runs one scheduling step on the calling thread. Returns false when there was nothing to do. */
+    public boolean step() {
+        drainCommands();
+        List<ScheduledChunk> chunks = scheduler.schedule();
+        if (chunks.isEmpty()) {
+            refreshStats();
+            return false;
+        }
+        ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
+        float[] logits;
+        try {
+            logits = runner.forward(batch);
+        } catch (RuntimeException e) {
+            for (ScheduledChunk c : chunks) finish(c.sequence(), FinishReason.ERROR, e.getMessage());
+            refreshStats();
+            return true;
+        }
+        steps++;
+        int row = 0;
+        for (ScheduledChunk c : chunks) {
+            Sequence s = c.sequence();
+            outputs.advance(s, c.numTokens());
+            if (!c.samples()) continue;
+            FinishReason done = outputs.sampleAndAccept(s, logits, row++, maxModelLen);
+            generatedTokens++;
+            if (done != null) finish(s, done, null);
+        }
+        refreshStats();
+        return true;
+    }
+
+    private void finish(Sequence s, FinishReason reason, String error) {
+        if (live.remove(s.id) == null) return;
+        scheduler.remove(s);
+        int[] kept = outputs.finish(s, reason, error);
+        if (kept != null) held.put(s.id, kept);
+    }
+
+    /** Steps until no request is left (synchronous use: CLI, tests, benchmarks). */
+    public void runUntilIdle() {
+        while (true) {
+            boolean worked = step();
+            if (!worked && commands.isEmpty() && !scheduler.hasWork()) return;
+        }
+    }
+
+    /** Starts the background step loop. */
+    public synchronized void start() {
+        if (loop != null) return;
+        loop = Thread.ofPlatform().name("engine-loop").daemon(true).start(() -> {
+            while (!closed) {
+                boolean worked;
+                try {
+                    worked = step();
+                } catch (RuntimeException e) {
+                    System.getLogger("baton.engine").log(System.Logger.Level.ERROR, "engine step failed", e);
+                    worked = false;
+                }
+                if (!worked && commands.isEmpty()) LockSupport.parkNanos(this, 50_000_000L);
+            }
+            drainCommands();
+            for (Sequence s : List.copyOf(live.values())) finish(s, FinishReason.ABORT, "engine shut down");
+        });
+    }
+
+    private void command(Runnable r) {
+        commands.add(r);
+        Thread l = loop;
+        if (l != null) LockSupport.unpark(l);
+    }
+
+    /** Runs {@code c} on the engine's thread and waits for its result. */
+    private <T> T call(Callable<T> c) {
+        Thread l = loop;
+        if (l == null || Thread.currentThread() == l) {
+            drainCommands();
+            try {
+                return c.call();
+            } catch (Exception e) {
+                throw e instanceof RuntimeException re ? re : new EngineException(e.getMessage(), e);
+            }
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        command(() -> {
+            try {
+                f.complete(c.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new EngineException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void drainCommands() {
+        Runnable r;
+        while ((r = commands.poll()) != null) r.run();
+    }
+
+    private void refreshStats() {
+        int heldBlocks = 0;
+        for (int[] b : held.values()) heldBlocks += b.length;
+        stats = new EngineStats(scheduler.running().size(), scheduler.waiting().size(), blocks.numBlocks(), blocks.usedBlocks(),
+                heldBlocks, blocks.prefixQueries(), blocks.prefixHits(), scheduler.preemptions(), steps, promptTokens, generatedTokens);
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public EngineStats stats() { return stats; }
+
+    public ModelConfig modelConfig() { return model; }
+
+    public EngineConfig config() { return config; }
+
+    /** The model's tokenizer, or null when the model directory has none. */
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public int maxModelLen() { return maxModelLen; }
+
+    public Set<Integer> eosTokenIds() { return Set.copyOf(eosIds); }
+
+    public ModelRunner runner() { return runner; }
+
+    public int blockSize() { return blocks.blockSize(); }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread l = loop;
+        if (l != null) {
+            LockSupport.unpark(l);
+            try {
+                l.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            drainCommands();
+            for (Sequence s : List.copyOf(live.values())) finish(s, FinishReason.ABORT, "engine shut down");
+        }
+        runner.close();
+        weights.close();
+    }
+}

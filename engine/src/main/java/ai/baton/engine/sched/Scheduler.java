@@ -1,0 +1,102 @@
+package ai.baton.engine.sched;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Continuous batching by token budget (vLLM v1 style): each step first advances the running sequences (a decode
+ * token, or the next chunk of a long prompt), then admits waiting ones while the budget, the sequence limit and
+ * the KV pool allow. When the pool runs out, the most recently admitted sequence is preempted: its blocks are
+ * freed and it recomputes later (its prefix is usually still cached).
+ */
+public final class Scheduler {
+    private final BlockManager blocks;
+    private final int maxBatchTokens;
+    private final int maxSequences;
+    private final List<Sequence> running = new ArrayList<>();
+    private final Deque<Sequence> waiting = new ArrayDeque<>();
+    private long preemptions;
+
+    public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences) {
+        this.blocks = blocks;
+        this.maxBatchTokens = maxBatchTokens;
+        this.maxSequences = maxSequences;
+    }
+
+    public void add(Sequence s) {
+        s.status = SequenceStatus.WAITING;
+        waiting.addLast(s);
+    }
+
+    /** Admits a sequence whose prompt KV is already in its blocks; it goes straight to decoding. */
+    public void addRunning(Sequence s) {
+        s.status = SequenceStatus.RUNNING;
+        running.add(s);
+    }
+
+    public List<ScheduledChunk> schedule() {
+        List<ScheduledChunk> out = new ArrayList<>();
+        int budget = maxBatchTokens;
+        boolean preempted = false;
+        for (int i = 0; i < running.size() && budget > 0; ) {
+            Sequence s = running.get(i);
+            int n = Math.min(s.length() - s.numComputed, budget);
+            boolean scheduled = false;
+            while (true) {
+                if (blocks.allocate(s, n)) { scheduled = true; break; }
+                Sequence victim = running.removeLast();
+                preempt(victim);
+                preempted = true;
+                if (victim == s) break;
+            }
+            if (!scheduled) break;
+            out.add(new ScheduledChunk(s, s.numComputed, n));
+            budget -= n;
+            i++;
+        }
+        if (preempted) return out; // no admissions while memory is short
+        while (!waiting.isEmpty() && budget > 0 && running.size() < maxSequences) {
+            Sequence s = waiting.peekFirst();
+            blocks.claimCachedPrefix(s);
+            int n = Math.min(s.length() - s.numComputed, budget);
+            if (!blocks.allocate(s, n)) {
+                blocks.free(s); // give back the cached prefix until it can run
+                s.numComputed = 0;
+                break;
+            }
+            waiting.pollFirst();
+            s.status = SequenceStatus.RUNNING;
+            running.add(s);
+            out.add(new ScheduledChunk(s, s.numComputed, n));
+            budget -= n;
+        }
+        return out;
+    }
+
+    private void preempt(Sequence s) {
+        blocks.free(s);
+        s.numComputed = 0;
+        s.preemptions++;
+        s.status = SequenceStatus.WAITING;
+        waiting.addFirst(s);
+        preemptions++;
+    }
+
+    /** Removes a finished or aborted sequence from whichever queue holds it. */
+    public void remove(Sequence s) {
+        if (!running.remove(s)) waiting.remove(s);
+        s.status = SequenceStatus.FINISHED;
+    }
+
+    public List<Sequence> running() { return running; }
+
+    public Deque<Sequence> waiting() { return waiting; }
+
+    public boolean hasWork() { return !running.isEmpty() || !waiting.isEmpty(); }
+
+    public long preemptions() { return preemptions; }
+
+    public BlockManager blocks() { return blocks; }
+}

@@ -1,0 +1,79 @@
+package ai.baton.engine.sched;
+
+import ai.baton.engine.RequestListener;
+import ai.baton.engine.sampling.SamplingParams;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * One request inside the engine. Its tokens are the prompt followed by what it generated; {@code numComputed} says
+ * how many of them have K/V in the cache. The scheduler only ever catches {@code numComputed} up to the token count,
+ * whether that means a prefill chunk, a decode step, or recomputing after preemption.
+ */
+public final class Sequence {
+    public final String id;
+    public final int promptLength;
+    public final SamplingParams params;
+    public final RequestListener listener;
+    public final RandomGenerator rng;
+    public final long arrivalNanos;
+
+    private int[] tokens;
+    private int length;
+    int numComputed;
+    /** Block ids holding this sequence's KV, in order. */
+    int[] blocks = new int[4];
+    int numBlocks;
+    /** Full blocks already registered in the prefix cache. */
+    int numHashedBlocks;
+    SequenceStatus status = SequenceStatus.WAITING;
+    int cachedPromptTokens;
+    int preemptions;
+    /** Keep the KV blocks when the sequence finishes (a prefill whose KV is still to be sent). */
+    boolean holdBlocksOnFinish;
+    volatile boolean abortRequested;
+
+    public Sequence(String id, int[] prompt, SamplingParams params, RequestListener listener, long arrivalNanos) {
+        this.id = id;
+        this.promptLength = prompt.length;
+        this.params = params;
+        this.listener = listener;
+        this.arrivalNanos = arrivalNanos;
+        this.rng = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
+        this.tokens = Arrays.copyOf(prompt, prompt.length + Math.min(params.maxTokens(), 1 << 16) + 1);
+        this.length = prompt.length;
+    }
+
+    public int length() { return length; }
+
+    public int numComputed() { return numComputed; }
+
+    public int outputLength() { return length - promptLength; }
+
+    public int token(int i) { return tokens[i]; }
+
+    /** The backing array; valid up to {@link #length()}. */
+    public int[] tokensArray() { return tokens; }
+
+    public int[] outputTokens() { return Arrays.copyOfRange(tokens, promptLength, length); }
+
+    public int[] blockTable() { return Arrays.copyOf(blocks, numBlocks); }
+
+    public SequenceStatus status() { return status; }
+
+    public int cachedPromptTokens() { return cachedPromptTokens; }
+
+    public int preemptions() { return preemptions; }
+
+    void append(int token) {
+        if (length == tokens.length) tokens = Arrays.copyOf(tokens, tokens.length * 2);
+        tokens[length++] = token;
+    }
+
+    void addBlock(int b) {
+        if (numBlocks == blocks.length) blocks = Arrays.copyOf(blocks, blocks.length * 2);
+        blocks[numBlocks++] = b;
+    }
+}

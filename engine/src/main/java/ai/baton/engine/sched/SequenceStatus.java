@@ -1,0 +1,3 @@
+package ai.baton.engine.sched;
+
+public enum SequenceStatus { WAITING, RUNNING, FINISHED }

@@ -1,0 +1,134 @@
+package ai.baton.engine.sched;
+
+import ai.baton.engine.FinishReason;
+import ai.baton.engine.RequestOutput;
+import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.sampling.Sampler;
+import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
+import ai.baton.engine.tokenizer.Tokenizer;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The engine's bookkeeping around a forward pass: lays scheduled chunks out as a {@link ForwardBatch}, then
+ * advances sequences, samples, detokenizes, checks stop conditions and emits outputs; on finish it frees (or
+ * holds) the sequence's blocks.
+ */
+public final class StepOutputs {
+    private final BlockManager blocks;
+    private final Tokenizer tokenizer;
+    private final Set<Integer> eos;
+    private final int vocab;
+    private final Map<Sequence, StopChecker> text = new IdentityHashMap<>();
+
+    public StepOutputs(BlockManager blocks, Tokenizer tokenizer, Set<Integer> eos, int vocab) {
+        this.blocks = blocks;
+        this.tokenizer = tokenizer;
+        this.eos = eos;
+        this.vocab = vocab;
+    }
+
+    public static ForwardBatch buildBatch(List<ScheduledChunk> chunks, int blockSize) {
+        int total = 0, logitRows = 0;
+        for (ScheduledChunk c : chunks) {
+            total += c.numTokens();
+            if (c.samples()) logitRows++;
+        }
+        int[] tokens = new int[total], positions = new int[total], slots = new int[total];
+        int[] starts = new int[chunks.size() + 1], lens = new int[chunks.size()], rows = new int[logitRows];
+        int[][] tables = new int[chunks.size()][];
+        int t = 0, r = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            ScheduledChunk c = chunks.get(i);
+            Sequence s = c.sequence();
+            starts[i] = t;
+            for (int p = c.start(); p < c.start() + c.numTokens(); p++, t++) {
+                tokens[t] = s.token(p);
+                positions[t] = p;
+                slots[t] = s.blocks[p / blockSize] * blockSize + p % blockSize;
+            }
+            lens[i] = c.start() + c.numTokens();
+            tables[i] = s.blockTable();
+            if (c.samples()) rows[r++] = t - 1;
+        }
+        starts[chunks.size()] = t;
+        return new ForwardBatch(tokens, positions, slots, starts, lens, tables, rows);
+    }
+
+    public void track(Sequence s) {
+        if (tokenizer != null) text.put(s, new StopChecker(tokenizer.newDecoder(), s.params.stop()));
+    }
+
+    public void holdBlocks(Sequence s) { s.holdBlocksOnFinish = true; }
+
+    public void adoptPrefilled(Sequence s, int[] reserved) {
+        blocks.adopt(s, reserved);
+        s.numComputed = s.promptLength;
+        s.cachedPromptTokens = s.promptLength;
+    }
+
+    public void advance(Sequence s, int n) {
+        s.numComputed += n;
+        blocks.cacheFullBlocks(s);
+    }
+
+    /** Samples from logits row {@code row} and appends the token; returns a finish reason or null. */
+    public FinishReason sampleAndAccept(Sequence s, float[] logits, int row, int maxModelLen) {
+        int off = row * vocab;
+        int token = Sampler.sample(logits, off, vocab, s.params, s.rng);
+        TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
+        FinishReason done = acceptToken(s, token, lp);
+        if (done == null && s.length() >= maxModelLen) done = FinishReason.LENGTH;
+        return done;
+    }
+
+
+    /**
+     * Appends a token, emits it and decides whether the sequence is done. The output that carries the finishing
+     * token is emitted later by {@link #finish}, so a listener sees exactly one final output.
+     */
+    public FinishReason acceptToken(Sequence s, int token, TokenLogprobs lp) {
+        s.append(token);
+        SamplingParams p = s.params;
+        boolean special = tokenizer != null && tokenizer.isSpecial(token);
+        StopChecker checker = text.get(s);
+        String delta = checker == null ? "" : checker.add(token, special);
+        FinishReason done = null;
+        if ((!p.ignoreEos() && eos.contains(token)) || p.stopTokenIds().contains(token)) done = FinishReason.STOP;
+        else if (checker != null && checker.stopped()) done = FinishReason.STOP;
+        else if (s.outputLength() >= p.maxTokens()) done = FinishReason.LENGTH;
+        if (done == null) emit(s, token, delta, lp, null, null);
+        else pendingLast.put(s, new Pending(token, delta, lp));
+        return done;
+    }
+
+    private record Pending(int token, String delta, TokenLogprobs lp) {}
+
+    private final Map<Sequence, Pending> pendingLast = new IdentityHashMap<>();
+
+    /** Emits the final output and frees the sequence's blocks, or returns them if it holds them. */
+    public int[] finish(Sequence s, FinishReason reason, String error) {
+        Pending last = pendingLast.remove(s);
+        StopChecker checker = text.remove(s);
+        String tail = checker != null && reason != FinishReason.ABORT && reason != FinishReason.ERROR ? checker.flush() : "";
+        if (last != null) emit(s, last.token, last.delta + tail, last.lp, reason, error);
+        else emit(s, -1, tail, null, reason, error);
+        if (s.holdBlocksOnFinish && reason != FinishReason.ABORT && reason != FinishReason.ERROR) {
+            int[] kept = s.blockTable();
+            s.numBlocks = 0;
+            s.numHashedBlocks = 0;
+            return kept;
+        }
+        blocks.free(s);
+        return null;
+    }
+
+    private void emit(Sequence s, int token, String delta, TokenLogprobs lp, FinishReason finish, String error) {
+        s.listener.onOutput(new RequestOutput(s.id, token, delta, lp, finish, s.promptLength, s.outputLength(),
+                s.cachedPromptTokens, error));
+    }
+}

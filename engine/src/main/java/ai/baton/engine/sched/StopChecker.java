@@ -1,0 +1,59 @@
+package ai.baton.engine.sched;
+
+import ai.baton.engine.tokenizer.IncrementalDecoder;
+
+import java.util.List;
+
+/**
+ * Turns a sequence's tokens into streamed text and finds stop strings in it. Text that could still be the start
+ * of a stop string is held back, so a client never sees part of a stop string; the stop string itself is not
+ * returned (OpenAI semantics).
+ */
+final class StopChecker {
+    private final IncrementalDecoder decoder;
+    private final List<String> stops;
+    private final int holdBack;
+    private final StringBuilder pending = new StringBuilder();
+    private boolean stopped;
+
+    StopChecker(IncrementalDecoder decoder, List<String> stops) {
+        this.decoder = decoder;
+        this.stops = stops;
+        int longest = 0;
+        for (String s : stops) longest = Math.max(longest, s.length());
+        this.holdBack = Math.max(0, longest - 1);
+    }
+
+    /** Adds a token; returns the text that can be released now. */
+    String add(int token, boolean special) {
+        if (stopped || special) return ""; // special tokens are not text (skip_special_tokens, as OpenAI servers do)
+        pending.append(decoder.next(token));
+        for (String s : stops) {
+            int at = pending.indexOf(s);
+            if (at >= 0) {
+                stopped = true;
+                String out = pending.substring(0, at);
+                pending.setLength(0);
+                return out;
+            }
+        }
+        int release = pending.length() - holdBack;
+        if (release <= 0) return "";
+        // Never split a surrogate pair.
+        if (Character.isHighSurrogate(pending.charAt(release - 1))) release--;
+        String out = pending.substring(0, release);
+        pending.delete(0, release);
+        return out;
+    }
+
+    boolean stopped() { return stopped; }
+
+    /** Whatever is held back, at the end of the sequence. */
+    String flush() {
+        if (stopped) return "";
+        pending.append(decoder.flush());
+        String out = pending.toString();
+        pending.setLength(0);
+        return out;
+    }
+}
