@@ -95,7 +95,7 @@ public final class Tokenizer {
         if (Files.isDirectory(dir)) file = dir.resolve(FILE);
         else dir = dir.toAbsolutePath().getParent();
         if (!Files.isRegularFile(file)) throw new TokenizerException(FILE + " not found: " + file.toAbsolutePath());
-        TokenizerJson json = TokenizerJson.read(file, MAPPER);
+        TokenizerJson json = TokenizerJson.read(file);
         TokenizerConfig config = TokenizerConfig.load(dir, MAPPER);
         return new Tokenizer(json, config, file.toString());
     }

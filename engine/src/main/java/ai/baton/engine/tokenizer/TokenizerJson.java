@@ -1,5 +1,6 @@
 package ai.baton.engine.tokenizer;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +18,15 @@ import java.util.Map;
  * sections are kept as JSON trees.
  */
 final class TokenizerJson {
+    /**
+     * Vocab tokens arrive as JSON field names; Jackson's default canonicalization would intern each of
+     * the ~150k distinct names, which costs more than the parse itself.
+     */
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .build());
+
     String modelType;
     Map<String, Integer> vocab;
     /** Merges as [left, right] string pairs, in rank order. */
@@ -31,9 +41,9 @@ final class TokenizerJson {
     JsonNode postProcessor;
     JsonNode decoder;
 
-    static TokenizerJson read(Path file, ObjectMapper mapper) {
+    static TokenizerJson read(Path file) {
         TokenizerJson t = new TokenizerJson();
-        try (JsonParser p = mapper.createParser(file.toFile())) {
+        try (JsonParser p = MAPPER.createParser(file.toFile())) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new TokenizerException("invalid " + file + ": not a JSON object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -51,6 +61,9 @@ final class TokenizerJson {
         } catch (IOException e) {
             throw new TokenizerException("invalid " + file + ": " + TokenizerConfig.firstLine(e.getMessage()), e);
         }
+        if (t.modelType != null && !t.modelType.equals("BPE")) {
+            throw new TokenizerException("unsupported tokenizer model type '" + t.modelType + "' in " + file + " (Baton supports byte-level BPE)");
+        }
         if (t.vocab == null) throw new TokenizerException("invalid " + file + ": no model.vocab");
         return t;
     }
@@ -60,10 +73,11 @@ final class TokenizerJson {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken value = p.nextToken();
+            boolean otherModel = modelType != null && !modelType.equals("BPE"); // reported by Tokenizer with its type
             switch (field) {
                 case "type" -> modelType = p.getText();
-                case "vocab" -> readVocab(p, file);
-                case "merges" -> readMerges(p, file);
+                case "vocab" -> { if (otherModel) p.skipChildren(); else readVocab(p, file); }
+                case "merges" -> { if (otherModel) p.skipChildren(); else readMerges(p, file); }
                 case "ignore_merges" -> ignoreMerges = value == JsonToken.VALUE_TRUE;
                 case "unk_token" -> unkToken = value == JsonToken.VALUE_NULL ? null : p.getText();
                 case "continuing_subword_prefix" -> continuingSubwordPrefix = value == JsonToken.VALUE_NULL ? null : p.getText();
