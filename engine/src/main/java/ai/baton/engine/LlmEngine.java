@@ -52,6 +52,7 @@ public final class LlmEngine implements AutoCloseable {
     private volatile Thread loop;
     private volatile boolean closed;
     private volatile EngineStats stats;
+    private volatile LayerHook layerHook;
     private long steps, promptTokens, generatedTokens;
 
     private LlmEngine(EngineConfig config, ModelConfig model, WeightSource weights, Tokenizer tokenizer,
@@ -209,6 +210,9 @@ public final class LlmEngine implements AutoCloseable {
         });
     }
 
+    /** Installs the per-layer callback (prefill nodes push KV from it); null removes it. */
+    public void setLayerHook(LayerHook hook) { this.layerHook = hook; }
+
     // ---------------------------------------------------------------- the step loop
 
     /** Runs one scheduling step on the calling thread. Returns false when there was nothing to do. */
@@ -222,7 +226,19 @@ public final class LlmEngine implements AutoCloseable {
         ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
         float[] logits;
         try {
-            logits = runner.forward(batch);
+            LayerHook hook = layerHook;
+            if (hook == null) {
+                logits = runner.forward(batch);
+            } else {
+                List<LayerHook.Chunk> view = new java.util.ArrayList<>(chunks.size());
+                for (ScheduledChunk c : chunks) {
+                    Sequence s = c.sequence();
+                    view.add(new LayerHook.Chunk(s.id, s.blockTable(), c.start(), c.numTokens(),
+                            c.start() + c.numTokens() >= s.promptLength && c.start() < s.promptLength));
+                }
+                LayerHook.Step step = new LayerHook.Step(List.copyOf(view));
+                logits = runner.forward(batch, (rank, layer) -> hook.afterLayer(step, rank, layer));
+            }
         } catch (RuntimeException e) {
             for (ScheduledChunk c : chunks) finish(c.sequence(), FinishReason.ERROR, e.getMessage());
             refreshStats();

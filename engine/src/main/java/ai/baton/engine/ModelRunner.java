@@ -63,17 +63,23 @@ public final class ModelRunner implements AutoCloseable {
 
     /** Logits of the batch's logit rows, [rows * vocab] on the host. */
     public float[] forward(ForwardBatch batch) {
+        return forward(batch, null);
+    }
+
+    /** As {@link #forward(ForwardBatch)}; {@code afterLayer(rank, layer)} runs once each rank's layer K/V is written. */
+    public float[] forward(ForwardBatch batch, RankLayerCallback afterLayer) {
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
-            return m.backend().toHost(m.forward(batch, caches.getFirst()));
+            return m.backend().toHost(m.forward(batch, caches.getFirst(), afterLayer == null ? null : l -> afterLayer.after(0, l)));
         }
         List<Future<float[]>> results = new ArrayList<>();
         for (int r = 0; r < ranks.size(); r++) {
             Transformer m = ranks.get(r);
             KvCacheStorage kv = caches.get(r);
             boolean first = r == 0;
+            int rank = r;
             results.add(rankThreads.submit(() -> {
-                var out = m.forward(batch, kv);
+                var out = m.forward(batch, kv, afterLayer == null ? null : l -> afterLayer.after(rank, l));
                 return first ? m.backend().toHost(out) : null;
             }));
         }
@@ -90,6 +96,11 @@ public final class ModelRunner implements AutoCloseable {
         }
         if (failure != null) throw failure;
         return logits;
+    }
+
+    @FunctionalInterface
+    public interface RankLayerCallback {
+        void after(int rank, int layer);
     }
 
     private static String rootMessage(Throwable t) {

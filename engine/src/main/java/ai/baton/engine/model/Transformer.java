@@ -109,6 +109,11 @@ public final class Transformer implements AutoCloseable {
      * the batch's logit rows: [logitRows, vocab]. Reads top to bottom as one pass over the layers.
      */
     public Tensor forward(ForwardBatch batch, KvCacheStorage kv) {
+        return forward(batch, kv, null);
+    }
+
+    /** As {@link #forward(ForwardBatch, KvCacheStorage)}, calling {@code afterLayer} once each layer's K/V is written. */
+    public Tensor forward(ForwardBatch batch, KvCacheStorage kv, java.util.function.IntConsumer afterLayer) {
         int t = batch.numTokens(), r = batch.logitRows().length;
         ensureCapacity(t, r);
         BatchContext b = be.prepare(batch, invFreq);
@@ -124,6 +129,7 @@ public final class Transformer implements AutoCloseable {
             if (L.qNorm != null) be.qkNorm(qkv, qHeads, kvHeads, hd, L.qNorm, L.kNorm, eps);
             be.ropeAndStore(b, qkv, qHeads, kvHeads, hd, kv, l);
             be.attention(b, qkv, qHeads, kvHeads, hd, kv, l, attn);
+            if (afterLayer != null) afterLayer.accept(l);
             be.linear(attn, L.o, null, proj);
             comm.allReduce(proj);
             be.addRmsNorm(proj, x, L.postNorm, eps, h);                // x += attn(x); h = norm(x)
