@@ -1,0 +1,198 @@
+package ai.baton.kvtransfer.cuda;
+
+import ai.baton.kvtransfer.DeviceMemory;
+import ai.baton.kvtransfer.KvTransferException;
+import ai.baton.kvtransfer.MemoryKind;
+import ai.baton.kvtransfer.transport.CopyOp;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUipcMemHandle;
+import jcuda.driver.CUipcMem_flags;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUuuid;
+import jcuda.driver.JCudaDriver;
+
+import java.lang.reflect.Field;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One GPU, used through its primary context (the one cuBLAS and NCCL share). Copies run on a private stream
+ * and block until done; they are serialised per device, which is what a transfer pipeline needs.
+ */
+public final class CudaDevice implements DeviceMemory {
+    private static final int CU_MEMHOSTREGISTER_PORTABLE = 1;
+    private static final Field IPC_BYTES;
+
+    static {
+        try {
+            IPC_BYTES = CUipcMemHandle.class.getDeclaredField("reserved");
+            IPC_BYTES.setAccessible(true);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int ordinal;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final String uuid;
+    private CUstream stream; // guarded by this
+
+    CudaDevice(int ordinal) {
+        this.ordinal = ordinal;
+        JCudaDriver.cuDeviceGet(device, ordinal);
+        JCudaDriver.cuDevicePrimaryCtxRetain(context, device);
+        CUuuid u = new CUuuid();
+        JCudaDriver.cuDeviceGetUuid(u, device);
+        uuid = HexFormat.of().formatHex(u.bytes);
+    }
+
+    /** Makes this device's primary context current on the calling thread. */
+    public void makeCurrent() {
+        JCudaDriver.cuCtxSetCurrent(context);
+    }
+
+    @Override
+    public MemoryKind kind() {
+        return MemoryKind.CUDA;
+    }
+
+    @Override
+    public int ordinal() {
+        return ordinal;
+    }
+
+    @Override
+    public String deviceId() {
+        return uuid;
+    }
+
+    private CUstream stream() {
+        if (stream == null) {
+            stream = new CUstream();
+            JCudaDriver.cuStreamCreate(stream, 1 /* CU_STREAM_NON_BLOCKING */);
+        }
+        return stream;
+    }
+
+    @Override
+    public synchronized void copyToHost(List<Piece> pieces) {
+        makeCurrent();
+        CUstream s = stream();
+        for (Piece p : pieces) JCudaDriver.cuMemcpyDtoHAsync(HostPtr.of(p.hostAddress()), DevPtr.of(p.deviceAddress()), p.length(), s);
+        JCudaDriver.cuStreamSynchronize(s);
+    }
+
+    @Override
+    public synchronized void copyFromHost(List<Piece> pieces) {
+        makeCurrent();
+        CUstream s = stream();
+        for (Piece p : pieces) JCudaDriver.cuMemcpyHtoDAsync(DevPtr.of(p.deviceAddress()), HostPtr.of(p.hostAddress()), p.length(), s);
+        JCudaDriver.cuStreamSynchronize(s);
+    }
+
+    /** Device-to-device copies (both addresses valid in this context, e.g. one side opened through IPC). */
+    public synchronized void copyDeviceToDevice(List<CopyOp> ops) {
+        makeCurrent();
+        CUstream s = stream();
+        for (CopyOp op : ops) JCudaDriver.cuMemcpyDtoDAsync(DevPtr.of(op.dst()), DevPtr.of(op.src()), op.length(), s);
+        JCudaDriver.cuStreamSynchronize(s);
+    }
+
+    @Override
+    public void pinHost(long address, long length) {
+        makeCurrent();
+        JCudaDriver.cuMemHostRegister(HostPtr.of(address), length, CU_MEMHOSTREGISTER_PORTABLE);
+    }
+
+    @Override
+    public void unpinHost(long address) {
+        makeCurrent();
+        try {
+            JCudaDriver.cuMemHostUnregister(HostPtr.of(address));
+        } catch (RuntimeException ignored) {
+            // was not registered, or the context is going away
+        }
+    }
+
+    public long malloc(long bytes) {
+        makeCurrent();
+        DevPtr p = new DevPtr();
+        JCudaDriver.cuMemAlloc(p, bytes);
+        return p.raw();
+    }
+
+    public void free(long address) {
+        makeCurrent();
+        JCudaDriver.cuMemFree(DevPtr.of(address));
+    }
+
+    public void memset(long address, byte value, long bytes) {
+        makeCurrent();
+        JCudaDriver.cuMemsetD8(DevPtr.of(address), value, bytes);
+        JCudaDriver.cuCtxSynchronize();
+    }
+
+    /** {base, size} of the cuMemAlloc allocation holding {@code address}. */
+    public long[] allocationRange(long address) {
+        makeCurrent();
+        DevPtr base = new DevPtr();
+        long[] size = new long[1];
+        JCudaDriver.cuMemGetAddressRange(base, size, DevPtr.of(address));
+        return new long[] {base.raw(), size[0]};
+    }
+
+    /** The 64-byte IPC handle of an allocation base (memory from cuMemAlloc, not from async pools). */
+    public byte[] ipcHandle(long allocationBase) {
+        makeCurrent();
+        CUipcMemHandle h = new CUipcMemHandle();
+        JCudaDriver.cuIpcGetMemHandle(h, DevPtr.of(allocationBase));
+        try {
+            return ((byte[]) IPC_BYTES.get(h)).clone();
+        } catch (IllegalAccessException e) {
+            throw new KvTransferException("cannot read CUDA IPC handle", e);
+        }
+    }
+
+    /** Maps another process's allocation into this context; peer access is enabled lazily by the driver. */
+    public long openIpc(byte[] handle) {
+        makeCurrent();
+        CUipcMemHandle h = new CUipcMemHandle();
+        try {
+            IPC_BYTES.set(h, handle.clone());
+        } catch (IllegalAccessException e) {
+            throw new KvTransferException("cannot build CUDA IPC handle", e);
+        }
+        DevPtr p = new DevPtr();
+        JCudaDriver.cuIpcOpenMemHandle(p, h, CUipcMem_flags.CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS);
+        return p.raw();
+    }
+
+    public void closeIpc(long mapped) {
+        makeCurrent();
+        try {
+            JCudaDriver.cuIpcCloseMemHandle(DevPtr.of(mapped));
+        } catch (RuntimeException ignored) {
+            // already closed or context torn down
+        }
+    }
+
+    public void copyHostToDevice(long host, long dev, long bytes) {
+        copyFromHost(List.of(new Piece(dev, host, bytes)));
+    }
+
+    public void copyDeviceToHost(long dev, long host, long bytes) {
+        copyToHost(List.of(new Piece(dev, host, bytes)));
+    }
+
+    CUdeviceptr ptr(long address) {
+        return DevPtr.of(address);
+    }
+
+    @Override
+    public String toString() {
+        return "cuda:" + ordinal + " (" + uuid + ")";
+    }
+}
