@@ -2,23 +2,18 @@ package ai.baton.engine.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The {@code ByteLevel} pre-tokenizer: optionally prefixes a space and splits with GPT-2's regex, then
  * rewrites each word as its UTF-8 bytes in the byte-level alphabet (the form BPE vocabularies use).
  */
 final class ByteLevelPreTokenizer implements PreTokenizer {
-    /** GPT-2's split pattern, used when use_regex is set. */
-    static final Pattern GPT2_PATTERN = HfRegex.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+", "GPT-2 pattern");
-
     private final boolean addPrefixSpace;
-    private final RegexSplit gpt2Split;
+    private final PreTokenizer gpt2Split; // GPT-2's split regex, when use_regex is set
 
     ByteLevelPreTokenizer(boolean addPrefixSpace, boolean useRegex) {
         this.addPrefixSpace = addPrefixSpace;
-        this.gpt2Split = useRegex ? new RegexSplit(GPT2_PATTERN, RegexSplit.Behavior.ISOLATED, false) : null;
+        this.gpt2Split = useRegex ? FastSplit.forRegex(FastSplit.GPT2_REGEX) : null;
     }
 
     @Override public boolean mapsToBytes() { return true; }

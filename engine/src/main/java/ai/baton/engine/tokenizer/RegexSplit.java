@@ -20,8 +20,12 @@ final class RegexSplit implements PreTokenizer {
         this.invert = invert;
     }
 
-    static RegexSplit fromJson(JsonNode node, String file) {
+    static PreTokenizer fromJson(JsonNode node, String file) {
         JsonNode p = node.path("pattern");
+        if (p.has("Regex") && node.path("behavior").asText("").equals("Isolated") && !node.path("invert").asBoolean(false)) {
+            FastSplit fast = FastSplit.forRegex(p.get("Regex").asText());
+            if (fast != null) return fast;
+        }
         Pattern pattern;
         if (p.has("Regex")) pattern = HfRegex.compile(p.get("Regex").asText(), file);
         else if (p.has("String")) pattern = Pattern.compile(Pattern.quote(p.get("String").asText()));

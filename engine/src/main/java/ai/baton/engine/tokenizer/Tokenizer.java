@@ -44,7 +44,7 @@ public final class Tokenizer {
             throw new TokenizerException("unsupported BPE continuing_subword_prefix/end_of_word_suffix in " + file);
         }
         this.config = config;
-        this.model = buildModel(json, file);
+        this.model = buildModel(json);
         this.normalizer = TextNormalizer.fromJson(json.normalizer, file);
         this.preTokenizer = PreTokenizer.fromJson(json.preTokenizer, file);
         if (!preTokenizer.mapsToBytes()) throw new TokenizerException("unsupported pre_tokenizer in " + file + ": no ByteLevel step (Baton supports byte-level BPE only)");
@@ -100,27 +100,13 @@ public final class Tokenizer {
         return new Tokenizer(json, config, file.toString());
     }
 
-    private static BpeModel buildModel(TokenizerJson json, String file) {
-        int maxId = -1;
-        for (int id : json.vocab.values()) {
-            if (id < 0) throw new TokenizerException("invalid " + file + ": negative token id " + id);
-            maxId = Math.max(maxId, id);
-        }
-        String[] idToToken = new String[maxId + 1];
-        for (var e : json.vocab.entrySet()) idToToken[e.getValue()] = e.getKey();
-        PairRankMap ranks = new PairRankMap(json.merges.size());
-        int[] mergedId = new int[json.merges.size()];
-        for (int rank = 0; rank < mergedId.length; rank++) {
-            String[] m = json.merges.get(rank);
-            Integer left = json.vocab.get(m[0]), right = json.vocab.get(m[1]), merged = json.vocab.get(m[0] + m[1]);
-            if (left == null || right == null || merged == null) {
-                throw new TokenizerException("invalid " + file + ": merge '" + m[0] + " " + m[1] + "' uses a token missing from the vocab");
-            }
-            ranks.put(left, right, rank);
-            mergedId[rank] = merged;
-        }
+    private static BpeModel buildModel(TokenizerJson json) {
+        int merges = json.mergeResult.size();
+        int[] left = json.mergeLeft.toArray(), right = json.mergeRight.toArray(), mergedId = json.mergeResult.toArray();
+        PairRankMap ranks = new PairRankMap(merges);
+        for (int rank = 0; rank < merges; rank++) ranks.put(left[rank], right[rank], rank);
         int unkId = json.unkToken == null ? -1 : json.vocab.getOrDefault(json.unkToken, -1);
-        return new BpeModel(json.vocab, idToToken, ranks, mergedId, json.ignoreMerges, unkId);
+        return new BpeModel(json.vocab, json.idToToken, ranks, mergedId, json.ignoreMerges, unkId);
     }
 
     private static void checkDecoder(JsonNode decoder, String file) {

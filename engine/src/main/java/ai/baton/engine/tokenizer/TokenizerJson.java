@@ -1,11 +1,9 @@
 package ai.baton.engine.tokenizer;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,23 +12,21 @@ import java.util.Map;
 
 /**
  * The contents of an HF tokenizer.json. The model's vocab and merges (hundreds of thousands of entries)
- * are read with Jackson's streaming parser, straight into maps, to keep loading fast; the small
- * sections are kept as JSON trees.
+ * are read by {@link JsonCursor} straight into maps, to keep loading fast; the small sections are
+ * parsed by Jackson into trees.
  */
 final class TokenizerJson {
-    /**
-     * Vocab tokens arrive as JSON field names; Jackson's default canonicalization would intern each of
-     * the ~150k distinct names, which costs more than the parse itself.
-     */
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-            .build());
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     String modelType;
     Map<String, Integer> vocab;
-    /** Merges as [left, right] string pairs, in rank order. */
-    List<String[]> merges = new ArrayList<>();
+    /** Token string by id, built along with vocab; null where an id is unused. */
+    String[] idToToken;
+    /** Merges in rank order, as ids: (left, right) merge into result. */
+    IntList mergeLeft = new IntList(1 << 16), mergeRight = new IntList(1 << 16), mergeResult = new IntList(1 << 16);
+    /** Merges met before the vocab (not the order HF writes), resolved once the vocab is known. */
+    private final List<String[]> pendingMerges = new ArrayList<>();
+    private Path file;
     boolean ignoreMerges;
     String unkToken;
     String continuingSubwordPrefix;
@@ -42,81 +38,124 @@ final class TokenizerJson {
     JsonNode decoder;
 
     static TokenizerJson read(Path file) {
-        TokenizerJson t = new TokenizerJson();
-        try (JsonParser p = MAPPER.createParser(file.toFile())) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new TokenizerException("invalid " + file + ": not a JSON object");
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                p.nextToken();
-                switch (field) {
-                    case "model" -> t.readModel(p, file);
-                    case "added_tokens" -> t.addedTokens = p.readValueAsTree();
-                    case "normalizer" -> t.normalizer = p.readValueAsTree();
-                    case "pre_tokenizer" -> t.preTokenizer = p.readValueAsTree();
-                    case "post_processor" -> t.postProcessor = p.readValueAsTree();
-                    case "decoder" -> t.decoder = p.readValueAsTree();
-                    default -> p.skipChildren();
-                }
-            }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new TokenizerException("invalid " + file + ": " + TokenizerConfig.firstLine(e.getMessage()), e);
+            throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        TokenizerJson t = new TokenizerJson();
+        t.file = file;
+        t.parse(new JsonCursor(bytes, file.toString()), bytes, file);
         if (t.modelType != null && !t.modelType.equals("BPE")) {
             throw new TokenizerException("unsupported tokenizer model type '" + t.modelType + "' in " + file + " (Baton supports byte-level BPE)");
         }
         if (t.vocab == null) throw new TokenizerException("invalid " + file + ": no model.vocab");
+        for (String[] m : t.pendingMerges) t.addMerge(m[0], m[1]);
         return t;
     }
 
-    private void readModel(JsonParser p, Path file) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) throw new TokenizerException("invalid " + file + ": model is not an object");
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken value = p.nextToken();
-            boolean otherModel = modelType != null && !modelType.equals("BPE"); // reported by Tokenizer with its type
+    private void parse(JsonCursor in, byte[] bytes, Path file) {
+        in.expect('{');
+        if (in.consume('}')) return;
+        do {
+            String field = in.readString();
+            in.expect(':');
             switch (field) {
-                case "type" -> modelType = p.getText();
-                case "vocab" -> { if (otherModel) p.skipChildren(); else readVocab(p, file); }
-                case "merges" -> { if (otherModel) p.skipChildren(); else readMerges(p, file); }
-                case "ignore_merges" -> ignoreMerges = value == JsonToken.VALUE_TRUE;
-                case "unk_token" -> unkToken = value == JsonToken.VALUE_NULL ? null : p.getText();
-                case "continuing_subword_prefix" -> continuingSubwordPrefix = value == JsonToken.VALUE_NULL ? null : p.getText();
-                case "end_of_word_suffix" -> endOfWordSuffix = value == JsonToken.VALUE_NULL ? null : p.getText();
-                default -> p.skipChildren();
+                case "model" -> readModel(in);
+                case "added_tokens" -> addedTokens = tree(in, bytes, file);
+                case "normalizer" -> normalizer = tree(in, bytes, file);
+                case "pre_tokenizer" -> preTokenizer = tree(in, bytes, file);
+                case "post_processor" -> postProcessor = tree(in, bytes, file);
+                case "decoder" -> decoder = tree(in, bytes, file);
+                default -> in.skipValue();
             }
+        } while (in.more('}'));
+    }
+
+    /** The small sections go through Jackson as trees. */
+    private static JsonNode tree(JsonCursor in, byte[] bytes, Path file) {
+        int start = in.skipValue();
+        try {
+            return MAPPER.readTree(bytes, start, in.position() - start);
+        } catch (IOException e) {
+            throw new TokenizerException("invalid " + file + ": " + TokenizerConfig.firstLine(e.getMessage()), e);
         }
     }
 
-    private void readVocab(JsonParser p, Path file) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) throw new TokenizerException("invalid " + file + ": model.vocab is not an object (Baton supports BPE vocabularies)");
+    private void readModel(JsonCursor in) {
+        in.expect('{');
+        if (in.consume('}')) return;
+        do {
+            String field = in.readString();
+            in.expect(':');
+            boolean otherModel = modelType != null && !modelType.equals("BPE"); // reported by read() with its type
+            switch (field) {
+                case "type" -> modelType = in.readString();
+                case "vocab" -> { if (otherModel) in.skipValue(); else readVocab(in); }
+                case "merges" -> { if (otherModel) in.skipValue(); else readMerges(in); }
+                case "ignore_merges" -> ignoreMerges = in.readBooleanOrNull();
+                case "unk_token" -> unkToken = in.readStringOrNull();
+                case "continuing_subword_prefix" -> continuingSubwordPrefix = in.readStringOrNull();
+                case "end_of_word_suffix" -> endOfWordSuffix = in.readStringOrNull();
+                default -> in.skipValue();
+            }
+        } while (in.more('}'));
+    }
+
+    private void readVocab(JsonCursor in) {
+        if (in.peek() != '{') throw in.error("model.vocab is not an object (Baton supports BPE vocabularies)");
+        in.expect('{');
         vocab = new HashMap<>(1 << 18);
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String token = p.currentName();
-            if (p.nextToken() != JsonToken.VALUE_NUMBER_INT) throw new TokenizerException("invalid " + file + ": vocab entry '" + token + "' has no integer id");
-            vocab.put(token, p.getIntValue());
-        }
+        idToToken = new String[1 << 16];
+        if (in.consume('}')) return;
+        do {
+            String token = in.readString();
+            in.expect(':');
+            int id = in.readInt();
+            if (id < 0) throw in.error("negative token id " + id);
+            vocab.put(token, id);
+            if (id >= idToToken.length) idToToken = java.util.Arrays.copyOf(idToToken, Math.max(id + 1, idToToken.length * 2));
+            idToToken[id] = token;
+        } while (in.more('}'));
+        int maxId = idToToken.length - 1;
+        while (maxId >= 0 && idToToken[maxId] == null) maxId--;
+        idToToken = java.util.Arrays.copyOf(idToToken, maxId + 1);
     }
 
-    private void readMerges(JsonParser p, Path file) throws IOException {
-        if (p.currentToken() != JsonToken.START_ARRAY) throw new TokenizerException("invalid " + file + ": model.merges is not an array");
-        JsonToken tok;
-        while ((tok = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (tok == JsonToken.VALUE_STRING) { // legacy form "left right"
-                String s = p.getText();
+    private void addMerge(String left, String right) {
+        if (vocab == null) {
+            pendingMerges.add(new String[] {left, right});
+            return;
+        }
+        Integer l = vocab.get(left), r = vocab.get(right), m = vocab.get(left + right);
+        if (l == null || r == null || m == null) {
+            throw new TokenizerException("invalid " + file + ": merge '" + left + " " + right + "' uses a token missing from the vocab");
+        }
+        mergeLeft.add(l);
+        mergeRight.add(r);
+        mergeResult.add(m);
+    }
+
+    private void readMerges(JsonCursor in) {
+        in.expect('[');
+        if (in.consume(']')) return;
+        do {
+            if (in.peek() == '"') { // legacy form "left right"
+                String s = in.readString();
                 int space = s.indexOf(' ');
                 if (space <= 0 || space == s.length() - 1 || s.indexOf(' ', space + 1) >= 0) {
-                    throw new TokenizerException("invalid " + file + ": merge '" + s + "' is not two tokens separated by a space");
+                    throw in.error("merge '" + s + "' is not two tokens separated by a space");
                 }
-                merges.add(new String[] {s.substring(0, space), s.substring(space + 1)});
-            } else if (tok == JsonToken.START_ARRAY) { // newer form ["left", "right"]
-                String left = p.nextTextValue(), right = p.nextTextValue();
-                if (left == null || right == null || p.nextToken() != JsonToken.END_ARRAY) {
-                    throw new TokenizerException("invalid " + file + ": a merge is not a pair of strings");
-                }
-                merges.add(new String[] {left, right});
-            } else {
-                throw new TokenizerException("invalid " + file + ": unexpected " + tok + " in model.merges");
+                addMerge(s.substring(0, space), s.substring(space + 1));
+            } else { // newer form ["left", "right"]
+                in.expect('[');
+                String left = in.readString();
+                in.expect(',');
+                String right = in.readString();
+                in.expect(']');
+                addMerge(left, right);
             }
-        }
+        } while (in.more(']'));
     }
 }
