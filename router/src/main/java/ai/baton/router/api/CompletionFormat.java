@@ -1,0 +1,90 @@
+package ai.baton.router.api;
+
+import ai.baton.proto.TokenLogprob;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.List;
+
+/** /v1/completions: "text_completion" objects. */
+final class CompletionFormat implements ResponseFormat {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private final ApiRequest req;
+    private final ServedModel model;
+    private final long created;
+    private int textOffset;
+
+    CompletionFormat(ApiRequest req, ServedModel model, long created) {
+        this.req = req;
+        this.model = model;
+        this.created = created;
+    }
+
+    private ObjectNode envelope() {
+        ObjectNode o = F.objectNode();
+        o.put("id", req.gen().id());
+        o.put("object", "text_completion");
+        o.put("created", created);
+        o.put("model", model.name());
+        return o;
+    }
+
+    private ObjectNode choice(ArrayNode choices, String text, List<TokenLogprob> lps, String finish) {
+        ObjectNode c = choices.addObject();
+        c.put("index", 0);
+        c.put("text", text);
+        if (req.logprobs() >= 0 && lps != null) c.set("logprobs", LogprobText.completion(model.tokenizer(), lps, textOffset));
+        else c.putNull("logprobs");
+        c.put("finish_reason", finish);
+        c.putNull("stop_reason");
+        return c;
+    }
+
+    @Override
+    public List<ObjectNode> streamStart() { return List.of(); }
+
+    @Override
+    public ObjectNode streamDelta(String text, List<Integer> ids, List<TokenLogprob> lps) {
+        ObjectNode o = envelope();
+        choice(o.putArray("choices"), text, lps, null);
+        textOffset += text.length();
+        if (req.includeUsage()) o.putNull("usage");
+        return o;
+    }
+
+    @Override
+    public ObjectNode streamFinish(String finishReason, Usage usage) {
+        ObjectNode o = envelope();
+        choice(o.putArray("choices"), "", req.logprobs() >= 0 ? List.of() : null, finishReason);
+        if (req.includeUsage()) o.putNull("usage");
+        return o;
+    }
+
+    @Override
+    public ObjectNode streamUsage(Usage usage) {
+        if (!req.includeUsage()) return null;
+        ObjectNode o = envelope();
+        o.putArray("choices");
+        o.set("usage", usageNode(usage));
+        return o;
+    }
+
+    @Override
+    public ObjectNode full(String text, List<Integer> ids, List<TokenLogprob> lps, String finishReason, Usage usage) {
+        ObjectNode o = envelope();
+        textOffset = 0;
+        choice(o.putArray("choices"), text, lps, finishReason);
+        o.set("usage", usageNode(usage));
+        return o;
+    }
+
+    static ObjectNode usageNode(Usage u) {
+        ObjectNode n = F.objectNode();
+        n.put("prompt_tokens", u.promptTokens());
+        n.put("total_tokens", u.promptTokens() + u.completionTokens());
+        n.put("completion_tokens", u.completionTokens());
+        n.putObject("prompt_tokens_details").put("cached_tokens", u.cachedTokens());
+        return n;
+    }
+}

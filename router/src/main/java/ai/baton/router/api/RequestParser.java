@@ -1,0 +1,332 @@
+package ai.baton.router.api;
+
+import ai.baton.engine.template.ChatTemplate;
+import ai.baton.proto.Sampling;
+import ai.baton.router.dispatch.GenRequest;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.IntSupplier;
+
+/**
+ * Turns an HTTP body into a validated, tokenized {@link ApiRequest}, or throws an {@link ApiException} (400/404)
+ * with OpenAI's wording where it has one. Validation is strict about types (numbers are not parsed from strings)
+ * and lenient about unknown fields (ignored, as OpenAI-compatible servers do).
+ */
+public final class RequestParser {
+    static final int MAX_LOGPROBS = 20;
+    private static final int MAX_STOP = 64;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final ServedModel model;
+    private final IntSupplier contextLength;
+    private final int defaultMaxTokens;
+
+    /**
+     * @param contextLength    the context length to enforce now (the nodes' smallest, or the model's)
+     * @param defaultMaxTokens max tokens when a request gives none (capped by what the context leaves)
+     */
+    public RequestParser(ServedModel model, IntSupplier contextLength, int defaultMaxTokens) {
+        this.model = model;
+        this.contextLength = contextLength;
+        this.defaultMaxTokens = defaultMaxTokens;
+    }
+
+    public static JsonNode readJson(byte[] body) {
+        if (body == null || body.length == 0) throw ApiException.badRequest("The request body is empty; expected a JSON object.", null);
+        try {
+            return JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("Invalid JSON in the request body: " + firstLine(e.getOriginalMessage()), null, "invalid_json");
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("Unreadable request body.", null, "invalid_json");
+        }
+    }
+
+    public ApiRequest parse(Endpoint endpoint, byte[] body, long arrivalNanos) {
+        JsonNode root = readJson(body);
+        if (!root.isObject()) throw ApiException.badRequest("The request body must be a JSON object, got " + Fields.describe(root) + ".", null);
+        ObjectNode o = (ObjectNode) root;
+        Fields f = new Fields(o, "");
+        return switch (endpoint) {
+            case COMPLETIONS -> completion(f, arrivalNanos);
+            case CHAT -> chat(f, arrivalNanos);
+            case GENERATE -> generate(f, arrivalNanos);
+        };
+    }
+
+    // ---------------------------------------------------------------- endpoints
+
+    private ApiRequest completion(Fields f, long arrival) {
+        checkModel(f);
+        rejectUnsupported(f);
+        if (f.has("suffix")) throw f.bad("suffix", "'suffix' is not supported.");
+        Boolean echo = f.optBool("echo");
+        if (Boolean.TRUE.equals(echo)) throw f.bad("echo", "'echo' is not supported.");
+        Integer logprobs = f.optInt("logprobs", 0, MAX_LOGPROBS);
+        if (!f.has("prompt")) throw f.bad("prompt", "'prompt' is required.");
+        int[] prompt = completionPrompt(f);
+        Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        return finish(Endpoint.COMPLETIONS, f, "cmpl-", prompt, maxTokens, "prompt", logprobs == null ? -1 : logprobs, arrival);
+    }
+
+    private ApiRequest chat(Fields f, long arrival) {
+        checkModel(f);
+        rejectUnsupported(f);
+        Boolean logprobs = f.optBool("logprobs");
+        Integer top = f.optInt("top_logprobs", 0, MAX_LOGPROBS);
+        if (top != null && top > 0 && !Boolean.TRUE.equals(logprobs))
+            throw f.bad("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
+        int[] prompt = chatPrompt(f);
+        Integer maxTokens = f.optInt("max_completion_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        String maxName = "max_completion_tokens";
+        if (maxTokens == null) {
+            maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
+            maxName = "max_tokens";
+        }
+        checkMax(f, maxName, maxTokens);
+        int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
+        return finish(Endpoint.CHAT, f, "chatcmpl-", prompt, maxTokens, "messages", lp, arrival);
+    }
+
+    /** SGLang's native /generate: text or input_ids, and a sampling_params object. */
+    private ApiRequest generate(Fields f, long arrival) {
+        int[] prompt;
+        if (f.has("text") && f.has("input_ids")) throw f.bad("text", "Give either 'text' or 'input_ids', not both.");
+        if (f.has("text")) {
+            JsonNode t = f.node("text");
+            if (!t.isTextual()) throw f.bad("text", "'text' must be a string (batches are not supported), got " + Fields.describe(t) + ".");
+            prompt = encode(t.textValue(), true, "text");
+        } else if (f.has("input_ids")) {
+            prompt = ints(f.optIds("input_ids", model.vocabSize(), Integer.MAX_VALUE));
+        } else {
+            throw f.bad("text", "'text' or 'input_ids' is required.");
+        }
+        ObjectNode sp = f.optObject("sampling_params");
+        Fields s = new Fields(sp == null ? JSON.createObjectNode() : sp, "sampling_params.");
+        Boolean returnLogprob = f.optBool("return_logprob");
+        Integer top = f.optInt("top_logprobs_num", 0, MAX_LOGPROBS);
+        Integer maxNew = s.optInt("max_new_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        checkMax(s, "max_new_tokens", maxNew);
+        if (maxNew == null) maxNew = 128;
+        Sampling.Builder b = sampling(s, 1.0);
+        Boolean stream = f.optBool("stream");
+        String rid = f.optString("rid");
+        String id = rid != null && !rid.isBlank() ? rid + "-" + shortId() : "gen-" + shortId();
+        int lp = Boolean.TRUE.equals(returnLogprob) ? (top == null ? 0 : top) : -1;
+        int max = checkContext(prompt, maxNew, "text");
+        b.setMaxTokens(max).setLogprobs(lp);
+        return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp);
+    }
+
+    // ---------------------------------------------------------------- shared parts
+
+    private ApiRequest finish(Endpoint ep, Fields f, String idPrefix, int[] prompt, Integer maxTokens, String promptParam,
+                              int logprobs, long arrival) {
+        checkMax(f, "max_tokens", maxTokens);
+        Integer n = f.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (n != null && n != 1) throw f.bad("n", "Only n=1 is supported, got n=" + n + ".");
+        Integer bestOf = f.optInt("best_of", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (bestOf != null && bestOf != 1) throw f.bad("best_of", "Only best_of=1 is supported.");
+        boolean stream = Boolean.TRUE.equals(f.optBool("stream"));
+        ObjectNode so = f.optObject("stream_options");
+        boolean includeUsage = false;
+        if (so != null) {
+            if (!stream) throw f.bad("stream_options", "Stream options can only be defined when `stream=True`.");
+            Boolean iu = new Fields(so, "stream_options.").optBool("include_usage");
+            includeUsage = Boolean.TRUE.equals(iu);
+        }
+        Sampling.Builder b = sampling(f, 1.0);
+        int max = checkContext(prompt, maxTokens, promptParam);
+        b.setMaxTokens(max).setLogprobs(logprobs);
+        GenRequest gen = new GenRequest(idPrefix + shortId(), prompt, b.build(), arrival);
+        return new ApiRequest(ep, gen, stream, includeUsage, logprobs);
+    }
+
+    private Sampling.Builder sampling(Fields f, double defaultTemperature) {
+        Sampling.Builder b = Sampling.newBuilder();
+        var gen = model.generation();
+        Double temperature = f.optDouble("temperature");
+        if (temperature == null) temperature = gen.temperature() != null ? gen.temperature() : defaultTemperature;
+        if (temperature < 0) throw f.bad("temperature", "'temperature' must be at least 0, got " + temperature + ".");
+        Double topP = f.optDouble("top_p");
+        if (topP == null) topP = gen.topP() != null ? gen.topP() : 1.0;
+        if (!(topP > 0 && topP <= 1)) throw f.bad("top_p", "'top_p' must be in (0, 1], got " + topP + ".");
+        Integer topK = f.optInt("top_k", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (topK == null) topK = gen.topK() != null ? gen.topK() : 0;
+        if (topK < -1) throw f.bad("top_k", "'top_k' must be -1 or 0 (disabled) or at least 1, got " + topK + ".");
+        Double minP = f.optDouble("min_p");
+        if (minP == null) minP = 0.0;
+        if (!(minP >= 0 && minP <= 1)) throw f.bad("min_p", "'min_p' must be in [0, 1], got " + minP + ".");
+        Long seed = f.optLong("seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        if (seed == null) seed = f.optLong("sampling_seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        List<String> stop = f.optStrings("stop", MAX_STOP);
+        List<Integer> stopIds = f.optIds("stop_token_ids", model.vocabSize(), MAX_STOP);
+        Boolean ignoreEos = f.optBool("ignore_eos");
+        f.optBool("skip_special_tokens");
+        f.optBool("include_stop_str_in_output");
+        b.setTemperature(temperature).setTopP(topP).setTopK(Math.max(0, topK)).setMinP(minP)
+                .addAllStop(stop).addAllStopTokenIds(stopIds).setIgnoreEos(Boolean.TRUE.equals(ignoreEos));
+        if (seed != null) b.setSeed(seed);
+        return b;
+    }
+
+    private static void checkMax(Fields f, String name, Integer maxTokens) {
+        if (maxTokens != null && maxTokens < 1)
+            throw f.bad(name, "'" + name + "' must be at least 1, got " + maxTokens + ".");
+    }
+
+    /** Enforces the context length (vLLM's wording); returns the max tokens to use. */
+    private int checkContext(int[] prompt, Integer requested, String promptParam) {
+        int ctx = contextLength.getAsInt();
+        int max = requested != null ? requested : Math.max(1, Math.min(defaultMaxTokens, ctx - prompt.length));
+        if (ctx > 0 && (long) prompt.length + max > ctx) {
+            throw ApiException.badRequest("This model's maximum context length is " + ctx + " tokens. However, you requested "
+                    + ((long) prompt.length + max) + " tokens (" + prompt.length + " in the messages, " + max
+                    + " in the completion). Please reduce the length of the messages or completion.", promptParam,
+                    "context_length_exceeded");
+        }
+        return max;
+    }
+
+    private void checkModel(Fields f) {
+        JsonNode m = f.node("model");
+        if (m == null) return;
+        if (!m.isTextual()) throw f.bad("model", "'model' must be a string, got " + Fields.describe(m) + ".");
+        if (!model.answersTo(m.textValue()))
+            throw ApiException.notFound("The model `" + m.textValue() + "` does not exist.", "model", "model_not_found");
+    }
+
+    private static void rejectUnsupported(Fields f) {
+        for (String p : new String[]{"presence_penalty", "frequency_penalty"}) {
+            Double v = f.optDouble(p);
+            if (v != null && v != 0) throw f.bad(p, "'" + p + "' is not supported (only 0).");
+        }
+        Double rep = f.optDouble("repetition_penalty");
+        if (rep != null && rep != 1) throw f.bad("repetition_penalty", "'repetition_penalty' is not supported (only 1).");
+        ObjectNode rf = f.optObject("response_format");
+        if (rf != null) {
+            JsonNode t = rf.get("type");
+            if (t == null || !t.isTextual() || !t.textValue().equals("text"))
+                throw f.bad("response_format", "Only response_format {\"type\": \"text\"} is supported.");
+        }
+    }
+
+    private int[] completionPrompt(Fields f) {
+        JsonNode p = f.node("prompt");
+        if (p.isTextual()) return encode(p.textValue(), true, "prompt");
+        if (p.isArray()) {
+            ArrayNode a = (ArrayNode) p;
+            if (a.isEmpty()) throw f.bad("prompt", "'prompt' must not be empty.");
+            JsonNode first = a.get(0);
+            if (first.isTextual() || first.isArray()) {
+                if (a.size() > 1) throw f.bad("prompt", "Batched prompts are not supported: send one prompt per request.");
+                if (first.isTextual()) return encode(first.textValue(), true, "prompt");
+                return idsOf(f, first);
+            }
+            return idsOf(f, a);
+        }
+        throw f.bad("prompt", "'prompt' must be a string, a list of token ids, or a list with one of those; got " + Fields.describe(p) + ".");
+    }
+
+    private int[] idsOf(Fields f, JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = f.tokenId("prompt", a.get(i), model.vocabSize());
+        if (out.length == 0) throw f.bad("prompt", "'prompt' must not be empty.");
+        return out;
+    }
+
+    private int[] chatPrompt(Fields f) {
+        JsonNode msgs = f.node("messages");
+        if (msgs == null) throw f.bad("messages", "'messages' is required.");
+        if (!msgs.isArray()) throw f.bad("messages", "'messages' must be a list, got " + Fields.describe(msgs) + ".");
+        if (msgs.isEmpty()) throw f.bad("messages", "'messages' must not be empty.");
+        List<Map<String, Object>> messages = new ArrayList<>(msgs.size());
+        int i = 0;
+        for (JsonNode m : msgs) {
+            String where = "messages[" + i++ + "]";
+            if (!m.isObject()) throw ApiException.badRequest("'" + where + "' must be an object.", where);
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual() || role.textValue().isEmpty())
+                throw ApiException.badRequest("'" + where + ".role' must be a non-empty string.", where + ".role");
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.properties().forEach(e -> out.put(e.getKey(), e.getValue()));
+            out.put("role", role.textValue());
+            out.put("content", content(m.get("content"), where));
+            messages.add(out);
+        }
+        ChatTemplate tpl = model.template();
+        if (tpl == null) throw ApiException.badRequest("This model has no chat template; use /v1/completions.", "messages");
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        ObjectNode ctk = f.optObject("chat_template_kwargs");
+        if (ctk != null) ctk.properties().forEach(e -> kwargs.put(e.getKey(), e.getValue()));
+        JsonNode tools = f.node("tools");
+        if (tools != null) {
+            if (!tools.isArray()) throw f.bad("tools", "'tools' must be a list.");
+            kwargs.put("tools", tools);
+        }
+        Boolean agp = f.optBool("add_generation_prompt");
+        String rendered;
+        try {
+            rendered = tpl.render(messages, agp == null || agp, kwargs);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw ApiException.badRequest("The chat template could not render these messages: " + firstLine(e.getMessage()), "messages");
+        }
+        return encode(rendered, false, "messages");
+    }
+
+    /** A message's content as the template wants it: a string (text parts joined by newlines), or null. */
+    private static Object content(JsonNode c, String where) {
+        if (c == null || c.isNull()) return null;
+        if (c.isTextual()) return c.textValue();
+        if (c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : c) {
+                if (!part.isObject() || !"text".equals(part.path("type").asText(null)) || !part.path("text").isTextual())
+                    throw ApiException.badRequest("'" + where + ".content' parts must be {\"type\": \"text\", \"text\": string}; other content is not supported.", where + ".content");
+                if (!sb.isEmpty()) sb.append('\n');
+                sb.append(part.get("text").textValue());
+            }
+            return sb.toString();
+        }
+        throw ApiException.badRequest("'" + where + ".content' must be a string or a list of text parts.", where + ".content");
+    }
+
+    private int[] encode(String text, boolean addSpecial, String param) {
+        int[] ids;
+        try {
+            ids = model.tokenizer().encode(text, addSpecial);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("The " + param + " could not be tokenized: " + firstLine(e.getMessage()), param);
+        }
+        if (ids.length == 0) throw ApiException.badRequest("The " + param + " must contain at least one token.", param);
+        return ids;
+    }
+
+    private static int[] ints(List<Integer> l) {
+        if (l.isEmpty()) throw ApiException.badRequest("'input_ids' must not be empty.", "input_ids");
+        int[] out = new int[l.size()];
+        for (int i = 0; i < out.length; i++) out[i] = l.get(i);
+        return out;
+    }
+
+    private static String shortId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unknown error";
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+    }
+}
