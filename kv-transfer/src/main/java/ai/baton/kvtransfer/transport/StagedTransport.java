@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
 public final class StagedTransport implements Transport {
     private static final long GRANT_TIMEOUT = TimeUnit.SECONDS.toNanos(60);
 
-    private record Piece(long src, long dst, long length, long chunkOffset) {}
+    record Piece(long src, long dst, long length, long chunkOffset) {}
 
     private final StagingSender sender;
     private final DeviceMemory localDevice;
