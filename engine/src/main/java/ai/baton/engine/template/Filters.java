@@ -217,7 +217,11 @@ final class Filters {
             }
             case "attr" -> {
                 p = Args.bind(name, args, kw, "name");
-                return PyAccess.getAttr(v, PyRepr.str(Args.required(name, p[0], "name")));
+                // Python getattr only: unlike x.name, a dict's keys are not attributes here.
+                String attr = PyRepr.str(Args.required(name, p[0], "name"));
+                if (v instanceof Namespace || v instanceof LoopContext || v instanceof Undefined) return PyAccess.getAttr(v, attr);
+                PyCallable method = PyMethods.lookup(v, attr);
+                return method != null ? method : Undefined.attribute(v, attr);
             }
             case "center" -> {
                 p = Args.bind(name, args, kw, "width");

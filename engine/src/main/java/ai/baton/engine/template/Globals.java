@@ -1,7 +1,6 @@
 package ai.baton.engine.template;
 
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,9 +71,7 @@ final class Globals {
         if (count > MAX_RANGE) {
             throw new TemplateException("Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + MAX_RANGE + ").");
         }
-        List<Object> out = new ArrayList<>((int) count);
-        for (long i = 0, v = start; i < count; i++, v += step) out.add(v);
-        return out;
+        return new PyRange(start, stop, step, (int) count);
     }
 
     /** dict(mapping_or_pairs, **kwargs) semantics. */

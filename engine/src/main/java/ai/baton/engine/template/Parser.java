@@ -28,7 +28,7 @@ final class Parser {
 
     static List<Node> parse(String source) {
         Parser parser = new Parser(Lexer.tokenize(source));
-        return parser.parseBody(Set.of(), null);
+        return parser.parseBody(List.of(), null);
     }
 
     // ---- token helpers ---------------------------------------------------------------------
@@ -81,7 +81,7 @@ final class Parser {
      * Parses nodes until a block tag whose name is in endTags (left unconsumed: the caller reads
      * "{%" and the name itself via {@link #endTag}) or the end of the template.
      */
-    private List<Node> parseBody(Set<String> endTags, String opener) {
+    private List<Node> parseBody(List<String> endTags, String opener) {
         List<Node> nodes = new ArrayList<>();
         while (true) {
             Token t = peek();
@@ -89,7 +89,7 @@ final class Parser {
                 case TEXT -> nodes.add(new Node.Text(next().text(), t.line()));
                 case VAR_BEGIN -> {
                     next();
-                    Expr e = parseTuple(true, Set.of(), false);
+                    Expr e = parseTuple(true, List.of(), false);
                     Token end = peek();
                     if (end.kind() != Kind.VAR_END) throw fail("expected token 'end of print statement', got " + end.describe(), end);
                     next();
@@ -111,10 +111,8 @@ final class Parser {
         }
     }
 
-    private static String describeTags(Set<String> tags) {
-        List<String> sorted = new ArrayList<>(tags);
-        sorted.sort(null);
-        return String.join(" or ", sorted.stream().map(s -> "'" + s + "'").toList());
+    private static String describeTags(List<String> tags) {
+        return String.join(" or ", tags.stream().map(s -> "'" + s + "'").toList());
     }
 
     /** Consumes "{% name" of an end/middle tag found by parseBody and returns the name. */
@@ -123,7 +121,7 @@ final class Parser {
         return next().text();
     }
 
-    private Node parseStatement(Token nameTok, Set<String> endTags, String opener) {
+    private Node parseStatement(Token nameTok, List<String> endTags, String opener) {
         if (nameTok.kind() != Kind.NAME) throw fail("tag name expected", nameTok);
         next();
         int line = nameTok.line();
@@ -138,13 +136,13 @@ final class Parser {
             case "generation" -> {
                 // transformers' AssistantTracker tag: renders its body (in its own scope).
                 expectBlockEnd();
-                List<Node> body = parseBody(Set.of("endgeneration"), "generation");
+                List<Node> body = parseBody(List.of("endgeneration"), "generation");
                 endTag();
                 expectBlockEnd();
                 yield new Node.With(List.of(), List.of(), body, line);
             }
             case "do" -> {
-                Expr e = parseTuple(true, Set.of(), false);
+                Expr e = parseTuple(true, List.of(), false);
                 expectBlockEnd();
                 yield new Node.Do(e, line);
             }
@@ -167,9 +165,9 @@ final class Parser {
     }
 
     private Node parseFor(int line) {
-        Target target = parseAssignTarget(Set.of("in"), false);
+        Target target = parseAssignTarget(List.of("in"), false);
         expectKeyword("in");
-        Expr iter = parseTuple(false, Set.of("recursive"), false);
+        Expr iter = parseTuple(false, List.of("recursive"), false);
         Expr filter = null;
         if (peek().isName("if")) {
             next();
@@ -182,12 +180,12 @@ final class Parser {
         }
         expectBlockEnd();
         loopDepth++;
-        List<Node> body = parseBody(Set.of("endfor", "else"), "for");
+        List<Node> body = parseBody(List.of("endfor", "else"), "for");
         loopDepth--;
         List<Node> orElse = List.of();
         if (endTag().equals("else")) {
             expectBlockEnd();
-            orElse = parseBody(Set.of("endfor"), "for");
+            orElse = parseBody(List.of("endfor"), "for");
             endTag();
         }
         expectBlockEnd();
@@ -198,19 +196,19 @@ final class Parser {
         List<Expr> tests = new ArrayList<>();
         List<List<Node>> bodies = new ArrayList<>();
         List<Node> orElse = List.of();
-        tests.add(parseTuple(false, Set.of(), false));
+        tests.add(parseTuple(false, List.of(), false));
         expectBlockEnd();
         while (true) {
-            bodies.add(parseBody(Set.of("elif", "else", "endif"), "if"));
+            bodies.add(parseBody(List.of("elif", "else", "endif"), "if"));
             String tag = endTag();
             if (tag.equals("elif")) {
-                tests.add(parseTuple(false, Set.of(), false));
+                tests.add(parseTuple(false, List.of(), false));
                 expectBlockEnd();
                 continue;
             }
             if (tag.equals("else")) {
                 expectBlockEnd();
-                orElse = parseBody(Set.of("endif"), "if");
+                orElse = parseBody(List.of("endif"), "if");
                 endTag();
             }
             break;
@@ -220,16 +218,16 @@ final class Parser {
     }
 
     private Node parseSet(int line) {
-        Target target = parseAssignTarget(Set.of(), true);
+        Target target = parseAssignTarget(List.of(), true);
         if (peek().isOp("=")) {
             next();
-            Expr value = parseTuple(true, Set.of(), false);
+            Expr value = parseTuple(true, List.of(), false);
             expectBlockEnd();
             return new Node.Set(target, value, line);
         }
         Expr filter = peek().isOp("|") ? parseFilter(null, false) : null;
         expectBlockEnd();
-        List<Node> body = parseBody(Set.of("endset"), "set");
+        List<Node> body = parseBody(List.of("endset"), "set");
         endTag();
         expectBlockEnd();
         return new Node.SetBlock(target, filter, body, line);
@@ -250,7 +248,7 @@ final class Parser {
         macroUsage.push(new boolean[3]);
         int savedLoops = loopDepth;
         loopDepth = 0;
-        List<Node> body = parseBody(Set.of(endName), opener);
+        List<Node> body = parseBody(List.of(endName), opener);
         loopDepth = savedLoops;
         endTag();
         expectBlockEnd();
@@ -293,7 +291,7 @@ final class Parser {
     private Node parseFilterBlock(int line) {
         Expr filter = parseFilter(null, true);
         expectBlockEnd();
-        List<Node> body = parseBody(Set.of("endfilter"), "filter");
+        List<Node> body = parseBody(List.of("endfilter"), "filter");
         endTag();
         expectBlockEnd();
         return new Node.FilterBlock(filter, body, line);
@@ -304,12 +302,12 @@ final class Parser {
         List<Expr> values = new ArrayList<>();
         while (peek().kind() != Kind.BLOCK_END) {
             if (!targets.isEmpty()) expectOp(",");
-            targets.add(parseAssignTarget(Set.of(), false));
+            targets.add(parseAssignTarget(List.of(), false));
             expectOp("=");
             values.add(parseExpression(true));
         }
         expectBlockEnd();
-        List<Node> body = parseBody(Set.of("endwith"), "with");
+        List<Node> body = parseBody(List.of("endwith"), "with");
         endTag();
         expectBlockEnd();
         return new Node.With(targets, values, body, line);
@@ -317,7 +315,7 @@ final class Parser {
 
     // ---- assignment targets ----------------------------------------------------------------
 
-    private Target parseAssignTarget(Set<String> extraEnd, boolean withNamespace) {
+    private Target parseAssignTarget(List<String> extraEnd, boolean withNamespace) {
         if (withNamespace && peek().kind() == Kind.NAME && peek(1).isOp(".")) {
             String ns = next().text();
             next();
@@ -350,7 +348,7 @@ final class Parser {
         }
         if (t.isOp("(")) {
             next();
-            Target inner = parseAssignTarget(Set.of(), false);
+            Target inner = parseAssignTarget(List.of(), false);
             expectOp(")");
             return inner;
         }
@@ -359,14 +357,14 @@ final class Parser {
 
     // ---- expressions -----------------------------------------------------------------------
 
-    private boolean isTupleEnd(Set<String> extraEnd) {
+    private boolean isTupleEnd(List<String> extraEnd) {
         Token t = peek();
         return t.kind() == Kind.VAR_END || t.kind() == Kind.BLOCK_END || t.isOp(")")
                 || (t.kind() == Kind.NAME && extraEnd.contains(t.text()));
     }
 
     /** Jinja's parse_tuple: "a, b" builds a tuple, a single expression stays itself. */
-    private Expr parseTuple(boolean withCondexpr, Set<String> extraEnd, boolean explicitParens) {
+    private Expr parseTuple(boolean withCondexpr, List<String> extraEnd, boolean explicitParens) {
         int line = peek().line();
         List<Expr> args = new ArrayList<>();
         boolean isTuple = false;
@@ -533,7 +531,7 @@ final class Parser {
             case OP -> {
                 if (t.isOp("(")) {
                     next();
-                    Expr e = parseTuple(true, Set.of(), true);
+                    Expr e = parseTuple(true, List.of(), true);
                     expectOp(")");
                     return e;
                 }

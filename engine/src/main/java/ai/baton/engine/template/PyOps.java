@@ -24,6 +24,7 @@ final class PyOps {
             case Double d -> "float";
             case PyTuple t -> "tuple";
             case DictView dv -> dv.kind;
+            case PyRange r -> "range";
             case List<?> l -> "list";
             case Map<?, ?> m -> "dict";
             case Undefined u -> "Undefined";

@@ -2,6 +2,8 @@ package ai.baton.engine.template;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
 
@@ -41,6 +43,7 @@ final class PyRepr {
                 if (t.size() == 1) sb.append(',');
                 sb.append(')');
             }
+            case PyRange r -> sb.append(r.repr());
             case DictView dv -> {
                 sb.append(dv.kind).append('(');
                 reprList(dv, sb);
@@ -122,7 +125,13 @@ final class PyRepr {
         if (Double.isNaN(d)) return "nan";
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
-        BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        double a = Math.abs(d);
+        BigDecimal bd = new BigDecimal(Double.toString(a)).stripTrailingZeros();
+        if (bd.precision() == 2) {
+            // Java never prints fewer than 2 digits; Python's shortest repr may be 1 (5e-324).
+            BigDecimal one = new BigDecimal(a).round(new MathContext(1, RoundingMode.HALF_EVEN));
+            if (Double.parseDouble(one.toString()) == a) bd = one.stripTrailingZeros();
+        }
         String digits = bd.unscaledValue().toString();
         // value = 0.digits * 10^decpt
         int decpt = digits.length() - bd.scale();
