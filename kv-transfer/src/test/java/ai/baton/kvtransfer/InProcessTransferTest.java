@@ -47,6 +47,8 @@ class InProcessTransferTest {
         assertTrue(x("await 0 7 10000").startsWith("DONE [0,1,2] UCX"));
         assertTrue(x("sendwait 0 10000").startsWith("DONE [UCX]"));
         assertEquals("VERIFY 0 0 -", x("verify 0 5,6,7,20,3 42"));
+        assertNotEquals("VERIFY 0 0 -", x("verify 0 5,6,7,20,3 43"), "the check can fail");
+        assertNotEquals("VERIFY 0 0 -", x("verify 0 5,6,7,20 42"), "a written block outside the list counts as stray");
         assertEquals("LEASES 0", x("leases 0"));
         assertTrue(node.agent(1).metrics().get(TransportKind.UCX, KvMetrics.Counter.BYTES_SENT) > 0);
     }
