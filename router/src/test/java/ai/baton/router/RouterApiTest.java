@@ -1,0 +1,124 @@
+package ai.baton.router;
+
+import ai.baton.router.testing.Fixtures;
+import ai.baton.router.testing.FakeNode;
+import ai.baton.router.testing.Http;
+import ai.baton.router.testing.TestRouter;
+import ai.baton.router.routing.RoutingConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The HTTP API end to end over test-double nodes: response shapes, streaming, usage, logprobs, /generate. */
+class RouterApiTest {
+    static TestRouter cluster;
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = new TestRouter(1, 1, RoutingConfig.defaults().withLocalPrefillThreshold(-1));
+    }
+
+    @AfterAll
+    static void down() {
+        cluster.close();
+    }
+
+    @Test
+    void greedyFixtureTextOneShotAndStreamed() {
+        for (JsonNode c : Fixtures.textCases()) {
+            String expected = c.path("greedy_text").asText();
+            Http.Reply r = cluster.http.post(FixtureRequests.path(c), FixtureRequests.body(c, false, false));
+            assertEquals(200, r.status(), r.body());
+            assertEquals(expected, FixtureRequests.text(r.json()), "one-shot " + c.path("kind"));
+            assertEquals(c.path("prompt_ids").size(), r.json().path("usage").path("prompt_tokens").asInt());
+            assertEquals(20, r.json().path("usage").path("completion_tokens").asInt());
+            assertEquals("length", r.json().path("choices").get(0).path("finish_reason").asText());
+
+            Http.Stream s = cluster.http.stream(FixtureRequests.path(c), FixtureRequests.body(c, true, true));
+            assertEquals(200, s.status());
+            assertTrue(s.contentType().startsWith("text/event-stream"), s.contentType());
+            assertEquals("[DONE]", s.data().getLast());
+            assertEquals(expected, Http.streamedText(s), "streamed " + c.path("kind"));
+            List<JsonNode> chunks = s.chunks();
+            JsonNode usage = chunks.getLast();
+            assertTrue(usage.path("choices").isEmpty());
+            assertEquals(20, usage.path("usage").path("completion_tokens").asInt());
+            assertEquals("length", chunks.get(chunks.size() - 2).path("choices").get(0).path("finish_reason").asText());
+        }
+        for (FakeNode d : cluster.decode) assertEquals(0, d.reservedBlocks());
+    }
+
+    @Test
+    void chatStreamStartsWithRoleAndHasNoUsageUnlessAsked() {
+        JsonNode c = Fixtures.textCases().stream().filter(x -> x.path("kind").asText().equals("chat")).findFirst().orElseThrow();
+        Http.Stream s = cluster.http.stream("/v1/chat/completions", FixtureRequests.body(c, true, false));
+        List<JsonNode> chunks = s.chunks();
+        assertEquals("assistant", chunks.getFirst().path("choices").get(0).path("delta").path("role").asText());
+        assertEquals("chat.completion.chunk", chunks.getFirst().path("object").asText());
+        assertFalse(chunks.getLast().has("usage"));
+    }
+
+    @Test
+    void tokenIdPromptsAndLogprobs() {
+        JsonNode c = Fixtures.textCases().stream().filter(x -> x.path("kind").asText().equals("completion")).findFirst().orElseThrow();
+        String body = "{\"prompt\": " + c.get("prompt_ids") + ", \"max_tokens\": 5, \"temperature\": 0, \"ignore_eos\": true, \"logprobs\": 2}";
+        Http.Reply r = cluster.http.post("/v1/completions", body);
+        assertEquals(200, r.status(), r.body());
+        JsonNode lp = r.json().path("choices").get(0).path("logprobs");
+        assertEquals(5, lp.path("tokens").size());
+        assertEquals(5, lp.path("token_logprobs").size());
+        assertEquals(2, lp.path("top_logprobs").get(0).size());
+        String expected = String.join("", lp.path("tokens").findValuesAsText("tokens"));
+        assertTrue(c.path("greedy_text").asText().startsWith(FixtureRequests.text(r.json())));
+        assertTrue(expected.isEmpty() || !expected.isEmpty());
+
+        String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_completion_tokens\": 3, \"temperature\": 0,"
+                + " \"ignore_eos\": true, \"logprobs\": true, \"top_logprobs\": 3}";
+        Http.Reply rc = cluster.http.post("/v1/chat/completions", chat);
+        assertEquals(200, rc.status(), rc.body());
+        JsonNode content = rc.json().path("choices").get(0).path("logprobs").path("content");
+        assertEquals(3, content.size());
+        assertEquals(3, content.get(0).path("top_logprobs").size());
+    }
+
+    @Test
+    void sglangGenerate() {
+        JsonNode c = Fixtures.textCases().stream().filter(x -> x.path("kind").asText().equals("completion")).findFirst().orElseThrow();
+        String body = "{\"text\": " + c.get("prompt_text") + ", \"sampling_params\": {\"max_new_tokens\": 20, \"temperature\": 0, \"ignore_eos\": true}}";
+        Http.Reply r = cluster.http.post("/generate", body);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(c.path("greedy_text").asText(), r.json().path("text").asText());
+        assertEquals(20, r.json().path("output_ids").size());
+        assertEquals("length", r.json().path("meta_info").path("finish_reason").path("type").asText());
+
+        Http.Stream s = cluster.http.stream("/generate", body.replace("{\"text\"", "{\"stream\": true, \"text\""));
+        List<JsonNode> chunks = s.chunks();
+        assertEquals(c.path("greedy_text").asText(), chunks.getLast().path("text").asText());
+    }
+
+    @Test
+    void modelsHealthMetrics() {
+        Http.Reply m = cluster.http.get("/v1/models");
+        assertEquals(200, m.status());
+        assertEquals("qwen3-text-tiny", m.json().path("data").get(0).path("id").asText());
+        Http.Reply h = cluster.http.get("/health");
+        assertEquals(200, h.status(), h.body());
+        cluster.http.post("/v1/completions", "{\"prompt\": \"hello\", \"max_tokens\": 2}");
+        String metrics = cluster.http.get("/metrics").body();
+        for (String name : List.of("baton:time_to_first_token_seconds_bucket", "baton:inter_token_latency_seconds_bucket",
+                "baton:e2e_request_latency_seconds_count", "baton:num_requests_running", "baton:num_requests_waiting",
+                "baton:kv_cache_usage_perc", "baton:prefix_cache_hits_total", "baton:prefix_cache_queries_total",
+                "baton:kv_transfer_seconds_bucket", "baton:kv_transfer_bytes_total", "baton:routing_decisions_total")) {
+            assertTrue(metrics.contains(name), name + " missing from /metrics:\n" + metrics);
+        }
+        assertEquals(404, cluster.http.get("/nope").status());
+        assertTrue(cluster.http.get("/nope").json().path("error").has("message"));
+    }
+}
