@@ -7,5 +7,10 @@ final class Commands {
     private Commands() {}
 
     static void register(CommandLine cl) {
+        cl.addSubcommand(new GenerateCommand());
+        cl.addSubcommand(new LogitsCommand());
+        cl.addSubcommand(new TokenizeCommand());
+        cl.addSubcommand(new ChatTemplateCommand());
+        cl.addSubcommand(new ai.baton.experiments.cpubench.CpuBenchCommand());
     }
 }

@@ -273,6 +273,35 @@ public final class LlmEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one prompt through the model outside the scheduler and returns the logits of its last position, or of
+     * every position when {@code all} (for reference checks such as {@code baton logits}).
+     */
+    public float[][] promptLogits(int[] prompt, boolean all) {
+        return call(() -> {
+            validatePrompt(prompt, SamplingParams.greedy(1));
+            int[] reserved = blocks.reserve(blocks.blocksFor(prompt.length));
+            if (reserved == null) throw new EngineException("the KV cache is too small for a prompt of " + prompt.length + " tokens");
+            try {
+                int bs = blocks.blockSize(), n = prompt.length;
+                int[] positions = new int[n], slots = new int[n], rows = all ? new int[n] : new int[]{n - 1};
+                for (int i = 0; i < n; i++) {
+                    positions[i] = i;
+                    slots[i] = reserved[i / bs] * bs + i % bs;
+                    if (all) rows[i] = i;
+                }
+                float[] flat = runner.forward(new ForwardBatch(prompt, positions, slots, new int[]{0, n}, new int[]{n},
+                        new int[][]{reserved}, rows));
+                int v = model.vocabSize();
+                float[][] out = new float[rows.length][];
+                for (int r = 0; r < rows.length; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * v, (r + 1) * v);
+                return out;
+            } finally {
+                blocks.release(reserved);
+            }
+        });
+    }
+
     /** Starts the background step loop. */
     public synchronized void start() {
         if (loop != null) return;

@@ -1,0 +1,41 @@
+package ai.baton.cli;
+
+import ai.baton.engine.EngineConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options shared by commands that load a model. */
+final class EngineOptions {
+    @Option(names = "--model", required = true, description = "Hugging Face model directory")
+    Path model;
+
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--tp", defaultValue = "1", description = "tensor-parallel ranks (default: ${DEFAULT-VALUE})")
+    int tp;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 = all cores")
+    int threads;
+
+    @Option(names = "--kv-blocks", defaultValue = "0", description = "KV cache blocks per rank, 0 = from --kv-cache-mib")
+    int kvBlocks;
+
+    @Option(names = "--kv-cache-mib", defaultValue = "256", description = "KV cache memory per rank when --kv-blocks is 0")
+    long kvCacheMib;
+
+    @Option(names = "--block-size", defaultValue = "16", description = "tokens per KV block")
+    int blockSize;
+
+    @Option(names = "--max-batch-tokens", defaultValue = "512", description = "token budget of one step")
+    int maxBatchTokens;
+
+    EngineConfig config() {
+        if (tp < 1) throw new IllegalArgumentException("--tp must be >= 1");
+        if (blockSize < 1) throw new IllegalArgumentException("--block-size must be >= 1");
+        if (maxBatchTokens < 1) throw new IllegalArgumentException("--max-batch-tokens must be >= 1");
+        return new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
+                64, true, 0);
+    }
+}
