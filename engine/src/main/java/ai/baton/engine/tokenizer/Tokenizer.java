@@ -100,6 +100,11 @@ public final class Tokenizer {
         return new Tokenizer(json, config, file.toString());
     }
 
+    /** Builds a tokenizer from an already parsed tokenizer.json; name is used in error messages. */
+    static Tokenizer fromParsed(TokenizerJson json, TokenizerConfig config, String name) {
+        return new Tokenizer(json, config, name);
+    }
+
     private static BpeModel buildModel(TokenizerJson json) {
         int merges = json.mergeResult.size();
         int[] left = json.mergeLeft.toArray(), right = json.mergeRight.toArray(), mergedId = json.mergeResult.toArray();

@@ -37,6 +37,28 @@ final class TokenizerJson {
     JsonNode postProcessor;
     JsonNode decoder;
 
+    /** A shallow copy, so tests can swap pipeline sections without parsing the file again. */
+    TokenizerJson copy() {
+        TokenizerJson t = new TokenizerJson();
+        t.modelType = modelType;
+        t.vocab = vocab;
+        t.idToToken = idToToken;
+        t.mergeLeft = mergeLeft;
+        t.mergeRight = mergeRight;
+        t.mergeResult = mergeResult;
+        t.ignoreMerges = ignoreMerges;
+        t.unkToken = unkToken;
+        t.continuingSubwordPrefix = continuingSubwordPrefix;
+        t.endOfWordSuffix = endOfWordSuffix;
+        t.addedTokens = addedTokens;
+        t.normalizer = normalizer;
+        t.preTokenizer = preTokenizer;
+        t.postProcessor = postProcessor;
+        t.decoder = decoder;
+        t.file = file;
+        return t;
+    }
+
     static TokenizerJson read(Path file) {
         byte[] bytes;
         try {

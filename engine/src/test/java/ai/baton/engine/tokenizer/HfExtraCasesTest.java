@@ -103,7 +103,7 @@ class HfExtraCasesTest {
         throw new IllegalArgumentException(content);
     }
 
-    private static void checkEncode(Tokenizer tok, JsonNode cases) {
+    static void checkEncode(Tokenizer tok, JsonNode cases) {
         for (JsonNode c : cases) {
             String text = c.get("text").asText();
             String label = HfFixturesTest.abbreviate(text);
