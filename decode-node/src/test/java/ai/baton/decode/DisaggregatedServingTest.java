@@ -3,10 +3,8 @@ package ai.baton.decode;
 import ai.baton.engine.LlmEngine;
 import ai.baton.engine.RequestListener;
 import ai.baton.engine.RequestOutput;
-import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.kvtransfer.ucx.UcxRuntime;
 import ai.baton.node.kv.UcxKvReceiver;
-import ai.baton.node.kv.UcxKvSender;
 import ai.baton.prefill.PrefillNode;
 import ai.baton.proto.Sampling;
 import io.grpc.ManagedChannel;
@@ -42,11 +40,13 @@ class DisaggregatedServingTest {
     static DecodeNode[] decode = new DecodeNode[3];
     static ManagedChannel[] prefillCh = new ManagedChannel[3], decodeCh = new ManagedChannel[3];
     static Router router;
+    static LlmEngine reference; // collocated: a plain engine stepped by the test thread
 
     @BeforeAll
     static void start() {
         assumeTrue(UcxRuntime.unavailableReason() == null, "libucx not installed");
         router = new Router();
+        reference = Nodes.engine(1);
         for (int tp = 1; tp <= 2; tp++) {
             prefill[tp] = Nodes.prefill("p-tp" + tp, tp);
             decode[tp] = Nodes.decode("d-tp" + tp, tp);
@@ -58,6 +58,7 @@ class DisaggregatedServingTest {
     @AfterAll
     static void stop() {
         if (router != null) router.close();
+        if (reference != null) reference.close();
         for (int tp = 1; tp <= 2; tp++) {
             if (prefill[tp] != null) prefill[tp].close();
             if (decode[tp] != null) decode[tp].close();
@@ -113,5 +114,101 @@ class DisaggregatedServingTest {
             assertArrayEquals(c.greedyIds(), r.tokens());
             assertEquals(c.greedyText(), r.text());
         }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger REF_IDS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Runs prompts through a plain engine, all at once: the collocated reference. */
+    static List<Router.Result> collocated(List<int[]> prompts, List<Sampling> sampling) {
+        List<StringBuilder> texts = new ArrayList<>();
+        List<List<Integer>> tokens = new ArrayList<>();
+        List<String[]> finish = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            StringBuilder t = new StringBuilder();
+            List<Integer> ids = new ArrayList<>();
+            String[] f = {""};
+            texts.add(t);
+            tokens.add(ids);
+            finish.add(f);
+            RequestListener l = (RequestOutput o) -> {
+                if (o.newToken() >= 0) ids.add(o.newToken());
+                t.append(o.textDelta());
+                if (o.finished()) f[0] = o.finish().openAi;
+            };
+            reference.submit("ref-" + REF_IDS.incrementAndGet(), prompts.get(i), ai.baton.node.Protos.sampling(sampling.get(i)), l);
+        }
+        reference.runUntilIdle();
+        List<Router.Result> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++)
+            out.add(new Router.Result(tokens.get(i).stream().mapToInt(Integer::intValue).toArray(), texts.get(i).toString(),
+                    finish.get(i)[0], tokens.get(i).size(), null));
+        return out;
+    }
+
+    @Test
+    void concurrentMixedRequestsEqualCollocatedOutput() throws Exception {
+        Random rnd = new Random(7);
+        int[][] prefixes = new int[3][];
+        for (int i = 0; i < prefixes.length; i++) prefixes[i] = randomTokens(rnd, 20 + 24 * i);
+        List<int[]> prompts = new ArrayList<>();
+        List<Sampling> sampling = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            int[] prefix = i % 4 == 3 ? new int[0] : prefixes[rnd.nextInt(prefixes.length)];
+            int[] tail = randomTokens(rnd, 1 + rnd.nextInt(i % 8 == 0 ? 200 : 40));
+            int[] p = new int[prefix.length + tail.length];
+            System.arraycopy(prefix, 0, p, 0, prefix.length);
+            System.arraycopy(tail, 0, p, prefix.length, tail.length);
+            prompts.add(p);
+            sampling.add(Router.greedy(1 + rnd.nextInt(24)).toBuilder().setIgnoreEos(i % 3 != 0).build());
+        }
+        List<Router.Result> expected = collocated(prompts, sampling);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<CompletableFuture<Router.Result>> got = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                int idx = i, p = 1 + rnd.nextInt(2), d = 1 + rnd.nextInt(2);
+                boolean local = rnd.nextInt(4) == 0;
+                got.add(CompletableFuture.supplyAsync(() -> local
+                        ? router.local(decodeCh[d], "mix-" + idx, prompts.get(idx), sampling.get(idx))
+                        : router.disaggregated(prefillCh[p], decodeCh[d], "mix-" + idx, prompts.get(idx), sampling.get(idx)), pool));
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                Router.Result r = got.get(i).get(60, TimeUnit.SECONDS);
+                assertArrayEquals(expected.get(i).tokens(), r.tokens(), "request " + i + " tokens");
+                assertEquals(expected.get(i).text(), r.text(), "request " + i + " text");
+                assertEquals(expected.get(i).finish(), r.finish(), "request " + i + " finish");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest(name = "stop {0}")
+    @CsvSource(delimiter = '|', value = {"name", "nameX", "вле", " persuasion"})
+    void stopStringsGiveTheCollocatedText(String stop) {
+        int[] prompt = Fixture.cases().getFirst().promptIds();
+        Sampling s = Router.greedy(20).toBuilder().addStop(stop).build();
+        Router.Result expected = collocated(List.of(prompt), List.of(s)).getFirst();
+        Router.Result r = router.disaggregated(prefillCh[1], decodeCh[2], "stop-" + stop.hashCode(), prompt, s);
+        assertEquals(expected.text(), r.text());
+        assertArrayEquals(expected.tokens(), r.tokens());
+        assertEquals(expected.finish(), r.finish());
+    }
+
+    @Test
+    void prefixCacheServesARepeatedPrompt() {
+        int[] prompt = randomTokens(new Random(3), 100);
+        Router.Result first = router.disaggregated(prefillCh[1], decodeCh[1], "pc-1", prompt, Router.greedy(5));
+        Router.Result second = router.disaggregated(prefillCh[1], decodeCh[1], "pc-2", prompt, Router.greedy(5));
+        assertEquals(0, first.prefill().getCachedTokens());
+        assertEquals(96, second.prefill().getCachedTokens(), "six full blocks of 16 come from the prefix cache");
+        assertArrayEquals(first.tokens(), second.tokens());
+        assertTrue(prefill[1].metrics().scrape().contains("baton:prefix_cache_hits_total{model_name=\"qwen3-text-tiny\"}"));
+    }
+
+    static int[] randomTokens(Random rnd, int n) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = rnd.nextInt(150_000);
+        return t;
     }
 }
