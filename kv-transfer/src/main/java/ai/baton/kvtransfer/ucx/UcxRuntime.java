@@ -13,6 +13,11 @@ import org.openucx.jucx.ucp.UcpRequest;
 import org.openucx.jucx.ucp.UcpWorker;
 import org.openucx.jucx.ucp.UcpWorkerParams;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,6 +63,7 @@ public final class UcxRuntime implements AutoCloseable {
             synchronized (UcxRuntime.class) {
                 if (!probed) {
                     try {
+                        logToStderr();
                         NativeLibs.load();
                         new UcpParams(); // forces the JNI constants to initialise
                     } catch (Throwable t) {
@@ -68,6 +74,23 @@ public final class UcxRuntime implements AutoCloseable {
             }
         }
         return unavailable;
+    }
+
+    /**
+     * UCX logs to stdout unless told otherwise, which would corrupt machine-readable output (kv-bench --json, the
+     * line protocols of child processes). libucs reads its settings when it loads, so set the variable first.
+     */
+    private static void logToStderr() {
+        if (System.getenv("UCX_LOG_FILE") != null) return;
+        try (Arena a = Arena.ofConfined()) {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            int rc = (int) setenv.invokeExact(a.allocateFrom("UCX_LOG_FILE"), a.allocateFrom("stderr"), 0);
+            if (rc != 0) LOG.log(System.Logger.Level.DEBUG, "setenv UCX_LOG_FILE failed");
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot point UCX logs at stderr: {0}", t.toString());
+        }
     }
 
     /**
