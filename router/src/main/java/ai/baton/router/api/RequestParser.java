@@ -117,7 +117,7 @@ public final class RequestParser {
         Integer top = f.optInt("top_logprobs_num", 0, MAX_LOGPROBS);
         Integer maxNew = s.optInt("max_new_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         checkMax(s, "max_new_tokens", maxNew);
-        if (maxNew == null) maxNew = 128;
+        if (maxNew == null) maxNew = Math.min(128, defaultMaxTokens);   // SGLang's default, capped by ours
         Sampling.Builder b = sampling(s, 1.0);
         Boolean stream = f.optBool("stream");
         String rid = f.optString("rid");

@@ -1,0 +1,189 @@
+package ai.baton.router;
+
+import ai.baton.router.routing.RoutingConfig;
+import ai.baton.router.testing.FakeNode;
+import ai.baton.router.testing.Http;
+import ai.baton.router.testing.TestRouter;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Client errors get 4xx with OpenAI-style bodies, and a fuzz of malformed requests gets no 5xx. */
+class BadInputTest {
+    static TestRouter cluster;
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = new TestRouter(1, 1, b -> b.routing(RoutingConfig.defaults().withLocalPrefillThreshold(-1)).defaultMaxTokens(4));
+    }
+
+    @AfterAll
+    static void down() {
+        cluster.close();
+    }
+
+    private static JsonNode expectError(Http.Reply r, int status) {
+        assertEquals(status, r.status(), r.body());
+        JsonNode e = r.json().path("error");
+        assertTrue(e.path("message").isTextual(), r.body());
+        assertTrue(e.has("type") && e.has("param") && e.has("code"), r.body());
+        return e;
+    }
+
+    @Test
+    void badRequestsAre400WithOpenAiBodies() {
+        String[][] cases = {
+                {"/v1/completions", "{not json"},
+                {"/v1/completions", "[1,2,3]"},
+                {"/v1/completions", ""},
+                {"/v1/completions", "{\"prompt\": \"hi\"} trailing"},
+                {"/v1/completions", "{\"max_tokens\": 5}"},
+                {"/v1/completions", "{\"prompt\": 42}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": \"5\"}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": -1}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 0}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 1.5}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 99999999999999999999999}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"n\": 2}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"temperature\": -0.5}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"temperature\": \"hot\"}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 0}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 1.5}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"logprobs\": 21}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"stream\": \"yes\"}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"stop\": 7}"},
+                {"/v1/completions", "{\"prompt\": [1, -5]}"},
+                {"/v1/completions", "{\"prompt\": [1, 99999999]}"},
+                {"/v1/completions", "{\"prompt\": []}"},
+                {"/v1/completions", "{\"prompt\": \"\"}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"stream_options\": {\"include_usage\": true}}"},
+                {"/v1/chat/completions", "{}"},
+                {"/v1/chat/completions", "{\"messages\": \"hello\"}"},
+                {"/v1/chat/completions", "{\"messages\": []}"},
+                {"/v1/chat/completions", "{\"messages\": [{\"content\": \"no role\"}]}"},
+                {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": 5}]}"},
+                {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_completion_tokens\": -3}"},
+                {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"top_logprobs\": 3}"},
+                {"/generate", "{\"sampling_params\": {}}"},
+                {"/generate", "{\"text\": \"hi\", \"sampling_params\": {\"max_new_tokens\": -1}}"},
+                {"/generate", "{\"text\": \"hi\", \"sampling_params\": 3}"},
+        };
+        for (String[] c : cases) expectError(cluster.http.post(c[0], c[1]), 400);
+    }
+
+    @Test
+    void unknownModelIs404() {
+        JsonNode e = expectError(cluster.http.post("/v1/completions", "{\"model\": \"gpt-9\", \"prompt\": \"hi\"}"), 404);
+        assertEquals("model_not_found", e.path("code").asText());
+        assertEquals("model", e.path("param").asText());
+    }
+
+    @Test
+    void promptOverTheContextIs400WithVllmWording() {
+        String body = "{\"prompt\": \"hello world\", \"max_tokens\": 1000000}";
+        JsonNode e = expectError(cluster.http.post("/v1/completions", body), 400);
+        assertEquals("context_length_exceeded", e.path("code").asText());
+        String msg = e.path("message").asText();
+        assertTrue(msg.startsWith("This model's maximum context length is 40960 tokens. However, you requested "), msg);
+        assertTrue(msg.endsWith("in the completion). Please reduce the length of the messages or completion."), msg);
+    }
+
+    @Test
+    void noNodeOfARoleIs503WithRetryAfter() throws Exception {
+        try (TestRouter empty = new TestRouter(0, 0, RoutingConfig.defaults())) {
+            Http.Reply r = empty.http.post("/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 2}");
+            expectError(r, 503);
+            assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
+            assertEquals(503, empty.http.get("/health").status());
+        }
+        try (TestRouter noPrefill = new TestRouter(0, 1, RoutingConfig.defaults().withLocalPrefillThreshold(-1))) {
+            Http.Reply r = noPrefill.http.post("/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 2}");
+            expectError(r, 503);
+            assertTrue(r.headers().firstValue("Retry-After").isPresent());
+        }
+    }
+
+    @Test
+    void fuzzThousandMalformedRequestsNoServerErrors() {
+        Random rnd = new Random(1234);
+        String[] seeds = {
+                "{\"prompt\": \"Hello there\", \"max_tokens\": 3, \"temperature\": 0}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 3, \"stream\": true}",
+                "{\"text\": \"abc\", \"sampling_params\": {\"max_new_tokens\": 2}}",
+                "{\"prompt\": [1, 2, 3], \"max_tokens\": 2, \"logprobs\": 1, \"stop\": [\"x\"]}",
+        };
+        String[] paths = {"/v1/completions", "/v1/chat/completions", "/generate", "/v1/completions"};
+        String[] junkValues = {"null", "true", "-1", "0", "1e309", "-1e400", "99999999999999999999999999", "\"\"",
+                "\"\\ud800\"", "\"\\u0000\"", "[]", "{}", "[[[[[]]]]]", "\"🦀🦀🦀\"", "3.5", "-0.0", "\"NaN\"", "[1,\"a\"]",
+                "{\"a\": {\"b\": []}}", "\"" + "x".repeat(3000) + "\""};
+        String[] fields = {"prompt", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k",
+                "min_p", "seed", "stop", "n", "logprobs", "top_logprobs", "ignore_eos", "stream", "stream_options", "model",
+                "text", "input_ids", "sampling_params", "chat_template_kwargs", "best_of", "echo"};
+        int served = 0;
+        for (int i = 0; i < 1000; i++) {
+            int k = rnd.nextInt(seeds.length);
+            String body = mutate(seeds[k], rnd, junkValues, fields);
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            if (rnd.nextInt(20) == 0) bytes = randomBytes(rnd);
+            Http.Reply r = cluster.http.postBytes(paths[k], bytes);
+            assertTrue(r.status() < 500, "5xx for " + body + " -> " + r.status() + " " + r.body());
+            if (r.status() == 200) served++;
+            else {
+                String msg = r.json().path("error").path("message").asText();
+                // "Invalid request:" is the fallback for exceptions the parser did not anticipate: a bug to fix.
+                assertTrue(!msg.isEmpty() && !msg.startsWith("Invalid request:"), body + " -> " + r.body());
+            }
+        }
+        assertTrue(served > 0, "some mutated requests should still be valid");
+        // Still serving.
+        Http.Reply ok = cluster.http.post("/v1/completions", "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
+        assertEquals(200, ok.status(), ok.body());
+        for (FakeNode d : cluster.decode) assertEquals(0, d.reservedBlocks());
+    }
+
+    private static byte[] randomBytes(Random rnd) {
+        byte[] b = new byte[rnd.nextInt(200)];
+        rnd.nextBytes(b);
+        return b;
+    }
+
+    /** One to three mutations: a field set to junk, a field dropped, a character flipped, a truncation, nesting. */
+    private static String mutate(String seed, Random rnd, String[] junk, String[] fields) {
+        String s = seed;
+        int n = 1 + rnd.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            switch (rnd.nextInt(6)) {
+                case 0, 1 -> {
+                    String f = fields[rnd.nextInt(fields.length)];
+                    String v = junk[rnd.nextInt(junk.length)];
+                    s = s.replaceFirst("^\\{", "{\"" + f + "\": " + v + ", ");
+                }
+                case 2 -> {
+                    if (s.length() > 2) {
+                        int at = 1 + rnd.nextInt(s.length() - 2);
+                        char[] cs = s.toCharArray();
+                        cs[at] = "{}[]\",:0\\ab\u00e9\u4e2d".charAt(rnd.nextInt(13));
+                        s = new String(cs);
+                    }
+                }
+                case 3 -> s = s.substring(0, rnd.nextInt(s.length() + 1));
+                case 4 -> {
+                    List<String> parts = new ArrayList<>(List.of(s.split(",")));
+                    if (parts.size() > 1) parts.remove(rnd.nextInt(parts.size()));
+                    s = String.join(",", parts);
+                }
+                default -> s = "{\"wrap\": " + s + "}";
+            }
+        }
+        return s;
+    }
+}
