@@ -3,7 +3,6 @@ package ai.baton.engine.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** tokenizer.json's {@code post_processor}: what encode(text, addSpecialTokens=true) adds around the ids. */
 @FunctionalInterface
@@ -12,14 +11,13 @@ interface PostProcessor {
 
     PostProcessor NONE = ids -> ids;
 
-    /** Builds the processor; tokens maps token strings to ids (for Bert/Roberta processors, which name their tokens). */
-    static PostProcessor fromJson(JsonNode node, Map<String, Integer> tokens, String file) {
+    static PostProcessor fromJson(JsonNode node, String file) {
         if (node == null || node.isNull()) return NONE;
         String type = node.path("type").asText("");
         return switch (type) {
             case "ByteLevel" -> NONE; // only adjusts offsets, which Baton does not track
             case "TemplateProcessing" -> template(node.path("single"), node.path("special_tokens"), file);
-            case "BertProcessing", "RobertaProcessing" -> {
+            case "BertProcessing", "RobertaProcessing" -> { // [cls] A [sep]; cls and sep are ["token", id]
                 int cls = node.path("cls").path(1).asInt(), sep = node.path("sep").path(1).asInt();
                 yield ids -> {
                     int[] out = new int[ids.length + 2];
@@ -31,7 +29,7 @@ interface PostProcessor {
             }
             case "Sequence" -> {
                 List<PostProcessor> steps = new ArrayList<>();
-                for (JsonNode n : node.path("processors")) steps.add(fromJson(n, tokens, file));
+                for (JsonNode n : node.path("processors")) steps.add(fromJson(n, file));
                 yield ids -> {
                     for (PostProcessor p : steps) ids = p.addSpecialTokens(ids);
                     return ids;

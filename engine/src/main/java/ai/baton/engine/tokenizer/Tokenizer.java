@@ -82,7 +82,7 @@ public final class Tokenizer {
         this.addedByContent = Collections.unmodifiableMap(byContent);
         this.rawMatcher = new AddedTokenMatcher(raw, rawPatterns);
         this.normalizedMatcher = new AddedTokenMatcher(norm, normPatterns);
-        this.postProcessor = PostProcessor.fromJson(json.postProcessor, json.vocab, file);
+        this.postProcessor = PostProcessor.fromJson(json.postProcessor, file);
     }
 
     /**
