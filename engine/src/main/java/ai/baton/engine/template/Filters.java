@@ -65,10 +65,15 @@ final class Filters {
                 return v;
             }
             case "first" -> {
+                if (v instanceof PyGenerator g) {
+                    Object next = g.next();
+                    return next != Scope.MISSING ? next : new Undefined("No first item, sequence was empty.");
+                }
                 List<Object> items = PyOps.iterate(v);
                 return items.isEmpty() ? new Undefined("No first item, sequence was empty.") : items.get(0);
             }
             case "last" -> {
+                if (v instanceof PyGenerator g) throw new TemplateException("'" + g.typeName() + "' object is not reversible");
                 List<Object> items = PyOps.iterate(v);
                 return items.isEmpty() ? new Undefined("No last item, sequence was empty.") : items.get(items.size() - 1);
             }
@@ -88,14 +93,19 @@ final class Filters {
                 return new ArrayList<>(PyOps.iterate(v));
             }
             case "map" -> {
-                return mapList(PyOps.iterate(v), mapFunction(in, args, kw));
+                Function<Object, Object> f = mapFunction(in, args, kw);
+                // Jinja's map and select family yield nothing for a falsy input (None included).
+                return new PyGenerator("sync_do_map", () -> PyOps.truthy(v) ? mapList(PyOps.iterate(v), f) : new ArrayList<>());
             }
             case "select", "reject", "selectattr", "rejectattr" -> {
                 Predicate<Object> pred = selectPredicate(in, name, args, kw);
                 boolean keep = name.startsWith("select");
-                List<Object> out = new ArrayList<>();
-                for (Object item : PyOps.iterate(v)) if (pred.test(item) == keep) out.add(item);
-                return out;
+                return new PyGenerator("select_or_reject", () -> {
+                    List<Object> out = new ArrayList<>();
+                    if (!PyOps.truthy(v)) return out;
+                    for (Object item : PyOps.iterate(v)) if (pred.test(item) == keep) out.add(item);
+                    return out;
+                });
             }
             case "string" -> {
                 return PyRepr.str(v);
@@ -125,11 +135,13 @@ final class Filters {
                         PyRepr.str(Args.required(name, p[1], "new")), count == null ? -1 : PyOps.toLong(count));
             }
             case "items" -> {
-                if (v instanceof Undefined) return new ArrayList<>();
-                if (!(v instanceof Map<?, ?> m)) throw new TemplateException("Can only get item pairs from a mapping.");
-                List<Object> out = new ArrayList<>();
-                for (Map.Entry<?, ?> e : m.entrySet()) out.add(new PyTuple(e.getKey(), e.getValue()));
-                return out;
+                return new PyGenerator("do_items", () -> {
+                    if (v instanceof Undefined) return new ArrayList<>();
+                    if (!(v instanceof Map<?, ?> m)) throw new TemplateException("Can only get item pairs from a mapping.");
+                    List<Object> out = new ArrayList<>();
+                    for (Map.Entry<?, ?> e : m.entrySet()) out.add(new PyTuple(e.getKey(), e.getValue()));
+                    return out;
+                });
             }
             case "dictsort" -> {
                 p = Args.bind(name, args, kw, "case_sensitive", "by", "reverse");
@@ -154,22 +166,30 @@ final class Filters {
                 p = Args.bind(name, args, kw, "case_sensitive", "attribute");
                 boolean caseSensitive = PyOps.truthy(Args.or(p[0], false));
                 Function<Object, Object> key = attrGetter(Args.or(p[1], null), null, !caseSensitive);
-                List<Object> out = new ArrayList<>();
-                List<Object> seen = new ArrayList<>();
-                for (Object item : PyOps.iterate(v)) {
-                    Object k = key.apply(item);
-                    if (seen.stream().noneMatch(x -> PyOps.eq(x, k))) {
-                        seen.add(k);
-                        out.add(item);
+                return new PyGenerator("sync_do_unique", () -> {
+                    List<Object> out = new ArrayList<>();
+                    List<Object> seen = new ArrayList<>();
+                    for (Object item : PyOps.iterate(v)) {
+                        Object k = key.apply(item);
+                        if (seen.stream().noneMatch(x -> PyOps.eq(x, k))) {
+                            seen.add(k);
+                            out.add(item);
+                        }
                     }
-                }
-                return out;
+                    return out;
+                });
             }
             case "reverse" -> {
+                // str -> reversed str; a sequence or dict -> a reverse iterator; else reversed list(value).
                 if (v instanceof String s) return new StringBuilder(s).reverse().toString();
+                if (v instanceof PyGenerator || v instanceof Undefined) {
+                    List<Object> out = new ArrayList<>(PyOps.iterate(v));
+                    Collections.reverse(out);
+                    return out;
+                }
                 List<Object> out = new ArrayList<>(PyOps.iterate(v));
                 Collections.reverse(out);
-                return out;
+                return new PyGenerator(v instanceof Map ? "dict_reversekeyiterator" : "list_reverseiterator", () -> out);
             }
             case "sort" -> {
                 p = Args.bind(name, args, kw, "reverse", "case_sensitive", "attribute");
@@ -207,7 +227,12 @@ final class Filters {
                 p = Args.bind(name, args, kw, "width", "first", "blank");
                 Object width = Args.or(p[0], 4L);
                 String ind = width instanceof String s ? s : " ".repeat((int) Math.max(0, PyOps.toLong(width)));
-                return indent(PyRepr.str(v), ind, PyOps.truthy(Args.or(p[1], false)), PyOps.truthy(Args.or(p[2], false)));
+                // Jinja appends "\n" to the value itself, so only strings work.
+                if (!(v instanceof String str)) {
+                    if (v instanceof Undefined u) throw u.fail();
+                    throw new TemplateException("can only concatenate " + PyOps.typeName(v) + " (not \"str\") to " + PyOps.typeName(v));
+                }
+                return indent(str, ind, PyOps.truthy(Args.or(p[1], false)), PyOps.truthy(Args.or(p[2], false)));
             }
             case "safe" -> {
                 return PyRepr.str(v);
@@ -242,21 +267,23 @@ final class Filters {
             case "batch" -> {
                 p = Args.bind(name, args, kw, "linecount", "fill_with");
                 int size = (int) PyOps.toLong(Args.required(name, p[0], "linecount"));
-                if (size <= 0) throw new TemplateException("batch size must be positive");
-                List<Object> out = new ArrayList<>();
-                List<Object> cur = new ArrayList<>();
-                for (Object item : PyOps.iterate(v)) {
-                    cur.add(item);
-                    if (cur.size() == size) {
-                        out.add(cur);
-                        cur = new ArrayList<>();
+                Object fill = p[1];
+                return new PyGenerator("do_batch", () -> {
+                    List<Object> out = new ArrayList<>();
+                    List<Object> cur = new ArrayList<>();
+                    for (Object item : PyOps.iterate(v)) {
+                        if (cur.size() == size) {
+                            out.add(cur);
+                            cur = new ArrayList<>();
+                        }
+                        cur.add(item);
                     }
-                }
-                if (!cur.isEmpty()) {
-                    if (p[1] != Args.MISSING && p[1] != null) while (cur.size() < size) cur.add(p[1]);
-                    out.add(cur);
-                }
-                return out;
+                    if (!cur.isEmpty()) {
+                        if (fill != Args.MISSING && fill != null) while (cur.size() < size) cur.add(fill);
+                        out.add(cur);
+                    }
+                    return out;
+                });
             }
             case "truncate" -> {
                 p = Args.bind(name, args, kw, "length", "killwords", "end", "leeway");

@@ -51,7 +51,8 @@ final class JinjaTests {
                 return v instanceof Map;
             }
             case "iterable" -> {
-                return v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
+                return v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined
+                        || v instanceof PyGenerator;
             }
             case "sequence" -> {
                 return v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
@@ -68,13 +69,15 @@ final class JinjaTests {
             case "upper" -> {
                 return PyStr.isUpper(PyRepr.str(v));
             }
-            case "even", "odd" -> {
-                Object m = PyOps.mod(v, 2L);
-                return PyOps.eq(m, 0L) == name.equals("even");
+            case "even" -> {
+                return PyOps.eq(PyOps.binary("%", v, 2L), 0L);
+            }
+            case "odd" -> {
+                return PyOps.eq(PyOps.binary("%", v, 2L), 1L);
             }
             case "divisibleby" -> {
                 p = Args.bind(name, args, kw, "num");
-                return PyOps.eq(PyOps.mod(v, Args.required(name, p[0], "num")), 0L);
+                return PyOps.eq(PyOps.binary("%", v, Args.required(name, p[0], "num")), 0L);
             }
             case "eq", "equalto", "==" -> {
                 return PyOps.eq(v, one(name, args, kw));

@@ -55,6 +55,9 @@ final class PyAccess {
             case Undefined u -> {
                 return u;
             }
+            case null -> {
+                return Undefined.attribute(null, key);
+            }
             default -> { }
         }
         if (key instanceof String name) return getAttr(obj, name);
@@ -82,10 +85,16 @@ final class PyAccess {
         return i >= 0 && i < chars.size() ? chars.get((int) i) : new Undefined("string index out of range");
     }
 
-    /** obj[start:stop:step] with Python's clamping rules; null bounds are omitted ones. */
+    /**
+     * obj[start:stop:step] with Python's clamping rules; null bounds are omitted ones. Jinja
+     * compiles slices to plain Python subscripts, so unlike item access a bad target fails.
+     */
     static Object slice(Object obj, Object start, Object stop, Object step) {
         for (Object b : new Object[] {start, stop, step}) {
-            if (b != null && !PyOps.isInt(b)) return new Undefined("slice indices must be integers or None");
+            if (b instanceof Undefined u) throw u.fail();
+            if (b != null && !PyOps.isInt(b)) {
+                throw new TemplateException("slice indices must be integers or None or have an __index__ method");
+            }
         }
         long st = step == null ? 1 : PyOps.toLong(step);
         if (st == 0) throw new TemplateException("slice step cannot be zero");
@@ -93,12 +102,9 @@ final class PyAccess {
         switch (obj) {
             case String s -> items = PyStr.hasSurrogates(s) ? PyStr.chars(s) : null;
             case List<?> l -> items = l;
-            case Undefined u -> {
-                return u;
-            }
-            default -> {
-                return Undefined.attribute(obj, "__getitem__");
-            }
+            case Undefined u -> throw u.fail();
+            case Map<?, ?> m -> throw new TemplateException("unhashable type: 'slice'");
+            case null, default -> throw new TemplateException("'" + PyOps.typeName(obj) + "' object is not subscriptable");
         }
         int len = items != null ? items.size() : ((String) obj).length();
         long lower = st > 0 ? 0 : -1;

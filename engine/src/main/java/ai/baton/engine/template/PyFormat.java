@@ -25,6 +25,8 @@ final class PyFormat {
         } else {
             args = java.util.Collections.singletonList(arg);
             if (arg instanceof Map<?, ?> m) mapping = m;
+            // Undefined has __getitem__, so Python's % treats it as a (failing) mapping.
+            if (arg instanceof Undefined) mapping = Map.of();
         }
         StringBuilder out = new StringBuilder();
         int ai = 0;
@@ -42,7 +44,10 @@ final class PyFormat {
                 int close = fmt.indexOf(')', i);
                 if (close < 0) throw new TemplateException("incomplete format key");
                 if (mapping == null) throw new TemplateException("format requires a mapping");
-                value = mapping.get(fmt.substring(i + 1, close));
+                if (arg instanceof Undefined u) throw u.fail();
+                String key = fmt.substring(i + 1, close);
+                if (!mapping.containsKey(key)) throw new TemplateException("KeyError: " + PyRepr.repr(key));
+                value = mapping.get(key);
                 fromMapping = true;
                 i = close + 1;
             }

@@ -31,6 +31,7 @@ final class PyOps {
             case Namespace n -> "Namespace";
             case Macro m -> "Macro";
             case LoopContext l -> "LoopContext";
+            case PyGenerator g -> g.typeName();
             case PyCallable c -> "builtin_function_or_method";
             default -> v.getClass().getSimpleName();
         };
@@ -49,6 +50,11 @@ final class PyOps {
             case Undefined u -> false;
             default -> true;
         };
+    }
+
+    /** Python type of a List-backed value: list, tuple, range or a dict view never compare equal. */
+    private static String seqKind(Object v) {
+        return v instanceof PyTuple ? "tuple" : v instanceof DictView dv ? dv.kind : v instanceof PyRange ? "range" : "list";
     }
 
     static boolean isInt(Object v) {
@@ -74,7 +80,7 @@ final class PyOps {
             case Long l -> l;
             case BigInteger b -> b.doubleValue();
             case Boolean b -> b ? 1 : 0;
-            default -> throw new TemplateException("must be real number, not " + typeName(v));
+            case null, default -> throw new TemplateException("must be real number, not " + typeName(v));
         };
     }
 
@@ -85,7 +91,7 @@ final class PyOps {
             case Boolean b -> b ? 1 : 0;
             case BigInteger b -> b.longValueExact();
             case Undefined u -> throw u.fail();
-            default -> throw new TemplateException("'" + typeName(v) + "' object cannot be interpreted as an integer");
+            case null, default -> throw new TemplateException("'" + typeName(v) + "' object cannot be interpreted as an integer");
         };
     }
 
@@ -98,7 +104,7 @@ final class PyOps {
         if (isNumber(a) && isNumber(b)) return numCompare(a, b) == 0;
         if (a instanceof String x && b instanceof String y) return x.equals(y);
         if (a instanceof List<?> x && b instanceof List<?> y) {
-            if ((a instanceof PyTuple) != (b instanceof PyTuple) || x.size() != y.size()) return false;
+            if (!seqKind(a).equals(seqKind(b)) || x.size() != y.size()) return false;
             for (int i = 0; i < x.size(); i++) if (!eq(x.get(i), y.get(i))) return false;
             return true;
         }
@@ -130,7 +136,8 @@ final class PyOps {
             return c == 2 ? 0 : c;
         }
         if (a instanceof String x && b instanceof String y) return PyStr.compare(x, y);
-        if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+        if (a instanceof List<?> x && b instanceof List<?> y && seqKind(a).equals(seqKind(b))
+                && (seqKind(a).equals("list") || seqKind(a).equals("tuple"))) {
             int n = Math.min(x.size(), y.size());
             for (int i = 0; i < n; i++) {
                 if (!eq(x.get(i), y.get(i))) return compare(x.get(i), y.get(i), op);
@@ -171,6 +178,9 @@ final class PyOps {
                 return s.contains(sub);
             }
             case Map<?, ?> m -> {
+                if ((item instanceof List && !(item instanceof PyTuple)) || item instanceof Map) {
+                    throw new TemplateException("unhashable type: '" + typeName(item) + "'");
+                }
                 for (Object k : m.keySet()) if (eq(k, item)) return true;
                 return false;
             }
@@ -181,10 +191,10 @@ final class PyOps {
             case Undefined u -> {
                 return false;
             }
-            case Namespace ns -> {
-                return false;
+            case PyGenerator g -> {
+                return g.consumeUntil(item);
             }
-            default -> throw new TemplateException("argument of type '" + typeName(container) + "' is not iterable");
+            case null, default -> throw new TemplateException("argument of type '" + typeName(container) + "' is not iterable");
         }
     }
 
@@ -205,6 +215,9 @@ final class PyOps {
             }
             case Undefined u -> {
                 return List.of();
+            }
+            case PyGenerator g -> {
+                return g.drain();
             }
             case Iterable<?> it -> {
                 List<Object> out = new ArrayList<>();
@@ -266,13 +279,13 @@ final class PyOps {
             if (((x ^ r) & (y ^ r)) < 0) return normInt(big(a).add(big(b)));
             return r;
         }
-        if (a instanceof List<?> x && b instanceof List<?> y && !(a instanceof DictView)
-                && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+        if (a instanceof List<?> x && b instanceof List<?> y && seqKind(a).equals(seqKind(b))
+                && (seqKind(a).equals("list") || seqKind(a).equals("tuple"))) {
             List<Object> out = new ArrayList<>(x);
             out.addAll(y);
             return a instanceof PyTuple ? PyTuple.of(out) : out;
         }
-        if (a instanceof List<?> && !(a instanceof PyTuple)) {
+        if (a instanceof List<?> && seqKind(a).equals("list")) {
             throw new TemplateException("can only concatenate list (not \"" + typeName(b) + "\") to list");
         }
         throw unsupported("+", a, b);
@@ -292,9 +305,13 @@ final class PyOps {
             if (a instanceof Double || b instanceof Double) return toDouble(a) * toDouble(b);
             return normInt(big(a).multiply(big(b)));
         }
-        if (isInt(b) && (a instanceof String || a instanceof List)) return repeat(a, toLong(b));
-        if (isInt(a) && (b instanceof String || b instanceof List)) return repeat(b, toLong(a));
+        if (isInt(b) && isRepeatable(a)) return repeat(a, toLong(b));
+        if (isInt(a) && isRepeatable(b)) return repeat(b, toLong(a));
         throw unsupported("*", a, b);
+    }
+
+    private static boolean isRepeatable(Object v) {
+        return v instanceof String || (v instanceof List && (seqKind(v).equals("list") || seqKind(v).equals("tuple")));
     }
 
     private static Object repeat(Object seq, long n) {
@@ -362,7 +379,7 @@ final class PyOps {
             case BigInteger b -> normInt(b.negate());
             case Boolean b -> b ? -1L : 0L;
             case Undefined u -> throw u.fail();
-            default -> throw new TemplateException("bad operand type for unary -: '" + typeName(a) + "'");
+            case null, default -> throw new TemplateException("bad operand type for unary -: '" + typeName(a) + "'");
         };
     }
 
@@ -373,7 +390,7 @@ final class PyOps {
             case BigInteger b -> b;
             case Boolean b -> b ? 1L : 0L;
             case Undefined u -> throw u.fail();
-            default -> throw new TemplateException("bad operand type for unary +: '" + typeName(a) + "'");
+            case null, default -> throw new TemplateException("bad operand type for unary +: '" + typeName(a) + "'");
         };
     }
 }

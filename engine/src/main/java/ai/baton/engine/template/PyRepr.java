@@ -44,6 +44,8 @@ final class PyRepr {
                 sb.append(')');
             }
             case PyRange r -> sb.append(r.repr());
+            case PyGenerator g -> sb.append(g.typeName().equals("generator") ? "<generator object " + g.name : "<" + g.name + " object")
+                    .append(" at 0x7f0000000000>");
             case DictView dv -> {
                 sb.append(dv.kind).append('(');
                 reprList(dv, sb);

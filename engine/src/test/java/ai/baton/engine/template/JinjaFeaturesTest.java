@@ -319,4 +319,42 @@ class JinjaFeaturesTest {
                 "{\"x\": {\"b\": [1, 2.5, null, true, \"é\\n\\\"</x>\"], \"a\": {}, \"c\": [], \"é\": \"ü\"}, \"d\": {\"a\": 1, \"items\": 9}}",
                 "False False True False");
     }
+
+    /** map/select/reject/selectattr/unique/batch/items/reverse return one-shot iterators: always truthy, no len, single pass. */
+    @Test
+    void generatorFilters() {
+        check("{% if msgs|selectattr('role', 'equalto', 'tool') %}always-true{% endif %}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "always-true");
+        check("{% set g = l|map('string') %}{{ g|first }}{{ g|list }}{{ g|list }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "3['1', '2'][]");
+        check("{% set g = l|select %}{% for x in g %}{{ x }}{% endfor %}|{% for x in g %}{{ x }}{% endfor %}|{{ 3 in g }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "312||False");
+        check("{% set g = l|select %}{{ 1 in g }}{{ g|list }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "True[2]");
+        check("{{ l|reverse|list }}{% for x in l|reverse %}{{ x }}{% endfor %}{{ msgs|selectattr('role','equalto','user')|list|length }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "[2, 1, 3]2131");
+        check("{{ none|map('upper')|list }}{{ none|selectattr('x')|list }}{{ 0|select|list }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "[][][]");
+        check("{{ l|select|join(',') }} {{ l|map('string')|sort }} {{ l|unique|sum }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "3,1,2 ['1', '2', '3'] 6");
+        check("{{ (l|select)[0] }}|{{ (l|select) is iterable }}{{ (l|select) is sequence }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "|TrueFalse");
+        check("{{ {}.items() == [] }} {{ range(2) == [0, 1] }} {{ (1, 2) == [1, 2] }} {{ {'a': 1}.keys()|list == ['a'] }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "False False False True");
+        check("{{ '%s' % u }}|{{ 'abc' % u }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "|abc");
+        check("{{ 'x' * 3 }}{{ [1] * 2 }}{{ (1,) * 2 }}",
+                "{\"l\": [3, 1, 2], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u\"}], \"none\": null}",
+                "xxx[1, 1](1, 1)");
+    }
 }

@@ -116,6 +116,21 @@ class TemplateErrorsTest {
     }
 
     @Test
+    void slicingIsAPlainPythonSubscript() {
+        // Jinja compiles x[a:b] to a direct subscript, so unlike x[i] a bad target fails.
+        assertContains("'int' object is not subscriptable", renderError("{{ n[1:] }}", Map.of("n", 7)).getMessage());
+        assertContains("'x' is undefined", renderError("{{ x[1:] }}", Map.of()).getMessage());
+        assertContains("slice indices must be integers", renderError("{{ 'abc'[1:'a'] }}", Map.of()).getMessage());
+        assertContains("slice step cannot be zero", renderError("{{ 'abc'[::0] }}", Map.of()).getMessage());
+    }
+
+    @Test
+    void oneShotIteratorsHaveNoLength() {
+        assertContains("has no len()", renderError("{{ l|select|length }}", Map.of("l", List.of(1))).getMessage());
+        assertContains("not reversible", renderError("{{ l|map('string')|last }}", Map.of("l", List.of(1))).getMessage());
+    }
+
+    @Test
     void messagesAreOneLine() {
         TemplateException e = compileError("{% if x %}");
         assertTrue(!e.getMessage().contains("\n"));
