@@ -1,0 +1,95 @@
+package ai.baton.engine;
+
+import ai.baton.engine.sampling.SamplingParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Stop conditions, seeds and logprobs through the whole engine, on the text fixture (real Qwen3 tokenizer). */
+class EngineSamplingTest {
+    private static LlmEngine engine;
+    private static final int[] PROMPT = {151644, 872, 198, 40451, 752, 264, 3364, 911, 264, 12305, 13, 151645, 198};
+
+    @BeforeAll
+    static void open() {
+        engine = LlmEngine.open(EngineConfig.forModel(Fixtures.model("qwen3-text-tiny")).withThreads(2).withKvBlocks(256));
+    }
+
+    @AfterAll
+    static void close() { engine.close(); }
+
+    private static Collector run(SamplingParams p) {
+        Collector c = new Collector();
+        engine.submit(null, PROMPT, p, c);
+        engine.runUntilIdle();
+        return c;
+    }
+
+    private static SamplingParams sampled(long seed) {
+        return new SamplingParams(1.0, 0.95, 50, 0, seed, 16, List.of(), List.of(), true, -1);
+    }
+
+    @Test
+    void seedReproducesAloneAndInABatch() {
+        int[] alone = run(sampled(7)).tokens();
+        List<Collector> batch = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Collector c = new Collector();
+            engine.submit(null, PROMPT, i == 3 ? sampled(7) : sampled(100 + i), c);
+            batch.add(c);
+        }
+        engine.runUntilIdle();
+        assertArrayEquals(alone, batch.get(3).tokens());
+        assertFalse(java.util.Arrays.equals(alone, batch.get(0).tokens()), "different seeds differ");
+    }
+
+    @Test
+    void stopStringEndsTheTextBeforeIt() {
+        Collector full = run(SamplingParams.greedy(20).withIgnoreEos(true));
+        String text = full.text();
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 3);
+        int at = text.indexOf(stop);
+        assertTrue(at > 0, text);
+        SamplingParams p = new SamplingParams(0, 1, 0, 0, null, 20, List.of(), List.of(stop), true, -1);
+        Collector c = run(p);
+        assertEquals(FinishReason.STOP, c.finish());
+        assertEquals(text.substring(0, at), c.text());
+    }
+
+    @Test
+    void stopTokenIdAndMaxTokens() {
+        int[] greedy = run(SamplingParams.greedy(20).withIgnoreEos(true)).tokens();
+        SamplingParams p = new SamplingParams(0, 1, 0, 0, null, 20, List.of(greedy[3]), List.of(), true, -1);
+        Collector c = run(p);
+        assertEquals(FinishReason.STOP, c.finish());
+        int first = 0;
+        while (greedy[first] != greedy[3]) first++;
+        assertEquals(first + 1, c.tokens().length, "the stop token is the last one returned");
+        Collector m = run(SamplingParams.greedy(5).withIgnoreEos(true));
+        assertEquals(FinishReason.LENGTH, m.finish());
+        assertEquals(5, m.tokens().length);
+    }
+
+    @Test
+    void logprobsOfChosenAndTopTokens() {
+        SamplingParams p = new SamplingParams(0, 1, 0, 0, null, 4, List.of(), List.of(), true, 5);
+        Collector c = run(p);
+        for (RequestOutput o : c.outputs) {
+            if (o.newToken() < 0) continue;
+            assertNotNull(o.logprobs());
+            assertEquals(5, o.logprobs().topIds().length);
+            assertEquals(o.newToken(), o.logprobs().topIds()[0], "greedy picks the most likely");
+            assertTrue(o.logprobs().logprob() <= 0);
+        }
+        assertEquals(0, engine.stats().kvBlocksUsed());
+    }
+}
