@@ -490,6 +490,17 @@ public final class KvAgent implements AutoCloseable {
         return cudaExec;
     }
 
+    /**
+     * Unmaps every peer allocation opened through CUDA IPC (they are reopened on demand). A peer must not free
+     * device memory this process still maps, so call this before a peer drops a pool it keeps running without.
+     */
+    public void closeIpcMappings() {
+        ipcPeers.values().removeIf(p -> {
+            p.close();
+            return true;
+        });
+    }
+
     void outboundFinished(KvTransfer t) {
         outbound.remove(t);
         for (KvTransfer.Leg leg : t.legs()) {

@@ -174,6 +174,7 @@ public final class KvBenchCommand implements Callable<Integer> {
                 if (puts < 0) puts = t.bytesPerLayer() > 0 ? runs(layout, d0.blocks()) : 0;
             }
             String got = peer.call("crc " + (count - 1), "CRC");
+            agent.closeIpcMappings(); // the receiver frees this pool at the next size
             long[] arrivals = Arrays.stream(peer.call("times", "TIMES").split(",")).mapToLong(Long::parseLong).toArray();
             double[] lat = new double[n], notify = new double[n];
             double total = 0;

@@ -104,7 +104,13 @@ public final class CudaDevice implements DeviceMemory {
     @Override
     public void pinHost(long address, long length) {
         makeCurrent();
-        JCudaDriver.cuMemHostRegister(HostPtr.of(address), length, CU_MEMHOSTREGISTER_PORTABLE);
+        try {
+            JCudaDriver.cuMemHostRegister(HostPtr.of(address), length, CU_MEMHOSTREGISTER_PORTABLE);
+        } catch (RuntimeException e) {
+            // Unpinned staging still works, only slower: not worth failing the pool for.
+            System.getLogger("ai.baton.kvtransfer.cuda").log(System.Logger.Level.WARNING,
+                    "cannot pin {0} bytes of staging memory: {1}", length, e.getMessage());
+        }
     }
 
     @Override
