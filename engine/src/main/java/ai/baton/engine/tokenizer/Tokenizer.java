@@ -54,7 +54,7 @@ public final class Tokenizer {
         if (json.addedTokens != null) {
             for (JsonNode n : json.addedTokens) {
                 boolean special = n.path("special").asBoolean(false);
-                if (!n.path("id").canConvertToInt() || !n.path("content").isTextual()) throw new TokenizerException("invalid added token " + n + " in " + file);
+                if (!n.path("id").canConvertToInt() || n.get("id").asInt() < 0 || !n.path("content").isTextual()) throw new TokenizerException("invalid added token " + n + " in " + file);
                 added.add(new AddedToken(n.get("id").asInt(), n.get("content").asText(), special,
                         n.path("lstrip").asBoolean(false), n.path("rstrip").asBoolean(false),
                         n.path("normalized").asBoolean(!special), n.path("single_word").asBoolean(false)));
