@@ -113,15 +113,16 @@ public final class Exchange {
             } catch (RoutePlanner.NoNodeException e) {
                 if (e.role == Role.DECODE && !fullDecode.isEmpty()) {
                     wait = true;                 // the remaining decode nodes are full: wait for room
-                } else if (e.role == Role.PREFILL && !forceLocal && !failedPrefill.isEmpty()) {
-                    forceLocal = true;           // every prefill node failed this request: the decode node prefills
+                } else if (e.role == Role.PREFILL && !forceLocal
+                        && (!failedPrefill.isEmpty() || d.registry.count(Role.PREFILL) > 0)) {
+                    // Prefill nodes exist but none can take it now (failed, or marked down): the decode node prefills.
+                    forceLocal = true;
                     again = true;
                 } else {
                     failure = ApiException.overloaded(e.getMessage() + "; retry shortly.");
                 }
             }
             if (plan != null) {
-                leaveWaiting();
                 decodeBlocks = plan.decode().blocksFor(req.prompt().length + req.maxTokens());
                 plan.decode().acquire(decodeBlocks);
                 decodeAccounted = plan.decode();
@@ -141,6 +142,16 @@ public final class Exchange {
         }
     }
 
+    /** A retry from the timer thread: an exception there would vanish, so it fails the request instead. */
+    private void attemptSafely() {
+        try {
+            attempt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "dispatch of " + req.id() + " failed", e);
+            fail(ApiException.internal("Dispatch failed: " + e));
+        }
+    }
+
     /** All decode nodes are full: back off and try again, within the queue's size and time limits. */
     private void waitForRoom() {
         ApiException failure = null;
@@ -148,6 +159,7 @@ public final class Exchange {
         synchronized (this) {
             if (cancelled || done) return;
             long now = System.nanoTime();
+            if (waitDeadlineNanos == 0) waitDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(d.config.queueTimeoutMs());
             if (!waitingCounted) {
                 if (d.waiting.get() >= d.config.maxWaiting()) {
                     failure = ApiException.overloaded("The server is overloaded (KV cache full, " + d.waiting.get() + " requests waiting); retry shortly.");
@@ -155,9 +167,9 @@ public final class Exchange {
                     waitingCounted = true;
                     d.waiting.incrementAndGet();
                     d.metrics.waiting(1);
-                    waitDeadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(d.config.queueTimeoutMs());
                 }
-            } else if (now > waitDeadlineNanos) {
+            }
+            if (failure == null && now > waitDeadlineNanos) {
                 failure = ApiException.overloaded("Timed out waiting for KV cache room; retry shortly.");
             }
             fullDecode.clear();
@@ -165,7 +177,7 @@ public final class Exchange {
             delay = backoffMs;
         }
         if (failure != null) fail(failure);
-        else d.timers.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+        else d.timers.schedule(this::attemptSafely, delay, TimeUnit.MILLISECONDS);
     }
 
     private void leaveWaiting() {
@@ -189,6 +201,7 @@ public final class Exchange {
     private void onReserved(RoutePlan plan, KvTarget target) {
         synchronized (this) {
             if (!cancelled && !done) {
+                leaveWaiting();
                 heldReservation = target;
                 heldReservationNode = plan.decode();
                 prefillAccounted = plan.prefill();
@@ -278,6 +291,7 @@ public final class Exchange {
         GenerateRequest.Builder g = GenerateRequest.newBuilder().setRequestId(req.id()).addAllPromptIds(ids(req.prompt()))
                 .setSampling(req.sampling());
         synchronized (this) {
+            leaveWaiting();
             if (first != null) {
                 g.setReservationId(heldReservation.getReservationId()).setFirstToken(first.getFirstToken());
                 if (first.hasFirstLogprob()) g.setFirstLogprob(first.getFirstLogprob());
