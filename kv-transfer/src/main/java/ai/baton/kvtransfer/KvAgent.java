@@ -362,7 +362,11 @@ public final class KvAgent implements AutoCloseable {
             return t;
         }
         outbound.add(t);
-        for (KvTransfer.Leg leg : legList) Thread.ofVirtual().name("kv-bootstrap").start(() -> bootstrap(t, leg, opts.transport()));
+        for (KvTransfer.Leg leg : legList) {
+            // Known peer: set up inline (no thread hop on the latency path); new peer: connect in the background.
+            if (linkReady(leg.dst.agent()) && ucxConns.containsKey(leg.dst.agent().agentId())) bootstrap(t, leg, opts.transport());
+            else Thread.ofVirtual().name("kv-bootstrap").start(() -> bootstrap(t, leg, opts.transport()));
+        }
         return t;
     }
 
@@ -516,6 +520,11 @@ public final class KvAgent implements AutoCloseable {
         return new ControlMessage.Hello(id, config.name);
     }
 
+    private boolean linkReady(AgentAddress a) {
+        CompletableFuture<PeerLink> f = outLinks.get(a.agentId());
+        return f != null && f.isDone() && !f.isCompletedExceptionally() && !f.join().isDown();
+    }
+
     PeerLink linkTo(AgentAddress a) throws Exception {
         long timeoutMs = config.connectTimeout.toMillis();
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -583,6 +592,10 @@ public final class KvAgent implements AutoCloseable {
                 InboundTransfer in = inbound.get(b.transferId());
                 String error = in == null ? "unknown transfer " + b.transferId() + " (expired or never reserved)" : in.admit(link, b);
                 if (error == null) {
+                    TransportKind kind = in.transport();
+                    if (kind != null && loggedPairs.add(link.remoteName() + "->" + config.name + ":" + kind)) {
+                        LOG.log(System.Logger.Level.INFO, "KV peer pair {0} -> {1} uses {2}", link.remoteName(), config.name, kind.label());
+                    }
                     link.send(new ControlMessage.Accept(b.transferId(), b.srcRank()));
                 } else {
                     link.send(new ControlMessage.Cancel(b.transferId(), b.srcRank(), error));

@@ -9,13 +9,14 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One control connection to a peer agent. A reader thread dispatches incoming messages in order; a writer
- * thread drains an outgoing queue, so callers (including the UCX progress thread) never block on the socket.
+ * One control connection to a peer agent. A reader thread dispatches incoming messages in order; senders write
+ * directly under a lock (each hop through another thread costs latency that small transfers feel). A write only
+ * blocks when the peer stopped reading for megabytes of notices, i.e. it hangs, and the heartbeat then closes the
+ * socket, which ends the write.
  *
  * <p>The kernel closes a dead process's socket, so a peer that dies is seen here at once as end-of-stream or
  * a reset; a peer that hangs or is cut off is caught by the heartbeat ({@link #checkHeartbeat}).
@@ -30,12 +31,11 @@ public final class PeerLink {
         void onLinkDown(PeerLink link, String reason);
     }
 
-    private static final ControlMessage CLOSE = new ControlMessage.Ping();
-
     private final Socket socket;
     private final Handler handler;
     private final boolean outbound;
-    private final LinkedBlockingQueue<ControlMessage> queue = new LinkedBlockingQueue<>();
+    private final Object writeLock = new Object();
+    private OutputStream out; // guarded by writeLock
     private final AtomicBoolean down = new AtomicBoolean();
     private final CompletableFuture<ControlMessage.Hello> hello = new CompletableFuture<>();
     private volatile long lastHeardNanos = System.nanoTime();
@@ -70,10 +70,11 @@ public final class PeerLink {
         return l;
     }
 
-    private void start(ControlMessage.Hello me) {
-        queue.add(me);
-        Thread.ofVirtual().name("kv-link-writer").start(this::writeLoop);
-        Thread.ofVirtual().name("kv-link-reader").start(this::readLoop);
+    private void start(ControlMessage.Hello me) throws IOException {
+        out = new BufferedOutputStream(socket.getOutputStream(), 1 << 12);
+        send(me);
+        // A platform thread: a blocking read wakes it straight from the kernel, no poller hop.
+        Thread.ofPlatform().daemon().name("kv-link-reader").start(this::readLoop);
     }
 
     public CompletableFuture<ControlMessage.Hello> hello() {
@@ -101,9 +102,19 @@ public final class PeerLink {
         return downReason;
     }
 
-    /** Queues a message; silently dropped once the link is down (the peer is gone anyway). */
+    /** Writes a message; silently dropped once the link is down (the peer is gone anyway). */
     public void send(ControlMessage m) {
-        if (!down.get()) queue.add(m);
+        if (down.get()) return;
+        byte[] frame = ControlCodec.encode(m);
+        try {
+            synchronized (writeLock) {
+                out.write(frame);
+                out.flush();
+            }
+            lastSentNanos = System.nanoTime();
+        } catch (IOException e) {
+            close("control connection to " + remoteName() + " lost: " + e.getMessage());
+        }
     }
 
     /** Sends a ping when idle and closes the link when the peer has been silent for too long. */
@@ -119,7 +130,6 @@ public final class PeerLink {
     public void close(String reason) {
         if (!down.compareAndSet(false, true)) return;
         downReason = reason;
-        queue.add(CLOSE);
         try {
             socket.close();
         } catch (IOException ignored) {
@@ -150,31 +160,6 @@ public final class PeerLink {
             close("peer " + remoteName() + " closed the control connection");
         } catch (IOException e) {
             close("control connection to " + remoteName() + " lost: " + e.getMessage());
-        }
-    }
-
-    private void writeLoop() {
-        try {
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-            while (true) {
-                ControlMessage m = queue.take();
-                if (m == CLOSE) return;
-                out.write(ControlCodec.encode(m));
-                ControlMessage next;
-                while ((next = queue.poll()) != null) {
-                    if (next == CLOSE) {
-                        out.flush();
-                        return;
-                    }
-                    out.write(ControlCodec.encode(next));
-                }
-                out.flush();
-                lastSentNanos = System.nanoTime();
-            }
-        } catch (IOException e) {
-            close("control connection to " + remoteName() + " lost: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
