@@ -11,6 +11,9 @@ final class Commands {
         cl.addSubcommand(new LogitsCommand());
         cl.addSubcommand(new TokenizeCommand());
         cl.addSubcommand(new ChatTemplateCommand());
+        cl.addSubcommand(new ai.baton.prefill.PrefillNodeCommand());
+        cl.addSubcommand(new ai.baton.decode.DecodeNodeCommand());
+        cl.addSubcommand(new ai.baton.kvtransfer.bench.KvBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.cpubench.CpuBenchCommand());
     }
 }
