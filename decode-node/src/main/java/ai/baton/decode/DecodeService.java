@@ -16,6 +16,7 @@ import ai.baton.proto.ReserveRequest;
 import ai.baton.proto.StatsRequest;
 import ai.baton.proto.TokenChunk;
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -98,7 +99,7 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
     /** Conditional disaggregation: a short uncached prompt is prefilled right here. */
     private void generateLocally(String id, int[] prompt, SamplingParams params, ServerCallStreamObserver<TokenChunk> call) {
         TokenStream stream = track(call, null);
-        call.setOnCancelHandler(() -> engine.abort(id));
+        onCancel(call, () -> engine.abort(id));
         engine.submit(id, prompt, params, stream);
     }
 
@@ -124,7 +125,7 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
             return;
         }
         TokenStream stream = track(call, FirstText.of(engine.tokenizer(), req.getFirstToken(), params.stop()));
-        call.setOnCancelHandler(() -> {
+        onCancel(call, () -> {
             // Before admission the reservation is ours to drop; after it, the engine's request is.
             if (!reservations.release(r, "generate cancelled")) engine.abort(id);
         });
@@ -154,6 +155,16 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
             return;
         }
         if (call.isCancelled()) engine.abort(id); // cancelled between admission and now
+    }
+
+    /**
+     * Runs {@code action} when the client cancels. The call's own cancel handler runs on the call's serialized
+     * executor, i.e. only after this handler returns; the context is cancelled at once, which is what a handler
+     * blocked waiting for the KV needs.
+     */
+    private static void onCancel(ServerCallStreamObserver<TokenChunk> call, Runnable action) {
+        call.setOnCancelHandler(() -> { }); // later onNext calls are then dropped quietly instead of throwing
+        Context.current().addListener(ctx -> action.run(), Runnable::run);
     }
 
     private TokenStream track(ServerCallStreamObserver<TokenChunk> call, String firstText) {
