@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,9 @@ import java.util.Optional;
  */
 public final class ChatTemplate {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] SPECIAL_TOKENS = {"bos_token", "eos_token", "unk_token", "pad_token"};
+    /** transformers passes tokenizer.special_tokens_map (the tokens that are set) into the template. */
+    private static final String[] SPECIAL_TOKENS = {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
+            "cls_token", "mask_token"};
 
     private final String source;
     private final List<Node> body;
@@ -62,14 +65,27 @@ public final class ChatTemplate {
                 source = templateFrom(JSON.readTree(processor.toFile()).get("chat_template"));
             }
             if (source == null) return Optional.empty();
+            // Older checkpoints keep the special tokens in special_tokens_map.json instead.
+            JsonNode legacy = null;
+            Path legacyPath = dir.resolve("special_tokens_map.json");
+            if (Files.isRegularFile(legacyPath)) legacy = JSON.readTree(legacyPath.toFile());
             Map<String, Object> vars = new HashMap<>();
-            if (config != null) {
-                for (String name : SPECIAL_TOKENS) {
-                    String token = tokenText(config.get(name));
-                    if (token != null) vars.put(name, token);
-                }
+            for (String name : SPECIAL_TOKENS) {
+                String token = config == null ? null : tokenText(config.get(name));
+                if (token == null && legacy != null) token = tokenText(legacy.get(name));
+                if (token != null) vars.put(name, token);
             }
-            return Optional.of(new ChatTemplate(source, Parser.parse(source), Map.copyOf(vars)));
+            JsonNode extra = config == null ? null : config.get("additional_special_tokens");
+            if ((extra == null || !extra.isArray()) && legacy != null) extra = legacy.get("additional_special_tokens");
+            if (extra != null && extra.isArray() && !extra.isEmpty()) {
+                List<Object> tokens = new ArrayList<>();
+                for (JsonNode t : extra) {
+                    String token = tokenText(t);
+                    if (token != null) tokens.add(token);
+                }
+                vars.put("additional_special_tokens", tokens);
+            }
+            return Optional.of(new ChatTemplate(source, Parser.parse(source), Collections.unmodifiableMap(vars)));
         } catch (IOException e) {
             throw new UncheckedIOException("reading chat template from " + dir, e);
         }
@@ -97,7 +113,7 @@ public final class ChatTemplate {
     public ChatTemplate withVariables(Map<String, Object> variables) {
         Map<String, Object> merged = new HashMap<>(defaults);
         merged.putAll(variables);
-        return new ChatTemplate(source, body, Map.copyOf(merged));
+        return new ChatTemplate(source, body, Collections.unmodifiableMap(merged));
     }
 
     public String source() {

@@ -30,10 +30,14 @@ final class Lexer {
     private Lexer(String src) {
         this.src = src;
         this.n = src.length();
-        List<Integer> starts = new ArrayList<>();
-        starts.add(0);
-        for (int i = 0; i < n; i++) if (src.charAt(i) == '\n') starts.add(i + 1);
-        this.lineStarts = starts.stream().mapToInt(Integer::intValue).toArray();
+        int[] starts = new int[16];
+        int count = 1;
+        for (int i = 0; i < n; i++) {
+            if (src.charAt(i) != '\n') continue;
+            if (count == starts.length) starts = Arrays.copyOf(starts, count * 2);
+            starts[count++] = i + 1;
+        }
+        this.lineStarts = Arrays.copyOf(starts, count);
     }
 
     static List<Token> tokenize(String source) {
@@ -48,9 +52,15 @@ final class Lexer {
         return t.endsWith("\n") ? t.substring(0, t.length() - 1) : t;
     }
 
+    private int lastLine = 1;
+
+    /** 1-based line of offset; tokens arrive in order, so walk from the previous answer. */
     private int line(int offset) {
-        int k = Arrays.binarySearch(lineStarts, offset);
-        return k >= 0 ? k + 1 : -k - 1;
+        int k = lastLine;
+        if (k > lineStarts.length || lineStarts[k - 1] > offset) k = 1;
+        while (k < lineStarts.length && lineStarts[k] <= offset) k++;
+        lastLine = k;
+        return k;
     }
 
     private int col(int offset) {

@@ -90,6 +90,15 @@ class ChatTemplateFixturesTest {
     }
 
     @Test
+    void legacySpecialTokensMapFillsGaps(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ bos_token }}{{ eos_token }}{{ additional_special_tokens }}\", \"eos_token\": \"<E>\"}");
+        Files.writeString(dir.resolve("special_tokens_map.json"),
+                "{\"bos_token\": {\"content\": \"<s>\"}, \"eos_token\": \"ignored\", \"additional_special_tokens\": [\"<a>\", {\"content\": \"<b>\"}]}");
+        ChatTemplate t = ChatTemplate.fromTokenizerDir(dir).orElseThrow();
+        assertEquals("<s><E>['<a>', '<b>']", t.render(List.of(), false, Map.of()));
+    }
+
+    @Test
     void directoryWithoutTemplateIsEmpty(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
         assertFalse(ChatTemplate.fromTokenizerDir(dir).isPresent());

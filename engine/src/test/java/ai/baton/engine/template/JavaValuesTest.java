@@ -58,6 +58,15 @@ class JavaValuesTest {
     }
 
     @Test
+    void generationTagRendersItsBody() {
+        // transformers' AssistantTracker tag: output unchanged, body in its own scope.
+        ChatTemplate t = ChatTemplate.compile("{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}"
+                + "{% set x = 1 %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}|{% endfor %}[{{ x }}]");
+        assertEquals("q|a|[]", t.render(List.of(Map.of("role", "user", "content", "q"), Map.of("role", "assistant", "content", "a")),
+                false, Map.of()));
+    }
+
+    @Test
     void concurrentRendersShareOneCompiledTemplate() throws Exception {
         ChatTemplate t = ChatTemplate.compile(
                 "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + m.content|length %}{% endfor %}{{ ns.n }}");
