@@ -1,0 +1,133 @@
+package ai.baton.experiments.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+
+/**
+ * Sends one streaming request to an OpenAI-compatible /v1/completions or /v1/chat/completions endpoint and times
+ * it. java.net.http over HTTP/1.1: one connection per in-flight request, as aiohttp gives vllm bench serve.
+ */
+public final class OpenAiClient implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http;
+    private final URI uri;
+    private final boolean chat;
+    private final String model;
+    private final boolean ignoreEos;
+    private final double temperature;
+    private final ObjectNode extraBody;
+    private final Duration timeout;
+
+    public OpenAiClient(String baseUrl, String endpoint, String model, boolean ignoreEos, double temperature,
+                        ObjectNode extraBody, Duration timeout) {
+        this.uri = URI.create(stripSlash(baseUrl) + endpoint);
+        this.chat = endpoint.endsWith("/chat/completions");
+        if (!chat && !endpoint.endsWith("/completions"))
+            throw new IllegalArgumentException("--endpoint must be /v1/completions or /v1/chat/completions, got " + endpoint);
+        this.model = model;
+        this.ignoreEos = ignoreEos;
+        this.temperature = temperature;
+        this.extraBody = extraBody;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    static String stripSlash(String s) { return s.endsWith("/") ? s.substring(0, s.length() - 1) : s; }
+
+    public boolean chat() { return chat; }
+
+    /** The JSON body of a request, as vllm bench serve's openai / openai-chat backends build it. */
+    ObjectNode body(SampleRequest r) {
+        ObjectNode o = JSON.createObjectNode();
+        if (model != null) o.put("model", model);
+        if (chat) {
+            ObjectNode m = o.putArray("messages").addObject();
+            m.put("role", "user");
+            m.put("content", r.prompt() != null ? r.prompt() : "");
+            o.put("max_completion_tokens", r.outputLen());
+        } else {
+            if (r.prompt() != null) o.put("prompt", r.prompt());
+            else {
+                var a = o.putArray("prompt");
+                for (int id : r.promptIds()) a.add(id);
+            }
+            o.put("max_tokens", r.outputLen());
+        }
+        o.put("temperature", temperature);
+        o.put("stream", true);
+        o.putObject("stream_options").put("include_usage", true);
+        if (ignoreEos) o.put("ignore_eos", true);
+        if (extraBody != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = extraBody.properties().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                o.set(e.getKey(), e.getValue());
+            }
+        }
+        return o;
+    }
+
+    /** Sends r; the future never fails: transport errors become failed outputs. */
+    public CompletableFuture<RequestOutput> send(SampleRequest r) {
+        if (chat && r.prompt() == null)
+            throw new IllegalArgumentException("token-id prompts need /v1/completions (give a --tokenizer for chat)");
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(body(r));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        SseSubscriber sse = new SseSubscriber();
+        long start = System.nanoTime();
+        HttpResponse.BodyHandler<String> handler = info -> info.statusCode() == 200
+                ? HttpResponse.BodySubscribers.<SseSubscriber, String>fromSubscriber(sse, s -> null)
+                : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+        return http.sendAsync(req, handler).handle((resp, err) -> {
+            long end = System.nanoTime();
+            if (err != null) return RequestOutput.failure(start, secs(end - start), r.promptLen(), describe(err));
+            if (resp.statusCode() != 200)
+                return RequestOutput.failure(start, secs(end - start), r.promptLen(),
+                        "HTTP " + resp.statusCode() + ": " + StreamParser.abbreviate(String.valueOf(resp.body())));
+            long streamEnd = sse.done().getNow(end);
+            return StreamParser.parse(sse.events(), start, streamEnd, r.promptLen());
+        });
+    }
+
+    /** GET base + path as text; for /v1/models and /metrics. */
+    public static String get(HttpClient http, String url, Duration timeout) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (r.statusCode() != 200) throw new IllegalStateException("GET " + url + ": HTTP " + r.statusCode());
+        return r.body();
+    }
+
+    private static double secs(long nanos) { return nanos / 1e9; }
+
+    private static String describe(Throwable t) {
+        while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException || t.getMessage() == null)) t = t.getCause();
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

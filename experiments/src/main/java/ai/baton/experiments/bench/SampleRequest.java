@@ -1,0 +1,20 @@
+package ai.baton.experiments.bench;
+
+/**
+ * One prompt of a benchmark: its text (or token ids, for servers that take them), its length in tokens as the
+ * dataset measured it, and how many tokens to ask for.
+ */
+public record SampleRequest(String prompt, int[] promptIds, int promptLen, int outputLen) {
+    public SampleRequest {
+        if (prompt == null && promptIds == null) throw new IllegalArgumentException("a sample needs a prompt");
+        if (outputLen < 1) throw new IllegalArgumentException("output length must be >= 1, got " + outputLen);
+    }
+
+    public static SampleRequest text(String prompt, int promptLen, int outputLen) {
+        return new SampleRequest(prompt, null, promptLen, outputLen);
+    }
+
+    public static SampleRequest ids(int[] ids, int outputLen) {
+        return new SampleRequest(null, ids, ids.length, outputLen);
+    }
+}

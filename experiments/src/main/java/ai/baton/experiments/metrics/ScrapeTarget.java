@@ -1,0 +1,18 @@
+package ai.baton.experiments.metrics;
+
+/** A /metrics URL to scrape around a run, with a name for the result file (router, prefill-0, decode-1, ...). */
+public record ScrapeTarget(String name, String url) {
+    /** "NAME=URL" or a bare URL (named by its host:port). */
+    public static ScrapeTarget parse(String spec) {
+        int eq = spec.indexOf('=');
+        if (eq > 0 && !spec.substring(0, eq).contains("/")) return new ScrapeTarget(spec.substring(0, eq), spec.substring(eq + 1));
+        String name = spec.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
+        return new ScrapeTarget(name, spec);
+    }
+
+    /** The role a target's name starts with, if any ("prefill", "decode", "router"). */
+    public String role() {
+        for (String r : new String[]{"router", "prefill", "decode"}) if (name.startsWith(r)) return r;
+        return "";
+    }
+}
