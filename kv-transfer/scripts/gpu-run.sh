@@ -18,14 +18,14 @@ fi
 SIZES="${SIZES:-4KiB,1MiB,64MiB,256MiB}"
 python3 "$B/torch_peer_copy.py" 4096 1048576 67108864 268435456 > "$OUT/torch-peer-copy.json" 2>>"$OUT/errors.log"
 cat "$OUT/torch-peer-copy.json"
-bench() { # name, args...
-  local name="$1"; shift
+bench() { # name, seconds, args...
+  local name="$1" secs="$2"; shift 2
   echo "== kv-bench $*"
-  timeout 170 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -cp "$CP" ai.baton.kvtransfer.bench.KvBenchCommand \
+  timeout "$secs" "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -cp "$CP" ai.baton.kvtransfer.bench.KvBenchCommand \
     --sizes "$SIZES" --out "$OUT/kv-bench-$name.json" "$@" 2>>"$OUT/errors.log"
   echo "rc=$?"
 }
-bench cuda-ipc --transport cuda-ipc --src-device 0 --dst-device 1
-bench staged --transport staged --memory cuda --src-device 0 --dst-device 1
-bench ucx-host --transport ucx --compare-perftest
+bench cuda-ipc 90 --transport cuda-ipc --src-device 0 --dst-device 1
+bench staged 110 --transport staged --memory cuda --src-device 0 --dst-device 1
+bench ucx-host 100 --transport ucx --compare-perftest
 grep -v ' INFO: \|^[A-Z][a-z][a-z] [0-9]' "$OUT/errors.log" | tail -40
