@@ -187,6 +187,7 @@ class BenchAgainstServerTest {
         BenchOptions o = options();
         o.preset = "decode-sequential";
         o.maxConcurrency = null;
+        o.randomInputLen = null;
         o.numPrompts = 2;
         o.randomOutputLen = 3;  // explicit beats the preset's 128-512
         server.bodies.clear();
