@@ -10,6 +10,8 @@ import ai.baton.engine.backend.cpu.LocalCommunicator;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.model.Shard;
 import ai.baton.engine.model.Transformer;
+import ai.baton.engine.sampling.Sampler;
+import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.WeightSource;
 
 import java.util.ArrayList;
@@ -96,6 +98,24 @@ public final class ModelRunner implements AutoCloseable {
         }
         if (failure != null) throw failure;
         return logits;
+    }
+
+    /**
+     * Runs the batch and picks one token per logit row with the backend's sampler (on a GPU only the ids reach the
+     * host); {@code randomBits} drive non-greedy draws (see {@link Backend#sample}).
+     */
+    public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits) {
+        if (ranks.size() == 1) {
+            Transformer m = ranks.getFirst();
+            return m.backend().sample(m.forward(batch, caches.getFirst()), params, randomBits);
+        }
+        float[] logits = forward(batch);
+        int vocab = config.vocabSize();
+        int[] out = new int[batch.logitRows().length];
+        for (int i = 0; i < out.length; i++)
+            out[i] = params[i] == null || params[i].isGreedy() ? Sampler.argmax(logits, i * vocab, vocab)
+                    : Sampler.sample(logits, i * vocab, vocab, params[i], new java.util.SplittableRandom(randomBits[i]));
+        return out;
     }
 
     @FunctionalInterface

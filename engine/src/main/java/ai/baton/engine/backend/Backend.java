@@ -1,8 +1,11 @@
 package ai.baton.engine.backend;
 
+import ai.baton.engine.sampling.Sampler;
+import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.TensorData;
 
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * The seam between the model and the hardware: one implementation per device kind (cpu, cuda). The model code
@@ -66,6 +69,30 @@ public interface Backend extends AutoCloseable {
 
     /** Waits for queued work. */
     default void synchronize() {}
+
+    /**
+     * Called by the model right after {@link #prepare}: a backend that has captured this batch's whole forward pass
+     * (a CUDA graph of a decode step) runs it, leaving the logits in {@code logits}, and returns true; the model then
+     * skips its ops. Otherwise the model runs its ops and calls {@link #endForward}.
+     */
+    default boolean replay(BatchContext b, Tensor logits) { return false; }
+
+    /** The model has queued every op of this forward pass; {@code logits} holds (or will hold) its result. */
+    default void endForward(BatchContext b, Tensor logits) {}
+
+    /**
+     * One token per row of {@code logits}; {@code randomBits} (64 per row) drive non-greedy draws, so a seeded request
+     * draws the same token in any batch. Devices sample in place, so only token ids reach the host.
+     */
+    default int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits) {
+        float[] l = toHost(logits);
+        int vocab = logits.cols();
+        int[] out = new int[logits.rows()];
+        for (int i = 0; i < out.length; i++)
+            out[i] = params[i] == null || params[i].isGreedy() ? Sampler.argmax(l, i * vocab, vocab)
+                    : Sampler.sample(l, i * vocab, vocab, params[i], new SplittableRandom(randomBits[i]));
+        return out;
+    }
 
     @Override
     void close();

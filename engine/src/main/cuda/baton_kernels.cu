@@ -1,0 +1,11 @@
+// The one translation unit nvcc compiles into kernels.fatbin; each op family lives in its own header.
+#include "embedding.cuh"
+#include "norm.cuh"
+#include "activation.cuh"
+#include "gemv.cuh"
+#include "rope_kv.cuh"
+#include "paged_attention.cuh"
+#include "prefill_attention.cuh"
+#include "sampling.cuh"
+#include "random.cuh"
+#include "copy.cuh"

@@ -1,0 +1,73 @@
+// Rotary embedding (rotate-half, as HF Llama/Qwen) fused with the write of K and V into the paged bf16 cache, and
+// optionally with Qwen3's per-head RMSNorm of q and k (applied before the rotation, as in HF). One warp per head.
+// The angle is pos * inv_freq in fp32, as HF computes it; llama3 scaling lives in inv_freq, computed on the host.
+// Cache layout per layer: [block][kvHead][slotInBlock][headDim] (HND).
+#pragma once
+#include "common.cuh"
+
+extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const int* __restrict__ positions,
+                                      const int* __restrict__ slots, const float* __restrict__ invFreq,
+                                      const float* __restrict__ qNormW, const float* __restrict__ kNormW, float eps,
+                                      bf16* __restrict__ kCache, bf16* __restrict__ vCache,
+                                      int qHeads, int kvHeads, int D, int blockSize) {
+    const int t = blockIdx.x;
+    const int lane = threadIdx.x & 31;
+    const int head = blockIdx.y * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (head >= qHeads + 2 * kvHeads) return;
+    float* x = qkv + (size_t) t * cols + (size_t) head * D;
+    const int slot = slots[t];
+    if (head >= qHeads + kvHeads) {  // a V head: copy into the cache
+        if (slot < 0) return;
+        const int vh = head - qHeads - kvHeads;
+        bf16* dst = vCache + (((size_t) (slot / blockSize) * kvHeads + vh) * blockSize + slot % blockSize) * D;
+        for (int i = lane; i < D; i += 32) dst[i] = __float2bfloat16_rn(x[i]);
+        return;
+    }
+    const bool isK = head >= qHeads;
+    const float* nw = isK ? kNormW : qNormW;
+    float inv = 1.f;
+    if (nw != nullptr) {
+        float ss = 0.f;
+        for (int i = lane; i < D; i += 32) ss += x[i] * x[i];
+        ss = warp_sum(ss);
+        inv = 1.0f / sqrtf(ss / D + eps);
+    }
+    const int half = D / 2;
+    const float pos = (float) positions[t];
+    bf16* dst = nullptr;
+    if (isK && slot >= 0)
+        dst = kCache + (((size_t) (slot / blockSize) * kvHeads + (head - qHeads)) * blockSize + slot % blockSize) * D;
+    for (int i = lane; i < half; i += 32) {
+        float x1 = x[i], x2 = x[i + half];
+        if (nw != nullptr) {
+            x1 = nw[i] * (x1 * inv);
+            x2 = nw[i + half] * (x2 * inv);
+        }
+        const float angle = pos * invFreq[i];
+        float s, c;
+        sincosf(angle, &s, &c);
+        const float y1 = x1 * c - x2 * s, y2 = x2 * c + x1 * s;
+        x[i] = y1;
+        x[i + half] = y2;
+        if (dst != nullptr) {
+            dst[i] = __float2bfloat16_rn(y1);
+            dst[i + half] = __float2bfloat16_rn(y2);
+        }
+    }
+}
+
+// Standalone Q/K norm (in place), for when the norm cannot be folded into rope_store.
+extern "C" __global__ void qk_norm(float* __restrict__ qkv, int cols, const float* __restrict__ qNormW,
+                                   const float* __restrict__ kNormW, float eps, int qHeads, int kvHeads, int D) {
+    const int t = blockIdx.x;
+    const int lane = threadIdx.x & 31;
+    const int head = blockIdx.y * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (head >= qHeads + kvHeads) return;
+    float* x = qkv + (size_t) t * cols + (size_t) head * D;
+    const float* nw = head >= qHeads ? kNormW : qNormW;
+    float ss = 0.f;
+    for (int i = lane; i < D; i += 32) ss += x[i] * x[i];
+    ss = warp_sum(ss);
+    const float inv = 1.0f / sqrtf(ss / D + eps);
+    for (int i = lane; i < D; i += 32) x[i] = nw[i] * (x[i] * inv);
+}

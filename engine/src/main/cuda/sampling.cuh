@@ -1,0 +1,176 @@
+// Token selection on the GPU, one block per logits row, so that only token ids cross to the host.
+// Greedy is the first index of the largest logit (as torch.argmax). Otherwise, with temperature T:
+// weights w_i = exp((l_i - max) / T); top-k keeps the k largest logits, min-p those with w_i >= minP,
+// top-p the smallest set of the largest logits whose weight reaches topP of what is left; then a draw from the
+// request's own 64 random bits. Thresholds are found by radix select over the logits' ordered bit patterns
+// (4 passes of 8 bits, each a shared-memory histogram), never by sorting the vocabulary; ties at a threshold are
+// all kept.
+#pragma once
+#include "common.cuh"
+
+#define SAMPLE_THREADS 1024
+
+// float -> unsigned key with the same order.
+__device__ __forceinline__ uint32_t order_key(float f) {
+    const uint32_t b = __float_as_uint(f);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+struct ArgMax { float v; int i; };
+
+__device__ __forceinline__ ArgMax better(ArgMax a, ArgMax b) {
+    if (b.v > a.v || (b.v == a.v && b.i < a.i) || (a.v != a.v && b.v == b.v)) return b;  // NaN loses
+    return a;
+}
+
+__device__ ArgMax block_argmax(ArgMax x, ArgMax* red) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        ArgMax y{__shfl_xor_sync(0xffffffffu, x.v, o), __shfl_xor_sync(0xffffffffu, x.i, o)};
+        x = better(x, y);
+    }
+    __syncthreads();
+    if (lane == 0) red[w] = x;
+    __syncthreads();
+    x = lane < nw ? red[lane] : ArgMax{-INFINITY, 0x7fffffff};
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        ArgMax y{__shfl_xor_sync(0xffffffffu, x.v, o), __shfl_xor_sync(0xffffffffu, x.i, o)};
+        x = better(x, y);
+    }
+    return x;
+}
+
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __restrict__ logits, int vocab,
+                                                                          int* __restrict__ out) {
+    __shared__ ArgMax red[32];
+    const float* l = logits + (size_t) blockIdx.x * vocab;
+    ArgMax best{-INFINITY, 0x7fffffff};
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{l[i], i});
+    best = block_argmax(best, red);
+    if (threadIdx.x == 0) out[blockIdx.x] = best.i == 0x7fffffff ? 0 : best.i;
+}
+
+// Radix select over keys >= floorKey. With byMass false, finds the key of the k-th largest element (by count);
+// with byMass true, the key u* such that the weight of keys > u* is below `target` and that of keys >= u* is not.
+__device__ uint32_t radix_select(const float* l, int vocab, uint32_t floorKey, bool byMass, float target, int k,
+                                 float mx, float invT, int* hc, float* hm, uint32_t* shared) {
+    uint32_t prefix = 0, mask = 0;
+    float remainingMass = target;
+    int remainingCount = k;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        for (int i = threadIdx.x; i < 256; i += blockDim.x) { hc[i] = 0; hm[i] = 0.f; }
+        __syncthreads();
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            const uint32_t key = order_key(l[i]);
+            if (key < floorKey || (key & mask) != prefix) continue;
+            const int bin = (key >> shift) & 0xff;
+            if (byMass) atomicAdd(&hm[bin], __expf((l[i] - mx) * invT));
+            else atomicAdd(&hc[bin], 1);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int bin = 255;
+            for (; bin > 0; bin--) {
+                if (byMass) {
+                    if (hm[bin] >= remainingMass) break;
+                    remainingMass -= hm[bin];
+                } else {
+                    if (hc[bin] >= remainingCount) break;
+                    remainingCount -= hc[bin];
+                }
+            }
+            shared[0] = bin;
+            shared[1] = __float_as_uint(remainingMass);
+            shared[2] = (uint32_t) remainingCount;
+        }
+        __syncthreads();
+        prefix |= shared[0] << shift;
+        mask |= 0xffu << shift;
+        remainingMass = __uint_as_float(shared[1]);
+        remainingCount = (int) shared[2];
+        __syncthreads();
+    }
+    return prefix;
+}
+
+// params per row: temperature, topP, minP, topK (as float); bits: 64 random bits per row.
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) sample_rows(
+        const float* __restrict__ logits, int vocab, const float* __restrict__ params,
+        const unsigned long long* __restrict__ bits, int* __restrict__ out) {
+    __shared__ ArgMax red[32];
+    __shared__ float redf[32];
+    __shared__ int hc[256];
+    __shared__ float hm[256];
+    __shared__ uint32_t shared[4];
+    __shared__ float scan[SAMPLE_THREADS / 32];
+    const int row = blockIdx.x;
+    const float* l = logits + (size_t) row * vocab;
+    const float T = params[row * 4], topP = params[row * 4 + 1], minP = params[row * 4 + 2];
+    const int topK = (int) params[row * 4 + 3];
+
+    ArgMax best{-INFINITY, 0x7fffffff};
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{l[i], i});
+    best = block_argmax(best, red);
+    if (T <= 0.f || topK == 1 || best.i == 0x7fffffff || !(best.v > -INFINITY)) {
+        if (threadIdx.x == 0) out[row] = best.i == 0x7fffffff ? 0 : best.i;
+        return;
+    }
+    const float mx = best.v, invT = 1.f / T;
+    uint32_t floorKey = 0;
+    if (topK > 0 && topK < vocab) floorKey = radix_select(l, vocab, 0, false, 0.f, topK, mx, invT, hc, hm, shared);
+    if (minP > 0.f) floorKey = max(floorKey, order_key(mx + T * logf(minP)));
+    if (topP < 1.f) {
+        float kept = 0.f;
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x)
+            if (order_key(l[i]) >= floorKey) kept += __expf((l[i] - mx) * invT);
+        kept = block_sum(kept, redf);
+        floorKey = max(floorKey, radix_select(l, vocab, floorKey, true, topP * kept, 0, mx, invT, hc, hm, shared));
+    }
+    // Draw: each thread owns a contiguous range; a block scan of range weights finds the owner of the target.
+    const int per = (vocab + blockDim.x - 1) / blockDim.x;
+    const int from = min(vocab, (int) threadIdx.x * per), to = min(vocab, from + per);
+    float mine = 0.f;
+    for (int i = from; i < to; i++)
+        if (order_key(l[i]) >= floorKey) mine += __expf((l[i] - mx) * invT);
+    // Inclusive scan over the block.
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+    float inc = mine;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+        const float y = __shfl_up_sync(0xffffffffu, inc, o);
+        if (lane >= o) inc += y;
+    }
+    if (lane == 31) scan[w] = inc;
+    __syncthreads();
+    if (w == 0) {
+        float s = lane < (int) (blockDim.x >> 5) ? scan[lane] : 0.f;
+#pragma unroll
+        for (int o = 1; o < 32; o <<= 1) {
+            const float y = __shfl_up_sync(0xffffffffu, s, o);
+            if (lane >= o) s += y;
+        }
+        if (lane < (int) (blockDim.x >> 5)) scan[lane] = s;
+    }
+    __syncthreads();
+    const float before = (w > 0 ? scan[w - 1] : 0.f) + inc - mine;
+    const float total = scan[(blockDim.x >> 5) - 1];
+    const double u = (double) (bits[row] >> 11) * (1.0 / 9007199254740992.0);
+    const float target = (float) (u * total);
+    if (threadIdx.x == 0) shared[3] = 0xffffffffu;
+    __syncthreads();
+    if (mine > 0.f && target >= before && target < before + mine) {
+        float cum = before;
+        int pick = -1, last = -1;
+        for (int i = from; i < to; i++) {
+            if (order_key(l[i]) < floorKey) continue;
+            last = i;
+            cum += __expf((l[i] - mx) * invT);
+            if (target < cum) { pick = i; break; }
+        }
+        atomicMin(&shared[3], (uint32_t) (pick >= 0 ? pick : last));
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) out[row] = shared[3] == 0xffffffffu ? best.i : (int) shared[3];
+}

@@ -1,0 +1,93 @@
+package ai.baton.engine.backend.cuda;
+
+import ai.baton.engine.EngineException;
+import jcuda.driver.JCudaDriver;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Attention over the paged cache. Decode rows (and any batch the flash kernel does not cover) use the split-context
+ * paged kernel; prefill batches use the tensor-core flash kernel. Owns the split kernel's workspace (partial outputs,
+ * their log-sum-exps, and the per-(token, KV head) tickets that elect the block that merges the splits).
+ */
+final class Attention {
+    private static final int[] HEAD_DIMS = {8, 16, 32, 64, 128, 256};
+
+    private final CudaContext cx;
+    private final Runnable buffersChanged;
+    private final boolean flashEnabled;
+    private final Set<String> sharedMemorySet = new HashSet<>();
+    private DeviceMemory partO, partLse, tickets;
+    private long partOBytes, partLseBytes, ticketBytes;
+    boolean capturing;
+
+    Attention(CudaContext cx, Runnable buffersChanged) {
+        this.cx = cx;
+        this.buffersChanged = buffersChanged;
+        this.flashEnabled = !"false".equals(System.getProperty("baton.cuda.flash"));
+    }
+
+    /** Splits of each context: enough blocks to fill the GPU twice over, at most 32. */
+    int splits(int rows, int kvHeads, int maxContext, boolean fixedShape) {
+        int blocks = rows * kvHeads;
+        int s = Math.max(1, Math.min(32, (2 * cx.smCount + blocks - 1) / blocks));
+        if (!fixedShape) s = Math.min(s, Math.max(1, (maxContext + 63) / 64));
+        return s;
+    }
+
+    void attention(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
+                   CudaTensor out, int rows, boolean fixedShape) {
+        Norms.requireF32(qkv, "qkv");
+        int group = qHeads / kvHeads;
+        if (group * kvHeads != qHeads) throw new EngineException("query heads " + qHeads + " not a multiple of KV heads " + kvHeads);
+        if (group > 8) throw new EngineException("GQA groups larger than 8 are not supported by the CUDA backend (group " + group + ")");
+        if (!supported(headDim)) throw new EngineException("head_dim " + headDim + " is not supported by the CUDA backend (8..256, a power of two)");
+        out.writes(CudaTensor.DType.BF16);
+        float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
+        int bs = kv.layout().blockSize();
+        if (!b.decode && flashEnabled && (headDim == 64 || headDim == 128) && b.meta.numTiles > 0) {
+            String fn = "flash_prefill_d" + headDim;
+            int smem = 5 * BatchMetadata.TILE_ROWS * headDim * 2;
+            if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, smem);
+            cx.launch(fn, b.meta.numTiles, qHeads, 1, 128, smem,
+                    qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.tiles(),
+                    b.blockTables(), b.meta.btStride, out.address(), qHeads, kvHeads, bs, scaleLog2, b.meta.numTiles);
+            return;
+        }
+        int s = splits(rows, kvHeads, b.meta.maxContext, fixedShape);
+        long po = 0, pl = 0, tk = 0;
+        if (s > 1) {
+            ensureWorkspace((long) rows * qHeads * s * headDim * 4, (long) rows * qHeads * s * 4, (long) rows * kvHeads * 4);
+            po = partO.address;
+            pl = partLse.address;
+            tk = tickets.address;
+        }
+        int gm = group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
+        cx.launch("paged_attention_d" + headDim + "_g" + gm, rows, kvHeads, s, 128, 0,
+                qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.seqOfToken(),
+                b.blockTables(), b.meta.btStride, out.address(), po, pl, tk, qHeads, kvHeads, bs, scaleLog2);
+    }
+
+    static boolean supported(int headDim) {
+        for (int d : HEAD_DIMS) if (d == headDim) return true;
+        return false;
+    }
+
+    private void ensureWorkspace(long oBytes, long lseBytes, long tBytes) {
+        if (oBytes <= partOBytes && lseBytes <= partLseBytes && tBytes <= ticketBytes) return;
+        if (capturing) throw new IllegalStateException("attention workspace must grow during graph capture");
+        cx.synchronize();
+        cx.heap.free(partO);
+        cx.heap.free(partLse);
+        cx.heap.free(tickets);
+        partOBytes = Math.max(oBytes, partOBytes);
+        partLseBytes = Math.max(lseBytes, partLseBytes);
+        ticketBytes = Math.max(tBytes, ticketBytes);
+        partO = cx.heap.allocate(partOBytes);
+        partLse = cx.heap.allocate(partLseBytes);
+        tickets = cx.heap.allocate(ticketBytes);
+        Cu.check(JCudaDriver.cuMemsetD8(tickets.ptr, (byte) 0, ticketBytes), "cuMemsetD8");
+        buffersChanged.run();
+    }
+}

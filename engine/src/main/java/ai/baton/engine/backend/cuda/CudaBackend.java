@@ -1,0 +1,462 @@
+package ai.baton.engine.backend.cuda;
+
+import ai.baton.engine.backend.Backend;
+import ai.baton.engine.backend.BatchContext;
+import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.backend.KvCacheStorage;
+import ai.baton.engine.backend.KvLayout;
+import ai.baton.engine.backend.Tensor;
+import ai.baton.engine.sampling.SamplingParams;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+import jcuda.driver.JCudaDriver;
+
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The GPU backend: bf16 weights and KV cache in device memory, fp32 accumulation, every op queued on one stream of
+ * the device's primary context (JCuda for the driver API, cuBLAS through FFM). Decode steps are captured as CUDA
+ * graphs, one per batch-size bucket, over static buffers; prefill runs eagerly.
+ *
+ * <p>Two pairs of ops are fused when the model calls them back to back: q/k norm is folded into the RoPE + KV-write
+ * kernel, and, for decode-sized batches, SiLU-and-mul into the down projection's GEMV. The first op of a pair only
+ * records what it owes; any other consumer of that tensor settles the debt first.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaContext cx;
+    private final Embedding embedding;
+    private final Norms norms;
+    private final Linear linear;
+    private final Rotary rotary;
+    private final Attention attention;
+    private final Activation activation;
+    private final DeviceSampler sampler;
+    private final WeightLoader weights;
+    private final DecodeGraphs graphs;
+
+    private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
+    /** Bumped whenever a buffer that a captured graph may reference is replaced. */
+    private long generation;
+    /** While a decode graph is warmed up or captured: the bucket's row count, which every op then runs over. */
+    private int graphRows;
+
+    private DeviceMemory invFreq, eagerMeta;
+    private float[] invFreqHost;
+    private long eagerMetaBytes;
+    private PinnedHost metaStaging;
+    private final CUevent metaUploaded = new CUevent();
+    private boolean metaPending;
+
+    private record PendingQk(CudaTensor.Storage qkv, CudaTensor qNorm, CudaTensor kNorm, float eps, int qHeads, int kvHeads, int headDim, int rows) {}
+    private record PendingSilu(CudaTensor.Storage act, CudaTensor gateUp, CudaTensor out, int rows) {}
+    private PendingQk pendingQk;
+    private PendingSilu pendingSilu;
+
+    public CudaBackend(int device) {
+        cx = new CudaContext(device);
+        try {
+            embedding = new Embedding(cx);
+            norms = new Norms(cx);
+            linear = new Linear(cx);
+            rotary = new Rotary(cx);
+            attention = new Attention(cx, () -> generation++);
+            activation = new Activation(cx);
+            sampler = new DeviceSampler(cx);
+            weights = new WeightLoader(cx);
+            graphs = new DecodeGraphs(cx);
+            Cu.check(JCudaDriver.cuEventCreate(metaUploaded, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        } catch (RuntimeException e) {
+            cx.close();
+            throw e;
+        }
+    }
+
+    @Override public String name() { return "cuda"; }
+
+    /** Turns decode graphs on or off (benchmarks compare both). */
+    public void setGraphsEnabled(boolean on) {
+        cx.bind();
+        graphsEnabled = on;
+    }
+
+    public boolean graphsEnabled() { return graphsEnabled; }
+
+    /** Graphs captured so far, and how many are ready to replay. */
+    public String graphStats() { return graphs.captures + " captured, " + graphs.size() + " live"; }
+
+    public String deviceName() { return cx.deviceName; }
+
+    public int multiprocessors() { return cx.smCount; }
+
+    public long deviceBytesAllocated() { return cx.heap.bytes(); }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor loadWeight(List<WeightSlice> parts) {
+        cx.bind();
+        return weights.load(parts);
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        cx.bind();
+        if (graphs.isCapturing()) throw new IllegalStateException("allocation during graph capture");
+        // Room for a whole graph bucket beyond the rows asked for: a decode graph runs its ops over the bucket.
+        int capacity = Math.max(Math.max(1, rows), DecodeGraphs.MAX_BATCH);
+        DeviceMemory m = cx.heap.allocate((long) capacity * cols * 4);
+        generation++;
+        return new CudaTensor(new CudaTensor.Storage(m, capacity, cols, CudaTensor.DType.F32, false), rows);
+    }
+
+    @Override
+    public Tensor view(Tensor t, int rows) {
+        return new CudaTensor(((CudaTensor) t).storage, rows);
+    }
+
+    @Override
+    public KvCacheStorage allocateKvCache(KvLayout layout) {
+        cx.bind();
+        generation++;
+        return new CudaKvCache(layout, cx.heap);
+    }
+
+    /** Fills a KV cache with small random values (benchmarks that skip prefill). */
+    public void fillRandom(KvCacheStorage kv, long seed) {
+        cx.bind();
+        CudaKvCache c = (CudaKvCache) kv;
+        long n = c.layout().regionBytes() / 2;
+        for (int l = 0; l < c.layout().numLayers(); l++) {
+            for (DeviceMemory m : new DeviceMemory[]{c.keyMemory(l), c.valueMemory(l)}) {
+                int blocks = (int) Math.min(cx.smCount * 32L, Math.max(1, (n + 255) / 256));
+                cx.launch("fill_uniform_bf16", blocks, 1, 1, 256, 0, m.address, n, 1, 0L, 0, 1L, seed++, 0.5f);
+            }
+        }
+        cx.synchronize();
+    }
+
+    // ---------------------------------------------------------------- batches and graphs
+
+    @Override
+    public BatchContext prepare(ForwardBatch batch, float[] inverseFrequencies) {
+        cx.bind();
+        graphs.abortCapture();   // a forward that threw mid-capture
+        attention.capturing = false;
+        graphRows = 0;
+        pendingQk = null;
+        pendingSilu = null;
+        uploadInvFreq(inverseFrequencies);
+        boolean decode = BatchMetadata.isDecode(batch);
+        int maxBlocks = BatchMetadata.maxBlocks(batch);
+        if (graphsEnabled && decode && batch.numTokens() <= DecodeGraphs.MAX_BATCH) {
+            int rows = DecodeGraphs.bucket(batch.numTokens());
+            int stride = DecodeGraphs.stride(maxBlocks);
+            BatchMetadata meta = new BatchMetadata(batch, rows, stride, false);
+            DecodeGraphs.Entry e = graphs.entry(rows, stride, 4L * meta.length);
+            upload(meta, e.meta);
+            return new CudaBatch(batch, meta, true, e, e.meta.address);
+        }
+        BatchMetadata meta = new BatchMetadata(batch, batch.numTokens(), maxBlocks, !decode);
+        if (4L * meta.length > eagerMetaBytes) {
+            cx.synchronize();
+            cx.heap.free(eagerMeta);
+            eagerMetaBytes = Math.max(4L * meta.length, 2 * eagerMetaBytes);
+            eagerMeta = cx.heap.allocate(eagerMetaBytes);
+        }
+        upload(meta, eagerMeta);
+        return new CudaBatch(batch, meta, decode, null, eagerMeta.address);
+    }
+
+    private void uploadInvFreq(float[] f) {
+        if (f == invFreqHost || Arrays.equals(f, invFreqHost)) return;
+        if (invFreq == null || invFreq.bytes < 4L * f.length) {
+            cx.synchronize();
+            cx.heap.free(invFreq);
+            invFreq = cx.heap.allocate(4L * Math.max(1, f.length));
+            generation++;
+        }
+        PinnedHost staging = metaStaging(4L * f.length);
+        for (int i = 0; i < f.length; i++) staging.segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, f[i]);
+        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(invFreq.ptr, staging.pointer, 4L * f.length, cx.stream), "inv_freq upload");
+        cx.synchronize();
+        invFreqHost = f.clone();
+    }
+
+    private PinnedHost metaStaging(long bytes) {
+        if (metaPending) {
+            Cu.check(JCudaDriver.cuEventSynchronize(metaUploaded), "metadata upload");
+            metaPending = false;
+        }
+        if (metaStaging == null || metaStaging.bytes < bytes) {
+            if (metaStaging != null) metaStaging.close();
+            metaStaging = new PinnedHost(Math.max(bytes, 1L << 20));
+        }
+        return metaStaging;
+    }
+
+    private void upload(BatchMetadata meta, DeviceMemory dst) {
+        long bytes = 4L * meta.length;
+        PinnedHost staging = metaStaging(bytes);
+        MemorySegmentInts.copy(meta.data, meta.length, staging.segment);
+        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(dst.ptr, staging.pointer, bytes, cx.stream), "batch metadata upload");
+        Cu.check(JCudaDriver.cuEventRecord(metaUploaded, cx.stream), "cuEventRecord");
+        metaPending = true;
+    }
+
+    @Override
+    public boolean replay(BatchContext bc, Tensor logits) {
+        CudaBatch b = (CudaBatch) bc;
+        DecodeGraphs.Entry e = b.graph;
+        if (e == null) return false;
+        long out = ((CudaTensor) logits).address();
+        if (e.ready(generation, out)) {
+            graphs.launch(e);
+            return true;
+        }
+        graphRows = e.rows;  // this forward runs over the whole bucket, eagerly or into a capture
+        if (!e.warmed) {
+            e.warmed = true;  // eager, at the bucket's size: sizes every workspace before anything is captured
+            return false;
+        }
+        graphs.beginCapture(e);
+        attention.capturing = true;
+        return false;
+    }
+
+    @Override
+    public void endForward(BatchContext bc, Tensor logits) {
+        settleAll();
+        if (graphs.isCapturing()) {
+            attention.capturing = false;
+            DecodeGraphs.Entry e = graphs.endCapture(generation, ((CudaTensor) logits).address());
+            graphs.launch(e);  // capture recorded the work without running it
+        }
+        graphRows = 0;
+    }
+
+    private int rowsOf(CudaTensor t) { return graphRows > 0 ? graphRows : t.rows(); }
+
+    // ---------------------------------------------------------------- ops
+
+    @Override
+    public void embedding(BatchContext b, Tensor table, Tensor out) {
+        CudaTensor o = (CudaTensor) out;
+        embedding.gather((CudaBatch) b, (CudaTensor) table, o, rowsOf(o));
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        CudaTensor xs = (CudaTensor) x;
+        settle(xs);
+        norms.rmsNorm(xs, (CudaTensor) weight, eps, (CudaTensor) out, rowsOf(xs));
+    }
+
+    @Override
+    public void addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor out) {
+        CudaTensor xs = (CudaTensor) x, r = (CudaTensor) residual;
+        settle(xs);
+        settle(r);
+        norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rowsOf(xs));
+    }
+
+    @Override
+    public void linear(Tensor x, Tensor w, Tensor bias, Tensor out) {
+        CudaTensor xs = (CudaTensor) x, ws = (CudaTensor) w;
+        int m = rowsOf(xs);
+        CudaTensor siluOf = null;
+        if (pendingSilu != null && pendingSilu.act == xs.storage && linear.gemv(m, ws) && pendingSilu.rows == m) {
+            siluOf = pendingSilu.gateUp;  // fused: the GEMV forms silu(gate) * up itself
+            pendingSilu.out.writes(CudaTensor.DType.BF16);
+            pendingSilu = null;
+        }
+        if (siluOf == null) settle(xs);
+        linear.forward(xs, ws, (CudaTensor) bias, (CudaTensor) out, m, siluOf);
+    }
+
+    @Override
+    public void qkNorm(Tensor qkv, int qHeads, int kvHeads, int headDim, Tensor qWeight, Tensor kWeight, float eps) {
+        CudaTensor t = (CudaTensor) qkv;
+        settle(t);
+        pendingQk = new PendingQk(t.storage, (CudaTensor) qWeight, (CudaTensor) kWeight, eps, qHeads, kvHeads, headDim, rowsOf(t));
+    }
+
+    @Override
+    public void ropeAndStore(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer) {
+        CudaTensor t = (CudaTensor) qkv;
+        CudaTensor qn = null, kn = null;
+        float eps = 0f;
+        PendingQk p = pendingQk;
+        if (p != null && p.qkv == t.storage && p.qHeads == qHeads && p.kvHeads == kvHeads && p.headDim == headDim) {
+            qn = p.qNorm;
+            kn = p.kNorm;
+            eps = p.eps;
+            pendingQk = null;
+        }
+        settle(t);
+        rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rowsOf(t));
+    }
+
+    @Override
+    public void attention(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer, Tensor out) {
+        CudaTensor t = (CudaTensor) qkv;
+        settle(t);
+        CudaBatch cb = (CudaBatch) b;
+        attention.attention(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, (CudaTensor) out, rowsOf(t), graphRows > 0);
+    }
+
+    @Override
+    public void siluMul(Tensor gateUp, Tensor out) {
+        CudaTensor g = (CudaTensor) gateUp, o = (CudaTensor) out;
+        settle(g);
+        int rows = rowsOf(g);
+        if (rows <= linear.gemvMax && rows <= 8) {
+            pendingSilu = new PendingSilu(o.storage, g, o, rows);  // folded into the next GEMV if it reads `out`
+            return;
+        }
+        activation.siluMul(g, o, rows);
+    }
+
+    @Override
+    public void gatherRows(BatchContext b, Tensor x, Tensor out) {
+        CudaTensor xs = (CudaTensor) x, o = (CudaTensor) out;
+        settle(xs);
+        CudaBatch cb = (CudaBatch) b;
+        int rows = graphRows > 0 ? graphRows : cb.batch.logitRows().length;
+        o.writes(xs.dtype());
+        String fn = xs.dtype() == CudaTensor.DType.BF16 ? "gather_rows_u16" : "gather_rows_f32";
+        cx.launch(fn, rows, 1, 1, 256, 0, xs.address(), xs.cols(), cb.logitRows(), o.address());
+    }
+
+    /** Launches whatever a fused-op pair still owes for {@code t}. */
+    private void settle(CudaTensor t) {
+        PendingQk q = pendingQk;
+        if (q != null && q.qkv == t.storage) {
+            pendingQk = null;
+            rotary.qkNorm(t, q.qHeads, q.kvHeads, q.headDim, q.qNorm, q.kNorm, q.eps, q.rows);
+        }
+        PendingSilu s = pendingSilu;
+        if (s != null && s.act == t.storage) {
+            pendingSilu = null;
+            activation.siluMul(s.gateUp, s.out, s.rows);
+        }
+    }
+
+    private void settleAll() {
+        if (pendingQk != null) settle(new CudaTensor(pendingQk.qkv, 0));
+        if (pendingSilu != null) settle(pendingSilu.out);
+    }
+
+    // ---------------------------------------------------------------- results
+
+    @Override
+    public float[] toHost(Tensor t) {
+        cx.bind();
+        CudaTensor c = (CudaTensor) t;
+        settle(c);
+        int n = c.rows() * c.cols();
+        long bytes = c.bytes(c.rows());
+        PinnedHost staging = metaStaging(bytes);
+        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(staging.pointer, c.storage.memory.ptr, bytes, cx.stream), "download");
+        cx.synchronize();
+        float[] out = new float[n];
+        if (c.dtype() == CudaTensor.DType.F32) {
+            MemorySegmentInts.copyFloats(staging.segment, out);
+        } else {
+            for (int i = 0; i < n; i++)
+                out[i] = Float.intBitsToFloat((staging.segment.getAtIndex(ValueLayout.JAVA_SHORT, i) & 0xffff) << 16);
+        }
+        return out;
+    }
+
+    @Override
+    public int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits) {
+        cx.bind();
+        CudaTensor l = (CudaTensor) logits;
+        settle(l);
+        return sampler.sample(l, l.rows(), params, randomBits);
+    }
+
+    @Override
+    public void synchronize() {
+        cx.bind();
+        cx.synchronize();
+    }
+
+    // ---------------------------------------------------------------- measurements for benchmarks
+
+    /** Device-to-device copy bandwidth in bytes/s, counting bytes read plus bytes written. */
+    public double measureCopyBandwidth(long bytes, int iterations) {
+        cx.bind();
+        DeviceMemory a = cx.heap.allocate(bytes), b = cx.heap.allocate(bytes);
+        try {
+            return 2.0 * bytes / timeSeconds(iterations, () ->
+                    Cu.check(JCudaDriver.cuMemcpyDtoDAsync(b.ptr, a.ptr, bytes, cx.stream), "cuMemcpyDtoDAsync"));
+        } finally {
+            cx.heap.free(a);
+            cx.heap.free(b);
+        }
+    }
+
+    /** bf16 GEMM rate in FLOP/s for [m,k]·[n,k]ᵀ on random data, fp32 accumulation, output bf16 or fp32. */
+    public double measureGemm(int m, int n, int k, boolean fp32Out, int iterations) {
+        cx.bind();
+        DeviceMemory a = cx.heap.allocate(2L * m * k), w = cx.heap.allocate(2L * n * k), c = cx.heap.allocate((fp32Out ? 4L : 2L) * m * n);
+        try {
+            for (DeviceMemory d : new DeviceMemory[]{a, w}) {
+                long elems = d.bytes / 2;
+                cx.launch("fill_uniform_bf16", cx.smCount * 32, 1, 1, 256, 0, d.address, elems, 1, 0L, 0, 1L, d.bytes, 1f);
+            }
+            int outType = fp32Out ? Cublas.R_32F : Cublas.R_16BF;
+            return 2.0 * m * n * k / timeSeconds(iterations, () ->
+                    cx.cublas.linear(a.address, Cublas.R_16BF, w.address, Cublas.R_16BF, c.address, outType, m, n, k, false));
+        } finally {
+            cx.heap.free(a);
+            cx.heap.free(w);
+            cx.heap.free(c);
+        }
+    }
+
+    /** Median seconds of one run of {@code work}, timed with events after warm-up. */
+    public double timeSeconds(int iterations, Runnable work) {
+        cx.bind();
+        CUevent start = new CUevent(), stop = new CUevent();
+        Cu.check(JCudaDriver.cuEventCreate(start, 0), "cuEventCreate");
+        Cu.check(JCudaDriver.cuEventCreate(stop, 0), "cuEventCreate");
+        try {
+            for (int i = 0; i < 3; i++) work.run();
+            double[] t = new double[iterations];
+            for (int i = 0; i < iterations; i++) {
+                Cu.check(JCudaDriver.cuEventRecord(start, cx.stream), "cuEventRecord");
+                work.run();
+                Cu.check(JCudaDriver.cuEventRecord(stop, cx.stream), "cuEventRecord");
+                Cu.check(JCudaDriver.cuEventSynchronize(stop), "cuEventSynchronize");
+                float[] ms = {0};
+                Cu.check(JCudaDriver.cuEventElapsedTime(ms, start, stop), "cuEventElapsedTime");
+                t[i] = ms[0] / 1e3;
+            }
+            Arrays.sort(t);
+            return t[iterations / 2];
+        } finally {
+            JCudaDriver.cuEventDestroy(start);
+            JCudaDriver.cuEventDestroy(stop);
+        }
+    }
+
+    @Override
+    public void close() {
+        cx.bind();
+        try {
+            cx.synchronize();
+        } catch (RuntimeException ignored) {
+            // a failed kernel must not keep memory alive
+        }
+        graphs.close();
+        sampler.close();
+        weights.close();
+        if (metaStaging != null) metaStaging.close();
+        JCudaDriver.cuEventDestroy(metaUploaded);
+        cx.close();
+    }
+}

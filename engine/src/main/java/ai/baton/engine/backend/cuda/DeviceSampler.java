@@ -1,0 +1,71 @@
+package ai.baton.engine.backend.cuda;
+
+import ai.baton.engine.sampling.SamplingParams;
+import jcuda.driver.JCudaDriver;
+
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Sampling on the GPU: per-row parameters and 64 random bits go up, token ids come back; the logits never leave the
+ * device. Greedy-only batches take the plain argmax kernel.
+ */
+final class DeviceSampler implements AutoCloseable {
+    private final CudaContext cx;
+    private PinnedHost staging;
+    private DeviceMemory params, bits, ids;
+    private int capacity;
+
+    DeviceSampler(CudaContext cx) { this.cx = cx; }
+
+    private void ensure(int rows) {
+        if (rows <= capacity) return;
+        close();
+        capacity = Math.max(rows, 256);
+        staging = new PinnedHost(capacity * 28L);
+        params = cx.heap.allocate(capacity * 16L);
+        bits = cx.heap.allocate(capacity * 8L);
+        ids = cx.heap.allocate(capacity * 4L);
+    }
+
+    int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits) {
+        Norms.requireF32(logits, "logits");
+        ensure(rows);
+        int vocab = logits.cols();
+        boolean greedy = true;
+        for (int i = 0; i < rows; i++) greedy &= p[i] == null || p[i].isGreedy();
+        if (greedy) {
+            cx.launch("argmax_rows", rows, 1, 1, 1024, 0, logits.address(), vocab, ids.address);
+        } else {
+            var seg = staging.segment;
+            for (int i = 0; i < rows; i++) {
+                SamplingParams sp = p[i];
+                boolean g = sp == null || sp.isGreedy();
+                seg.setAtIndex(ValueLayout.JAVA_FLOAT, 4L * i, g ? 0f : (float) sp.temperature());
+                seg.setAtIndex(ValueLayout.JAVA_FLOAT, 4L * i + 1, g ? 1f : (float) sp.topP());
+                seg.setAtIndex(ValueLayout.JAVA_FLOAT, 4L * i + 2, g ? 0f : (float) sp.minP());
+                seg.setAtIndex(ValueLayout.JAVA_FLOAT, 4L * i + 3, g ? 0f : (float) sp.topK());
+                seg.set(ValueLayout.JAVA_LONG, 16L * capacity + 8L * i, randomBits[i]);
+            }
+            Cu.check(JCudaDriver.cuMemcpyHtoDAsync(params.ptr, staging.pointer, 16L * rows, cx.stream), "sampling params upload");
+            Cu.check(JCudaDriver.cuMemcpyHtoDAsync(bits.ptr, staging.at(16L * capacity), 8L * rows, cx.stream), "random bits upload");
+            cx.launch("sample_rows", rows, 1, 1, 1024, 0, logits.address(), vocab, params.address, bits.address, ids.address);
+        }
+        long idsAt = 24L * capacity;
+        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(staging.at(idsAt), ids.ptr, 4L * rows, cx.stream), "token ids download");
+        cx.synchronize();
+        int[] out = new int[rows];
+        for (int i = 0; i < rows; i++) out[i] = staging.segment.get(ValueLayout.JAVA_INT, idsAt + 4L * i);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (staging != null) staging.close();
+        cx.heap.free(params);
+        cx.heap.free(bits);
+        cx.heap.free(ids);
+        staging = null;
+        params = bits = ids = null;
+        capacity = 0;
+    }
+}

@@ -1,0 +1,80 @@
+package ai.baton.engine.backend.cuda;
+
+import ai.baton.engine.EngineException;
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The kernels fatbin (built by nvcc into the jar as a resource), loaded as one module, and kernel launches. Launch
+ * arguments are given as Java primitives: {@code long} for device pointers and 64-bit values, {@code int},
+ * {@code float}.
+ */
+final class Kernels implements AutoCloseable {
+    static final String RESOURCE = "/ai/baton/engine/backend/cuda/kernels.fatbin";
+
+    private final CUmodule module = new CUmodule();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private boolean loaded;
+
+    /** The fatbin's bytes, or null when this build had no nvcc. */
+    static byte[] fatbin() {
+        try (InputStream in = Kernels.class.getResourceAsStream(RESOURCE)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            throw new EngineException("cannot read the CUDA kernels resource: " + e.getMessage());
+        }
+    }
+
+    Kernels(byte[] fatbin) {
+        Cu.check(JCudaDriver.cuModuleLoadFatBinary(module, fatbin), "loading the kernels (cuModuleLoadFatBinary)");
+        loaded = true;
+    }
+
+    CUfunction function(String name) {
+        CUfunction f = functions.get(name);
+        if (f == null) {
+            f = new CUfunction();
+            Cu.check(JCudaDriver.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
+            functions.put(name, f);
+        }
+        return f;
+    }
+
+    /** Lets {@code name} use more than 48 KiB of dynamic shared memory. */
+    void allowSharedMemory(String name, int bytes) {
+        Cu.check(JCudaDriver.cuFuncSetAttribute(function(name),
+                CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes), "cuFuncSetAttribute(" + name + ")");
+    }
+
+    void launch(CUstream stream, String name, int gx, int gy, int gz, int block, int sharedBytes, Object... args) {
+        NativePointerObject[] ps = new NativePointerObject[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            ps[i] = switch (a) {
+                case Long l -> Pointer.to(new long[]{l});
+                case Integer v -> Pointer.to(new int[]{v});
+                case Float f -> Pointer.to(new float[]{f});
+                default -> throw new IllegalArgumentException("kernel argument of type " + a.getClass());
+            };
+        }
+        int rc = JCudaDriver.cuLaunchKernel(function(name), gx, gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(ps), null);
+        Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
+    }
+
+    @Override
+    public void close() {
+        if (!loaded) return;
+        loaded = false;
+        JCudaDriver.cuModuleUnload(module);
+    }
+}

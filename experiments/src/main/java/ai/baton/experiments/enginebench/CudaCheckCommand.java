@@ -1,0 +1,385 @@
+package ai.baton.experiments.enginebench;
+
+import ai.baton.engine.EngineConfig;
+import ai.baton.engine.LlmEngine;
+import ai.baton.engine.ModelRunner;
+import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.weights.DType;
+import ai.baton.engine.weights.SafetensorsWeights;
+import ai.baton.engine.weights.SyntheticWeights;
+import ai.baton.engine.weights.WeightSource;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * Correctness of the CUDA backend against the references, as one report: every HF fixture's last-position logits
+ * (and all positions of the 17-token prompt) by relative L2, greedy tokens through the whole engine (with the logit
+ * gap wherever a token differs), the text fixture's ids, 32 random batched requests of mixed lengths CUDA vs CPU,
+ * and real-width layers (synthetic weights, few layers) CUDA vs CPU through chunked prefill, a cached prefix and
+ * decode steps with and without graphs, with the flash kernel and with the paged fallback.
+ */
+@Command(name = "cuda-check", mixinStandardHelpOptions = true,
+        description = "Check the CUDA backend against the HF fixtures and the CPU backend.")
+public final class CudaCheckCommand implements Callable<Integer> {
+    @Option(names = "--fixtures", defaultValue = "../shared/fixtures", description = "fixtures directory") Path fixtures;
+    @Option(names = "--json", description = "write the report here") Path json;
+    @Option(names = "--shapes", split = ",", defaultValue = "qwen3-0.6b:2,llama-3.2-1b:2,llama-3.1-8b:1",
+            description = "hub-configs shape:layers for the real-width CUDA-vs-CPU check") List<String> shapes;
+    @Option(names = "--tolerance", defaultValue = "2e-2") double tolerance;
+    @Option(names = "--backend", defaultValue = "cuda", description = "the backend under test (cpu checks the harness itself)") String backend;
+    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: fixtures,greedy,text,batch,shapes") List<String> skip;
+
+    private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
+    private final Map<String, Object> report = new LinkedHashMap<>();
+    private int failures;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CudaCheckCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!skip.contains("fixtures")) section("fixture_logits", this::fixtureLogits);
+        if (!skip.contains("greedy")) section("fixture_greedy", this::fixtureGreedy);
+        if (!skip.contains("text")) section("text_fixture", this::textFixture);
+        if (!skip.contains("batch")) section("random_batch_32", this::randomBatch);
+        if (!skip.contains("shapes")) section("real_width", this::realWidth);
+        report.put("failures", failures);
+        if (json != null) {
+            Files.createDirectories(json.toAbsolutePath().getParent());
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+        }
+        System.out.println(failures == 0 ? "cuda-check: all checks passed" : "cuda-check: " + failures + " check(s) FAILED");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private interface Part { Object run() throws Exception; }
+
+    private void section(String name, Part p) {
+        System.out.println("== " + name);
+        try {
+            report.put(name, p.run());
+        } catch (Throwable e) {
+            failures++;
+            System.out.println("  ERROR " + e);
+            e.printStackTrace(System.out);
+            report.put(name, Map.of("error", String.valueOf(e)));
+        }
+    }
+
+    private EngineConfig engineConfig(Path dir, String backend) {
+        return EngineConfig.forModel(dir).withBackend(backend).withKvBlocks(256).withThreads(0);
+    }
+
+    // ------------------------------------------------------------ fixtures: logits
+
+    private Object fixtureLogits() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String m : MODELS) {
+            Path dir = fixtures.resolve(m);
+            ModelConfig mc = ModelConfig.load(dir.resolve("config.json"));
+            JsonNode cases = json(dir.resolve("expected.json")).get("cases");
+            try (SafetensorsWeights w = SafetensorsWeights.open(dir); ModelRunner cuda = new ModelRunner(mc, w, engineConfig(dir, backend), 256)) {
+                for (JsonNode c : cases) {
+                    int[] prompt = ints(c.get("prompt"));
+                    float[] ref = floats(c.get("last_logits"));
+                    float[] got = cuda.forward(Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(prompt.length), true)), 16));
+                    double err = Steps.relativeL2(got, 0, ref, 0, ref.length);
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("model", m);
+                    r.put("prompt_len", prompt.length);
+                    r.put("rel_l2_last", err);
+                    r.put("argmax_equal", Steps.argmax(got, 0, ref.length) == Steps.argmax(ref, 0, ref.length));
+                    if (c.has("all_logits")) {
+                        float[] all = cuda.forward(Steps.allRows(prompt, 16));
+                        JsonNode ex = c.get("all_logits");
+                        double worst = 0;
+                        for (int i = 0; i < ex.size(); i++) {
+                            float[] e = floats(ex.get(i));
+                            worst = Math.max(worst, Steps.relativeL2(all, i * e.length, e, 0, e.length));
+                        }
+                        r.put("rel_l2_all_positions_max", worst);
+                        err = Math.max(err, worst);
+                    }
+                    boolean ok = err < tolerance;
+                    r.put("pass", ok);
+                    if (!ok) failures++;
+                    rows.add(r);
+                    System.out.printf("  %-16s prompt %4d  rel L2 %.2e %s%s%n", m, prompt.length, (double) r.get("rel_l2_last"),
+                            r.containsKey("rel_l2_all_positions_max") ? String.format("(all positions max %.2e) ", (double) r.get("rel_l2_all_positions_max")) : "",
+                            ok ? "ok" : "FAIL");
+                }
+            }
+        }
+        return rows;
+    }
+
+    // ------------------------------------------------------------ fixtures: greedy through the engine
+
+    private Object fixtureGreedy() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String m : MODELS) {
+            Path dir = fixtures.resolve(m);
+            JsonNode cases = json(dir.resolve("expected.json")).get("cases");
+            List<int[]> prompts = new ArrayList<>(), expected = new ArrayList<>();
+            for (JsonNode c : cases) {
+                prompts.add(ints(c.get("prompt")));
+                expected.add(ints(c.get("greedy")));
+            }
+            List<int[]> got = generate(dir, backend, prompts, expected.getFirst().length);
+            for (int i = 0; i < prompts.size(); i++) {
+                Map<String, Object> r = compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i));
+                rows.add(r);
+            }
+        }
+        return rows;
+    }
+
+    /** Equal, or the first difference with the reference's logit gap there (CPU fp32 logits of the same prefix). */
+    private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", m);
+        r.put("prompt_len", prompt.length);
+        int first = -1;
+        for (int i = 0; i < expected.length; i++) if (i >= got.length || got[i] != expected[i]) { first = i; break; }
+        r.put("identical", first < 0);
+        if (first >= 0) {
+            r.put("first_difference", first);
+            int[] prefix = new int[prompt.length + first];
+            System.arraycopy(prompt, 0, prefix, 0, prompt.length);
+            System.arraycopy(expected, 0, prefix, prompt.length, first);
+            int alt = first < got.length ? got[first] : -1;
+            float[] cpu = lastLogits(dir, "cpu", prefix), gpu = lastLogits(dir, backend, prefix);
+            int e = expected[first];
+            double cpuGap = alt >= 0 ? cpu[e] - cpu[alt] : Double.NaN, gpuGap = alt >= 0 ? gpu[e] - gpu[alt] : Double.NaN;
+            double scale = 0;
+            for (float v : cpu) scale = Math.max(scale, Math.abs(v));
+            r.put("expected_token", e);
+            r.put("cuda_token", alt);
+            r.put("cpu_logit_gap", cpuGap);
+            r.put("cuda_logit_gap", gpuGap);
+            r.put("max_abs_logit", scale);
+            boolean nearTie = Math.abs(cpuGap) < 0.02 * Math.max(1, scale) && gpuGap <= 0;
+            r.put("near_tie", nearTie);
+            if (!nearTie) failures++;
+        }
+        System.out.printf("  %-16s prompt %4d  %s%n", m, prompt.length, first < 0 ? "identical"
+                : String.format("differs at %d: expected %s, cuda %s, reference gap %.4g (cuda gap %.4g) %s", first, r.get("expected_token"),
+                r.get("cuda_token"), (double) r.get("cpu_logit_gap"), (double) r.get("cuda_logit_gap"), (boolean) r.get("near_tie") ? "near-tie" : "FAIL"));
+        return r;
+    }
+
+    private float[] lastLogits(Path dir, String backend, int[] prompt) {
+        ModelConfig mc = ModelConfig.load(dir.resolve("config.json"));
+        try (SafetensorsWeights w = SafetensorsWeights.open(dir); ModelRunner r = new ModelRunner(mc, w, engineConfig(dir, backend), blocks(prompt.length) + 1)) {
+            return r.forward(Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(prompt.length), true)), 16));
+        }
+    }
+
+    private List<int[]> generate(Path dir, String backend, List<int[]> prompts, int maxTokens) {
+        List<List<Integer>> out = new ArrayList<>();
+        try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend))) {
+            for (int[] p : prompts) {
+                List<Integer> toks = new ArrayList<>();
+                out.add(toks);
+                engine.submit(null, p, SamplingParams.greedy(maxTokens).withIgnoreEos(true), o -> {
+                    if (o.newToken() >= 0) toks.add(o.newToken());
+                });
+            }
+            engine.runUntilIdle();
+        }
+        List<int[]> res = new ArrayList<>();
+        for (List<Integer> t : out) res.add(t.stream().mapToInt(Integer::intValue).toArray());
+        return res;
+    }
+
+    // ------------------------------------------------------------ text fixture
+
+    private Object textFixture() {
+        Path dir = fixtures.resolve("qwen3-text-tiny");
+        JsonNode cases = json(dir.resolve("expected.json")).get("cases");
+        List<int[]> prompts = new ArrayList<>(), expected = new ArrayList<>();
+        for (JsonNode c : cases) {
+            prompts.add(ints(c.get("prompt_ids")));
+            expected.add(ints(c.get("greedy_ids")));
+        }
+        List<int[]> got = generate(dir, backend, prompts, 20);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) rows.add(compareGreedy("qwen3-text-tiny", dir, prompts.get(i), expected.get(i), got.get(i)));
+        return rows;
+    }
+
+    // ------------------------------------------------------------ 32 random batched requests, CUDA vs CPU
+
+    private Object randomBatch() {
+        Path dir = fixtures.resolve("qwen3-text-tiny");
+        ModelConfig mc = ModelConfig.load(dir.resolve("config.json"));
+        SplittableRandom rnd = new SplittableRandom(2026);
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int len = i % 4 == 0 ? 1 + rnd.nextInt(8) : i % 4 == 1 ? 8 + rnd.nextInt(60) : i % 4 == 2 ? 64 + rnd.nextInt(200) : 256 + rnd.nextInt(400);
+            prompts.add(rnd.ints(len, 0, mc.vocabSize()).toArray());
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        // (a) last-position logits of all 32 prompts in ONE batched forward pass.
+        List<Steps.Chunk> chunks = new ArrayList<>();
+        int block = 0, total = 0;
+        for (int[] p : prompts) {
+            chunks.add(new Steps.Chunk(p, 0, block, blocks(p.length), true));
+            block += blocks(p.length);
+            total += p.length;
+        }
+        ForwardBatch fb = Steps.batch(chunks, 16);
+        float[] cpu, gpu;
+        try (SafetensorsWeights w = SafetensorsWeights.open(dir)) {
+            try (ModelRunner c = new ModelRunner(mc, w, engineConfig(dir, "cpu"), block + 1)) { cpu = c.forward(fb); }
+            try (ModelRunner g = new ModelRunner(mc, w, engineConfig(dir, backend), block + 1)) { gpu = g.forward(fb); }
+        }
+        int v = mc.vocabSize();
+        double worst = 0;
+        int argmaxEqual = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            worst = Math.max(worst, Steps.relativeL2(gpu, i * v, cpu, i * v, v));
+            if (Steps.argmax(gpu, i * v, v) == Steps.argmax(cpu, i * v, v)) argmaxEqual++;
+        }
+        r.put("batched_tokens", total);
+        r.put("prompt_lengths", prompts.stream().mapToInt(p -> p.length).toArray());
+        r.put("logits_rel_l2_max", worst);
+        r.put("logits_argmax_equal", argmaxEqual);
+        System.out.printf("  one batched pass of %d tokens: worst relative L2 %.2e, argmax equal %d/32%n", total, worst, argmaxEqual);
+        if (worst >= tolerance) failures++;
+        // (b) greedy generation of 16 tokens through both engines (continuous batching, chunked prefill, graphs).
+        List<int[]> a = generate(dir, "cpu", prompts, 16), b = generate(dir, backend, prompts, 16);
+        int identical = 0;
+        List<Map<String, Object>> diffs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            if (java.util.Arrays.equals(a.get(i), b.get(i))) {
+                identical++;
+                continue;
+            }
+            Map<String, Object> d = compareGreedy("qwen3-text-tiny#" + i, dir, prompts.get(i), a.get(i), b.get(i));
+            diffs.add(d);
+        }
+        r.put("greedy_identical", identical);
+        r.put("greedy_differences", diffs);
+        System.out.printf("  greedy 16 tokens: %d/32 identical CUDA vs CPU%n", identical);
+        return r;
+    }
+
+    // ------------------------------------------------------------ real widths, few layers
+
+    private Object realWidth() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String s : shapes) {
+            String[] parts = s.split(":");
+            ModelConfig full = ModelConfig.load(fixtures.resolve("hub-configs").resolve(parts[0] + ".json"));
+            int layers = parts.length > 1 ? Integer.parseInt(parts[1]) : 2;
+            ModelConfig mc = withLayers(full, layers);
+            for (String flash : new String[]{"true", "false"}) {
+                System.setProperty("baton.cuda.flash", flash);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("shape", parts[0]);
+                r.put("layers", layers);
+                r.put("flash_prefill", Boolean.parseBoolean(flash));
+                try (WeightSource w = new SyntheticWeights(mc, DType.BF16, 11)) {
+                    r.putAll(cpuVsCuda(mc, w, parts[0].contains("8b") ? 300 : 700));
+                }
+                rows.add(r);
+            }
+        }
+        System.clearProperty("baton.cuda.flash");
+        return rows;
+    }
+
+    /**
+     * Sequence A: a long prompt in two chunks (the second reads the first from the cache); sequence B: a short prompt
+     * alongside A's second chunk; then decode steps of both (graphs capture on the second decode step).
+     */
+    private Map<String, Object> cpuVsCuda(ModelConfig mc, WeightSource w, int longLen) {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int[] a = rnd.ints(longLen, 0, mc.vocabSize()).toArray(), b = rnd.ints(37, 0, mc.vocabSize()).toArray();
+        int split = longLen * 5 / 7;
+        int blocksA = blocks(longLen + 8), blocksB = blocks(37 + 8);
+        List<ForwardBatch> steps = new ArrayList<>();
+        steps.add(Steps.batch(List.of(new Steps.Chunk(java.util.Arrays.copyOf(a, split), 0, 0, blocksA, true)), 16));
+        steps.add(Steps.batch(List.of(new Steps.Chunk(java.util.Arrays.copyOfRange(a, split, longLen), split, 0, blocksA, true),
+                new Steps.Chunk(b, 0, blocksA, blocksB, true)), 16));
+        for (int d = 0; d < 4; d++)
+            steps.add(Steps.batch(List.of(new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, longLen + d, 0, blocksA, true),
+                    new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, 37 + d, blocksA, blocksB, true)), 16));
+        List<float[]> cpu = run(mc, w, "cpu", steps, blocksA + blocksB), gpu = run(mc, w, backend, steps, blocksA + blocksB);
+        int v = mc.vocabSize();
+        List<Double> errs = new ArrayList<>();
+        double worst = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            int rows = steps.get(i).logitRows().length;
+            for (int r = 0; r < rows; r++) {
+                double e = Steps.relativeL2(gpu.get(i), r * v, cpu.get(i), r * v, v);
+                errs.add(e);
+                worst = Math.max(worst, e);
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("rel_l2_per_row", errs);
+        r.put("rel_l2_max", worst);
+        boolean ok = worst < tolerance;
+        r.put("pass", ok);
+        if (!ok) failures++;
+        System.out.printf("  %-14s layers %d flash %-5s: worst relative L2 %.2e over %d rows (prefill chunks, cached prefix, decode) %s%n",
+                mc.hiddenSize() + "-wide", mc.numLayers(), System.getProperty("baton.cuda.flash"), worst, errs.size(), ok ? "ok" : "FAIL");
+        return r;
+    }
+
+    private List<float[]> run(ModelConfig mc, WeightSource w, String backend, List<ForwardBatch> steps, int blocks) {
+        List<float[]> out = new ArrayList<>();
+        try (ModelRunner r = new ModelRunner(mc, w, EngineConfig.forModel(null).withBackend(backend).withThreads(0), blocks + 1)) {
+            for (ForwardBatch b : steps) out.add(r.forward(b));
+        }
+        return out;
+    }
+
+    static ModelConfig withLayers(ModelConfig c, int layers) {
+        return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), layers, c.numHeads(), c.numKvHeads(),
+                c.headDim(), c.vocabSize(), c.rmsNormEps(), c.rope(), c.tieWordEmbeddings(), c.attentionBias(),
+                c.maxPositionEmbeddings(), c.eosTokenIds(), c.bosTokenId(), c.torchDtype());
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    static int blocks(int tokens) { return (tokens + 15) / 16; }
+
+    static JsonNode json(Path p) {
+        try {
+            return new ObjectMapper().readTree(p.toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] o = new int[a.size()];
+        for (int i = 0; i < o.length; i++) o[i] = a.get(i).asInt();
+        return o;
+    }
+
+    static float[] floats(JsonNode a) {
+        float[] o = new float[a.size()];
+        for (int i = 0; i < o.length; i++) o[i] = (float) a.get(i).asDouble();
+        return o;
+    }
+}

@@ -1,0 +1,215 @@
+package ai.baton.experiments.enginebench;
+
+import ai.baton.engine.EngineConfig;
+import ai.baton.engine.ModelRunner;
+import ai.baton.engine.backend.Backend;
+import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.backend.cuda.CudaBackend;
+import ai.baton.engine.backend.cuda.DeviceSyntheticWeights;
+import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.weights.DType;
+import ai.baton.engine.weights.SyntheticWeights;
+import ai.baton.engine.weights.WeightSource;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * The engine's forward pass on the GPU with synthetic weights of real shapes, no HTTP and no scheduler: decode
+ * ms/step at several batch sizes (a fixed context) with CUDA graphs on and off, each beside its floor (weight bytes
+ * plus KV bytes over the copy bandwidth measured in the same run), and prefill tokens/s and TFLOP/s beside the bf16
+ * GEMM rate measured in the same run. Token ids are sampled on the device, as a server would.
+ */
+@Command(name = "engine-bench", mixinStandardHelpOptions = true,
+        description = "Benchmark decode and prefill of the engine (CUDA) on synthetic weights beside measured floors.")
+public final class EngineBenchCommand implements Callable<Integer> {
+    @Option(names = "--config", split = ",", required = true, description = "config.json of each shape (hub-configs)")
+    List<Path> configs;
+    @Option(names = "--backend", defaultValue = "cuda", description = "cuda (or cpu, to try the harness)") String backend;
+    @Option(names = "--batch", split = ",", defaultValue = "1,8,32,128") List<Integer> batches;
+    @Option(names = "--context", defaultValue = "512", description = "tokens already in each sequence's cache when decode is timed")
+    int context;
+    @Option(names = "--decode-steps", defaultValue = "32") int decodeSteps;
+    @Option(names = "--prefill", split = ",", defaultValue = "512,2048,8192", description = "prompt lengths") List<Integer> prefill;
+    @Option(names = "--graphs", split = ",", defaultValue = "on,off") List<String> graphModes;
+    @Option(names = "--repeats", defaultValue = "3", description = "timed prefill runs (median)") int repeats;
+    @Option(names = "--block-size", defaultValue = "16") int blockSize;
+    @Option(names = "--json", description = "write results here") Path json;
+    @Spec CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EngineBenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        boolean cuda = "cuda".equals(backend);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("command", "engine-bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        report.put("backend", backend);
+        double bandwidth = Double.NaN, gemmPeak = Double.NaN;
+        if (cuda) {
+            try (CudaBackend probe = new CudaBackend(0)) {
+                report.put("device", probe.deviceName());
+                report.put("multiprocessors", probe.multiprocessors());
+                bandwidth = probe.measureCopyBandwidth(1L << 30, 20);
+                double bf16 = probe.measureGemm(8192, 8192, 8192, false, 10);
+                double f32 = probe.measureGemm(8192, 8192, 8192, true, 10);
+                gemmPeak = Math.max(bf16, f32);
+                report.put("copy_bandwidth_GBps", bandwidth / 1e9);
+                report.put("gemm_8192_bf16_out_tflops", bf16 / 1e12);
+                report.put("gemm_8192_fp32_out_tflops", f32 / 1e12);
+                System.out.printf("%s, %d SMs: copy bandwidth %.0f GB/s (read + write), bf16 GEMM 8192^3 %.0f TFLOP/s (bf16 out), %.0f (fp32 out)%n",
+                        probe.deviceName(), probe.multiprocessors(), bandwidth / 1e9, bf16 / 1e12, f32 / 1e12);
+            }
+        }
+        List<Object> models = new ArrayList<>();
+        for (Path c : configs) models.add(benchModel(c, cuda, bandwidth, gemmPeak));
+        report.put("models", models);
+        if (json != null) {
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+            System.out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private Map<String, Object> benchModel(Path configPath, boolean cuda, double bandwidth, double gemmPeak) {
+        ModelConfig mc = ModelConfig.load(configPath);
+        String name = configPath.getFileName().toString().replaceFirst("\\.json$", "");
+        int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
+        int perSeq = blocks(context + decodeSteps + 8);
+        int maxPrefill = prefill.stream().mapToInt(Integer::intValue).max().orElse(0);
+        int numBlocks = Math.max(maxBatch * perSeq, blocks(maxPrefill)) + 1;
+        long weightBytes = weightBytesPerStep(mc);
+        long kvBytesPerToken = 2L * mc.numLayers() * mc.numKvHeads() * mc.headDim() * 2;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", name);
+        m.put("layers", mc.numLayers());
+        m.put("hidden", mc.hiddenSize());
+        m.put("parameters", mc.parameterCount());
+        m.put("weight_bytes_per_step", weightBytes);
+        m.put("kv_blocks", numBlocks);
+        System.out.printf("%n== %s: %d layers, hidden %d, %.2fB parameters, %.2f GB of weights read per decode step%n",
+                name, mc.numLayers(), mc.hiddenSize(), mc.parameterCount() / 1e9, weightBytes / 1e9);
+        long t0 = System.nanoTime();
+        try (WeightSource w = cuda ? new DeviceSyntheticWeights(mc, 42) : new SyntheticWeights(mc, DType.BF16, 42);
+             ModelRunner runner = new ModelRunner(mc, w, new EngineConfig(null, null, backend, 0, 1, numBlocks, 0,
+                     blockSize, maxPrefill, maxBatch, false, 0), numBlocks)) {
+            Backend be = runner.backend(0);
+            CudaBackend cb = be instanceof CudaBackend x ? x : null;
+            if (cb != null) cb.fillRandom(runner.kvCache(0), 3);
+            be.synchronize();
+            m.put("load_seconds", (System.nanoTime() - t0) / 1e9);
+            SplittableRandom rnd = new SplittableRandom(7);
+
+            // Prefill first: it sizes the activation buffers once, so decode graphs are not recaptured later.
+            List<Map<String, Object>> pre = new ArrayList<>();
+            System.out.printf("%-8s %8s %10s %12s %10s %12s%n", "prefill", "tokens", "ms", "tokens/s", "TFLOP/s", "of GEMM peak");
+            for (int n : prefill) {
+                int[] prompt = rnd.ints(n, 0, mc.vocabSize()).toArray();
+                ForwardBatch b = Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(n), true)), blockSize);
+                runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
+                double[] t = new double[repeats];
+                for (int i = 0; i < repeats; i++) {
+                    long s = System.nanoTime();
+                    runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
+                    t[i] = (System.nanoTime() - s) / 1e9;
+                }
+                Arrays.sort(t);
+                double sec = t[repeats / 2];
+                double flops = prefillFlops(mc, n);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("tokens", n);
+                r.put("ms", sec * 1e3);
+                r.put("tokens_per_s", n / sec);
+                r.put("flops", flops);
+                r.put("tflops", flops / sec / 1e12);
+                r.put("fraction_of_gemm_peak", flops / sec / gemmPeak);
+                pre.add(r);
+                System.out.printf("%-8s %8d %10.2f %12.0f %10.1f %11.0f%%%n", "", n, sec * 1e3, n / sec, flops / sec / 1e12,
+                        100 * flops / sec / gemmPeak);
+            }
+            m.put("prefill", pre);
+
+            List<Map<String, Object>> dec = new ArrayList<>();
+            System.out.printf("%-8s %6s %7s %10s %12s %10s %8s%n", "decode", "batch", "graphs", "ms/step", "tokens/s", "floor ms", "ratio");
+            for (int bsz : batches) {
+                for (String mode : graphModes) {
+                    boolean graphs = "on".equals(mode);
+                    if (cb != null) cb.setGraphsEnabled(graphs);
+                    else if (graphs) continue;
+                    double ms = decodeMs(runner, mc, bsz, perSeq, rnd);
+                    double floorMs = (weightBytes + (double) bsz * context * kvBytesPerToken) / bandwidth * 1e3;
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("batch", bsz);
+                    r.put("context", context);
+                    r.put("graphs", graphs);
+                    r.put("ms_per_step", ms);
+                    r.put("tokens_per_s", bsz * 1e3 / ms);
+                    r.put("floor_ms", floorMs);
+                    r.put("ratio_to_floor", ms / floorMs);
+                    dec.add(r);
+                    System.out.printf("%-8s %6d %7s %10.3f %12.0f %10.3f %8.2f%n", "", bsz, mode, ms, bsz * 1e3 / ms, floorMs, ms / floorMs);
+                }
+            }
+            if (cb != null) {
+                cb.setGraphsEnabled(true);
+                m.put("graphs", cb.graphStats());
+                m.put("device_bytes", cb.deviceBytesAllocated());
+            }
+            m.put("decode", dec);
+        }
+        return m;
+    }
+
+    /** Mean wall time of one decode step (forward + device sampling + ids to host) after warm-up (graph capture). */
+    private double decodeMs(ModelRunner runner, ModelConfig mc, int bsz, int perSeq, SplittableRandom rnd) {
+        int[] tokens = rnd.ints(bsz, 0, mc.vocabSize()).toArray();
+        SamplingParams[] params = new SamplingParams[bsz];
+        long[] bits = new long[bsz];
+        int warm = 3;
+        long start = 0;
+        for (int s = 0; s < warm + decodeSteps; s++) {
+            if (s == warm) start = System.nanoTime();
+            List<Steps.Chunk> chunks = new ArrayList<>(bsz);
+            for (int i = 0; i < bsz; i++)
+                chunks.add(new Steps.Chunk(new int[]{tokens[i]}, context + s, i * perSeq, perSeq, true));
+            tokens = runner.forwardSample(Steps.batch(chunks, blockSize), params, bits);
+        }
+        return (System.nanoTime() - start) / 1e6 / decodeSteps;
+    }
+
+    private int blocks(int tokens) { return (tokens + blockSize - 1) / blockSize; }
+
+    /** Bytes a decode step must read for weights: every matrix and norm once, the LM head, not the embedding table. */
+    static long weightBytesPerStep(ModelConfig c) {
+        long h = c.hiddenSize(), q = c.qSize(), kv = c.kvSize(), ff = c.intermediateSize();
+        long perLayer = h * (q + 2 * kv) + q * h + 3 * h * ff;
+        return 2 * (c.numLayers() * perLayer + (long) c.vocabSize() * h);
+    }
+
+    /** Matrix FLOPs of the prompt's tokens (LM head for the last token only) plus causal attention. */
+    static double prefillFlops(ModelConfig c, int n) {
+        double h = c.hiddenSize(), q = c.qSize(), kv = c.kvSize(), ff = c.intermediateSize();
+        double perToken = c.numLayers() * (h * (q + 2 * kv) + q * h + 3 * h * ff);
+        double attention = 4.0 * c.numLayers() * c.numHeads() * c.headDim() * ((double) n * (n + 1) / 2);
+        return 2 * n * perToken + 2 * h * c.vocabSize() + attention;
+    }
+}
