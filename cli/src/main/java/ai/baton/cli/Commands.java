@@ -15,5 +15,8 @@ final class Commands {
         cl.addSubcommand(new ai.baton.decode.DecodeNodeCommand());
         cl.addSubcommand(new ai.baton.kvtransfer.bench.KvBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.cpubench.CpuBenchCommand());
+        cl.addSubcommand(new ai.baton.experiments.bench.BenchCommand());
+        cl.addSubcommand(new ai.baton.experiments.sweep.SweepCommand());
+        cl.addSubcommand(new ai.baton.experiments.plot.PlotCommand());
     }
 }
