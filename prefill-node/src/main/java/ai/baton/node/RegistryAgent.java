@@ -92,8 +92,8 @@ public final class RegistryAgent implements AutoCloseable {
         NodeInfo node = info.get();
         RegisterResponse r = stub.withDeadlineAfter(RPC_DEADLINE_MS, TimeUnit.MILLISECONDS).register(node);
         intervalMs = r.getHeartbeatIntervalMs() > 0 ? r.getHeartbeatIntervalMs() : defaultIntervalMs;
-        registered = true;
         registrations++;
+        registered = true;
         LOG.log(System.Logger.Level.INFO, "registered " + node.getNodeId() + " (" + node.getRole() + " at " + node.getAddress()
                 + "), heartbeat every " + intervalMs + " ms");
     }
