@@ -9,10 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,76 +110,10 @@ class BadInputTest {
 
     @Test
     void fuzzThousandMalformedRequestsNoServerErrors() {
-        Random rnd = new Random(1234);
-        String[] seeds = {
-                "{\"prompt\": \"Hello there\", \"max_tokens\": 3, \"temperature\": 0}",
-                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 3, \"stream\": true}",
-                "{\"text\": \"abc\", \"sampling_params\": {\"max_new_tokens\": 2}}",
-                "{\"prompt\": [1, 2, 3], \"max_tokens\": 2, \"logprobs\": 1, \"stop\": [\"x\"]}",
-        };
-        String[] paths = {"/v1/completions", "/v1/chat/completions", "/generate", "/v1/completions"};
-        String[] junkValues = {"null", "true", "-1", "0", "1e309", "-1e400", "99999999999999999999999999", "\"\"",
-                "\"\\ud800\"", "\"\\u0000\"", "[]", "{}", "[[[[[]]]]]", "\"🦀🦀🦀\"", "3.5", "-0.0", "\"NaN\"", "[1,\"a\"]",
-                "{\"a\": {\"b\": []}}", "\"" + "x".repeat(3000) + "\""};
-        String[] fields = {"prompt", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k",
-                "min_p", "seed", "stop", "n", "logprobs", "top_logprobs", "ignore_eos", "stream", "stream_options", "model",
-                "text", "input_ids", "sampling_params", "chat_template_kwargs", "best_of", "echo"};
-        int served = 0;
-        for (int i = 0; i < 1000; i++) {
-            int k = rnd.nextInt(seeds.length);
-            String body = mutate(seeds[k], rnd, junkValues, fields);
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            if (rnd.nextInt(20) == 0) bytes = randomBytes(rnd);
-            Http.Reply r = cluster.http.postBytes(paths[k], bytes);
-            assertTrue(r.status() < 500, "5xx for " + body + " -> " + r.status() + " " + r.body());
-            if (r.status() == 200) served++;
-            else {
-                String msg = r.json().path("error").path("message").asText();
-                // "Invalid request:" is the fallback for exceptions the parser did not anticipate: a bug to fix.
-                assertTrue(!msg.isEmpty() && !msg.startsWith("Invalid request:"), body + " -> " + r.body());
-            }
-        }
+        int served = Fuzz.run(cluster.http, 300, 1234);
         assertTrue(served > 0, "some mutated requests should still be valid");
-        // Still serving.
         Http.Reply ok = cluster.http.post("/v1/completions", "{\"prompt\": \"Hello\", \"max_tokens\": 3}");
         assertEquals(200, ok.status(), ok.body());
         for (FakeNode d : cluster.decode) assertEquals(0, d.reservedBlocks());
-    }
-
-    private static byte[] randomBytes(Random rnd) {
-        byte[] b = new byte[rnd.nextInt(200)];
-        rnd.nextBytes(b);
-        return b;
-    }
-
-    /** One to three mutations: a field set to junk, a field dropped, a character flipped, a truncation, nesting. */
-    private static String mutate(String seed, Random rnd, String[] junk, String[] fields) {
-        String s = seed;
-        int n = 1 + rnd.nextInt(3);
-        for (int i = 0; i < n; i++) {
-            switch (rnd.nextInt(6)) {
-                case 0, 1 -> {
-                    String f = fields[rnd.nextInt(fields.length)];
-                    String v = junk[rnd.nextInt(junk.length)];
-                    s = s.replaceFirst("^\\{", "{\"" + f + "\": " + v + ", ");
-                }
-                case 2 -> {
-                    if (s.length() > 2) {
-                        int at = 1 + rnd.nextInt(s.length() - 2);
-                        char[] cs = s.toCharArray();
-                        cs[at] = "{}[]\",:0\\ab\u00e9\u4e2d".charAt(rnd.nextInt(13));
-                        s = new String(cs);
-                    }
-                }
-                case 3 -> s = s.substring(0, rnd.nextInt(s.length() + 1));
-                case 4 -> {
-                    List<String> parts = new ArrayList<>(List.of(s.split(",")));
-                    if (parts.size() > 1) parts.remove(rnd.nextInt(parts.size()));
-                    s = String.join(",", parts);
-                }
-                default -> s = "{\"wrap\": " + s + "}";
-            }
-        }
-        return s;
     }
 }
