@@ -10,8 +10,9 @@ export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVL
 tar -xJf "$B/jrt.tar.xz" -C /tmp
 JAVA=/tmp/jrt/bin/java
 CP="$(ls "$B"/jars/*.jar | paste -sd:)"
-if ! ldconfig -p | grep -q 'libucp.so.0 '; then
-  echo "no system UCX: using the carried UCX 1.13"
+if ! command -v ucx_perftest >/dev/null || ! ldconfig -p | grep -q 'libucp.so.0 '; then
+  # kv-bench and ucx_perftest must use one UCX build; take the carried one (Debian 12's 1.13.1) for both.
+  echo "no system UCX with ucx_perftest: using the carried UCX 1.13"
   export LD_LIBRARY_PATH="$B/ucx:${LD_LIBRARY_PATH:-}" UCX_MODULE_DIR="$B/ucx/modules" PATH="$B/ucx:$PATH"
 fi
 (ucx_info -v | head -1; nproc; nvidia-smi --query-gpu=index,name,pci.bus_id,driver_version --format=csv,noheader; nvidia-smi topo -m) 2>&1 | tee "$OUT/host.txt"

@@ -25,6 +25,28 @@ def timed(fn, iters, device):
     return start.elapsed_time(end) / 1e3 / iters
 
 
+def _ipc_child(q, r):
+    t = q.get()
+    r.put(float(t.sum().item()))
+
+
+def torch_ipc_works():
+    """Whether CUDA IPC works here at all: a tensor on GPU 1 shared with a second process through PyTorch."""
+    import torch.multiprocessing as mp
+    ctx = mp.get_context("spawn")
+    q, r = ctx.Queue(), ctx.Queue()
+    p = ctx.Process(target=_ipc_child, args=(q, r))
+    p.start()
+    t = torch.ones(1 << 20, device="cuda:%d" % (torch.cuda.device_count() - 1))
+    q.put(t)
+    try:
+        return r.get(timeout=60) == float(1 << 20)
+    except Exception as e:  # noqa: BLE001 - report, don't crash the reference run
+        return "failed: %s" % e
+    finally:
+        p.join(10)
+
+
 def main(sizes):
     out = {"devices": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())],
            "peerAccess": torch.cuda.device_count() > 1 and torch.cuda.can_device_access_peer(0, 1), "results": []}
@@ -39,6 +61,7 @@ def main(sizes):
             row["h2dGbps"] = size / timed(lambda: dst.copy_(host, non_blocking=True), iters, 1) / 1e9
         row["d2hGbps"] = size / timed(lambda: host.copy_(src, non_blocking=True), iters, 0) / 1e9
         out["results"].append(row)
+    out["torchCudaIpc"] = torch_ipc_works()
     print(json.dumps(out))
 
 

@@ -65,7 +65,7 @@ public final class KvAgent implements AutoCloseable {
 
     private record LegKey(long remoteAgent, long transferId, int srcRank) {}
 
-    private record IpcKey(long remoteAgent, int localDevice) {}
+    private record IpcKey(long remoteAgent, int localDevice, String peerDevice) {}
 
     private final KvAgentConfig config;
     private final long id = RANDOM.nextLong();
@@ -446,7 +446,9 @@ public final class KvAgent implements AutoCloseable {
                     leg.transferId(), t.source().layout().tpRank(), leg::isStopped);
             case CUDA_IPC -> {
                 CudaDevice dev = (CudaDevice) t.source().device();
-                CudaIpcPeer p = ipcPeers.computeIfAbsent(new IpcKey(peer.agentId(), dev.ordinal()), key -> new CudaIpcPeer(dev, peer.name()));
+                String peerDevice = leg.dst.pool().deviceId();
+                CudaIpcPeer p = ipcPeers.computeIfAbsent(new IpcKey(peer.agentId(), dev.ordinal(), peerDevice),
+                        key -> new CudaIpcPeer(dev, peerDevice, peer.name()));
                 yield new CudaIpcTransport(p, leg.dst.pool(), cudaExecutor());
             }
         };

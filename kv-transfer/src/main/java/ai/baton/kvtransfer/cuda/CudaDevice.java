@@ -49,6 +49,27 @@ public final class CudaDevice implements DeviceMemory {
         uuid = HexFormat.of().formatHex(u.bytes);
     }
 
+    CUcontext context() {
+        return context;
+    }
+
+    /**
+     * Copies from this device to memory that {@code owner}'s context mapped (through IPC): a peer copy between the
+     * two contexts, over NVLink/PCIe peer access where enabled and through the host otherwise.
+     */
+    public synchronized void copyToPeer(CudaDevice owner, List<CopyOp> ops) {
+        makeCurrent();
+        CUstream s = stream();
+        for (CopyOp op : ops) {
+            try {
+                JCudaDriver.cuMemcpyPeerAsync(DevPtr.of(op.dst()), owner.context, DevPtr.of(op.src()), context, op.length(), s);
+            } catch (RuntimeException e) {
+                throw new KvTransferException("cuMemcpyPeerAsync " + this + " -> " + owner + " (" + op.length() + " B) failed: " + e.getMessage(), e);
+            }
+        }
+        JCudaDriver.cuStreamSynchronize(s);
+    }
+
     /** Makes this device's primary context current on the calling thread. */
     public void makeCurrent() {
         JCudaDriver.cuCtxSetCurrent(context);
@@ -97,15 +118,28 @@ public final class CudaDevice implements DeviceMemory {
     public synchronized void copyDeviceToDevice(List<CopyOp> ops) {
         makeCurrent();
         CUstream s = stream();
-        for (CopyOp op : ops) JCudaDriver.cuMemcpyDtoDAsync(DevPtr.of(op.dst()), DevPtr.of(op.src()), op.length(), s);
+        for (CopyOp op : ops) {
+            try {
+                JCudaDriver.cuMemcpyDtoDAsync(DevPtr.of(op.dst()), DevPtr.of(op.src()), op.length(), s);
+            } catch (RuntimeException e) {
+                throw new KvTransferException("cuMemcpyDtoDAsync 0x" + Long.toHexString(op.src()) + " -> 0x" + Long.toHexString(op.dst())
+                        + " (" + op.length() + " B) on " + this + " failed: " + e.getMessage(), e);
+            }
+        }
         JCudaDriver.cuStreamSynchronize(s);
+    }
+
+    /** JCuda insists that registered host memory is a direct buffer (a bare address is refused). */
+    private static jcuda.Pointer directPointer(long address, long length) {
+        return jcuda.Pointer.to(java.lang.foreign.MemorySegment.ofAddress(address).reinterpret(length).asByteBuffer());
     }
 
     @Override
     public void pinHost(long address, long length) {
         makeCurrent();
         try {
-            JCudaDriver.cuMemHostRegister(HostPtr.of(address), length, CU_MEMHOSTREGISTER_PORTABLE);
+            if (length > Integer.MAX_VALUE) throw new IllegalArgumentException("more than 2 GiB");
+            JCudaDriver.cuMemHostRegister(directPointer(address, length), length, CU_MEMHOSTREGISTER_PORTABLE);
         } catch (RuntimeException e) {
             // Unpinned staging still works, only slower: not worth failing the pool for.
             System.getLogger("ai.baton.kvtransfer.cuda").log(System.Logger.Level.WARNING,
@@ -117,7 +151,7 @@ public final class CudaDevice implements DeviceMemory {
     public void unpinHost(long address) {
         makeCurrent();
         try {
-            JCudaDriver.cuMemHostUnregister(HostPtr.of(address));
+            JCudaDriver.cuMemHostUnregister(directPointer(address, 1));
         } catch (RuntimeException ignored) {
             // was not registered, or the context is going away
         }
@@ -154,7 +188,11 @@ public final class CudaDevice implements DeviceMemory {
     public byte[] ipcHandle(long allocationBase) {
         makeCurrent();
         CUipcMemHandle h = new CUipcMemHandle();
-        JCudaDriver.cuIpcGetMemHandle(h, DevPtr.of(allocationBase));
+        try {
+            JCudaDriver.cuIpcGetMemHandle(h, DevPtr.of(allocationBase));
+        } catch (RuntimeException e) {
+            throw new KvTransferException("cuIpcGetMemHandle(0x" + Long.toHexString(allocationBase) + ") on " + this + " failed: " + e.getMessage(), e);
+        }
         try {
             return ((byte[]) IPC_BYTES.get(h)).clone();
         } catch (IllegalAccessException e) {
@@ -172,7 +210,12 @@ public final class CudaDevice implements DeviceMemory {
             throw new KvTransferException("cannot build CUDA IPC handle", e);
         }
         DevPtr p = new DevPtr();
-        JCudaDriver.cuIpcOpenMemHandle(p, h, CUipcMem_flags.CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS);
+        try {
+            JCudaDriver.cuIpcOpenMemHandle(p, h, CUipcMem_flags.CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS);
+        } catch (RuntimeException e) {
+            throw new KvTransferException("cuIpcOpenMemHandle on " + this + " failed: " + e.getMessage() + " (handle "
+                    + HexFormat.of().formatHex(handle, 0, Math.min(16, handle.length)) + "...)", e);
+        }
         return p.raw();
     }
 

@@ -62,6 +62,15 @@ public final class CudaDriver {
         return deviceCount;
     }
 
+    /** The local device with this UUID, if this process can see it. */
+    public java.util.Optional<CudaDevice> deviceById(String uuid) {
+        for (int i = 0; i < deviceCount; i++) {
+            CudaDevice d = device(i);
+            if (d.deviceId().equals(uuid)) return java.util.Optional.of(d);
+        }
+        return java.util.Optional.empty();
+    }
+
     public CudaDevice device(int ordinal) {
         if (ordinal < 0 || ordinal >= deviceCount) {
             throw new KvTransferException("CUDA device " + ordinal + " does not exist (" + deviceCount + " present)");

@@ -7,8 +7,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A peer process's device allocations opened in this process through CUDA IPC, for one local device.
- * Opening is costly (milliseconds), so mappings are kept until the peer goes away.
+ * A peer process's device allocations opened in this process through CUDA IPC, for one local (source) device.
+ * Like PyTorch, the handle is opened in the context of the device that owns the memory when this process can see
+ * that device, and the copy is then a peer copy between the two contexts; otherwise it is opened in the source
+ * device's context (peer access enabled lazily) and copied device to device. Opening costs milliseconds, so
+ * mappings are kept until the peer goes away.
  */
 public final class CudaIpcPeer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("ai.baton.kvtransfer.cuda");
@@ -16,13 +19,25 @@ public final class CudaIpcPeer implements AutoCloseable {
     private record Key(long base, int handleHash) {}
 
     private final CudaDevice device;
+    private volatile CudaDevice owner; // device holding the peer's memory, when visible here
     private final String peerName;
     private final Map<Key, Long> mapped = new HashMap<>();
     private boolean closed;
 
-    public CudaIpcPeer(CudaDevice device, String peerName) {
+    public CudaIpcPeer(CudaDevice device, String peerDeviceId, String peerName) {
         this.device = device;
+        this.owner = CudaDriver.get().deviceById(peerDeviceId).orElse(null);
         this.peerName = peerName;
+    }
+
+    /** Copies to addresses returned by {@link #map}. */
+    public void copy(java.util.List<ai.baton.kvtransfer.transport.CopyOp> ops) {
+        if (owner != null && owner != device) device.copyToPeer(owner, ops);
+        else device.copyDeviceToDevice(ops);
+    }
+
+    private CudaDevice opener() {
+        return owner != null ? owner : device;
     }
 
     public CudaDevice device() {
@@ -35,9 +50,17 @@ public final class CudaIpcPeer implements AutoCloseable {
         Key k = new Key(c.base(), Arrays.hashCode(c.cudaIpcHandle()));
         Long m = mapped.get(k);
         if (m == null) {
-            m = device.openIpc(c.cudaIpcHandle());
+            try {
+                m = opener().openIpc(c.cudaIpcHandle());
+            } catch (RuntimeException e) {
+                if (owner == null || owner == device || !mapped.isEmpty()) throw e;
+                LOG.log(System.Logger.Level.INFO, "opening {0}'s memory in its own device's context failed ({1}); trying {2}",
+                        peerName, e.getMessage(), device);
+                owner = null;
+                m = device.openIpc(c.cudaIpcHandle());
+            }
             mapped.put(k, m);
-            LOG.log(System.Logger.Level.DEBUG, "opened CUDA IPC mapping of {0} ({1} bytes) on {2}", peerName, c.length(), device);
+            LOG.log(System.Logger.Level.DEBUG, "opened CUDA IPC mapping of {0} ({1} bytes) on {2}", peerName, c.length(), opener());
         }
         return m;
     }
@@ -46,7 +69,7 @@ public final class CudaIpcPeer implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (long m : mapped.values()) device.closeIpc(m);
+        for (long m : mapped.values()) opener().closeIpc(m);
         mapped.clear();
     }
 }

@@ -41,7 +41,7 @@ public final class CudaIpcTransport implements Transport {
                 RemoteChunk c = remote.chunkFor(op.dst(), op.length());
                 local.add(new CopyOp(op.src(), peer.map(c) + (op.dst() - c.base()), op.length()));
             }
-            peer.device().copyDeviceToDevice(local);
+            peer.copy(local);
         }, exec);
     }
 
