@@ -9,6 +9,8 @@ import java.util.Map;
 final class Interpreter {
     /** break/continue unwind to the enclosing loop; no stack trace needed. */
     private static final class LoopSignal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         LoopSignal() {
             super(null, null, false, false);
         }

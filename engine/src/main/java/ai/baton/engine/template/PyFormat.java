@@ -24,9 +24,10 @@ final class PyFormat {
             args = t;
         } else {
             args = java.util.Collections.singletonList(arg);
+            // Python treats any non-tuple, non-str argument with __getitem__ as a mapping: it is
+            // then never "not all arguments converted" (lists and Undefined included).
             if (arg instanceof Map<?, ?> m) mapping = m;
-            // Undefined has __getitem__, so Python's % treats it as a (failing) mapping.
-            if (arg instanceof Undefined) mapping = Map.of();
+            else if (arg instanceof Undefined || (arg instanceof List && !(arg instanceof DictView))) mapping = Map.of();
         }
         StringBuilder out = new StringBuilder();
         int ai = 0;
@@ -45,6 +46,7 @@ final class PyFormat {
                 if (close < 0) throw new TemplateException("incomplete format key");
                 if (mapping == null) throw new TemplateException("format requires a mapping");
                 if (arg instanceof Undefined u) throw u.fail();
+                if (!(arg instanceof Map)) throw new TemplateException(PyOps.typeName(arg) + " indices must be integers or slices, not str");
                 String key = fmt.substring(i + 1, close);
                 if (!mapping.containsKey(key)) throw new TemplateException("KeyError: " + PyRepr.repr(key));
                 value = mapping.get(key);

@@ -6,6 +6,8 @@ package ai.baton.engine.template;
  * {@code raise_exception('msg')} produces exactly {@code msg} as the message.
  */
 public class TemplateException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final String detail;
     private final int line;
     private final int column;
