@@ -220,7 +220,9 @@ public final class KvAgent implements AutoCloseable {
         }
         List<KvPool.LocalChunk> chunks = new ArrayList<>();
         boolean ipc = device instanceof CudaDevice && config.transports.contains(TransportKind.CUDA_IPC);
-        for (long[] r : merge(ranges)) {
+        // CUDA: one chunk per allocation, never merged: an IPC handle maps exactly one allocation, and the driver
+        // may place separate small allocations back to back (seen on H200: a merged chunk put V past K's mapping).
+        for (long[] r : device instanceof CudaDevice ? distinct(ranges) : merge(ranges)) {
             byte[] handle = ipc ? ((CudaDevice) device).ipcHandle(r[0]) : null;
             chunks.add(new KvPool.LocalChunk(r[0], r[1] - r[0], null, null, handle));
         }
@@ -270,6 +272,16 @@ public final class KvAgent implements AutoCloseable {
             if (last != null && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
             else out.add(new long[] {r[0], r[1]});
         }
+        return out;
+    }
+
+    /** Sorted ranges with exact duplicates removed (regions of one allocation share its range). */
+    static List<long[]> distinct(List<long[]> ranges) {
+        List<long[]> out = new ArrayList<>();
+        for (long[] r : ranges) {
+            if (out.stream().noneMatch(o -> o[0] == r[0] && o[1] == r[1])) out.add(r);
+        }
+        out.sort(Comparator.comparingLong(r -> r[0]));
         return out;
     }
 

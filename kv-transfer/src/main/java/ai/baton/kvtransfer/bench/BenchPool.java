@@ -45,14 +45,16 @@ final class BenchPool implements AutoCloseable {
         if (memory.startsWith("cuda")) {
             int ordinal = memory.contains(":") ? Integer.parseInt(memory.substring(memory.indexOf(':') + 1)) : 0;
             cuda = CudaDriver.get().device(ordinal);
+            // One allocation for the pool, as an engine's KV cache is, rounded up to 2 MiB so it never shares a
+            // driver page with other small allocations (an IPC handle maps whole allocations).
+            long bytes = 2L * n * layout.regionBytes();
+            long slab = cuda.malloc((bytes + (2 << 20) - 1) & -(2L << 20));
+            cudaAllocs.add(slab);
+            cuda.memset(slab, (byte) 0, bytes);
             long[] k = new long[n], v = new long[n];
             for (int l = 0; l < n; l++) {
-                k[l] = cuda.malloc(layout.regionBytes());
-                v[l] = cuda.malloc(layout.regionBytes());
-                cudaAllocs.add(k[l]);
-                cudaAllocs.add(v[l]);
-                cuda.memset(k[l], (byte) 0, layout.regionBytes());
-                cuda.memset(v[l], (byte) 0, layout.regionBytes());
+                k[l] = slab + 2L * l * layout.regionBytes();
+                v[l] = k[l] + layout.regionBytes();
             }
             pool = agent.registerDevicePool(layout, cuda, k, v);
             return;
