@@ -1,0 +1,46 @@
+package ai.baton.router.cluster;
+
+import picocli.CommandLine.Option;
+
+/** Shape of a local cluster, shared by {@code up} and {@code demo} (a picocli mixin). */
+public final class ClusterOptions {
+    @Option(names = "--prefill", defaultValue = "1", description = "prefill nodes (default: ${DEFAULT-VALUE})")
+    public int prefill;
+
+    @Option(names = "--decode", defaultValue = "1", description = "decode nodes (default: ${DEFAULT-VALUE})")
+    public int decode;
+
+    @Option(names = "--tp-prefill", defaultValue = "1", description = "tensor-parallel degree of each prefill node (default: ${DEFAULT-VALUE})")
+    public int tpPrefill;
+
+    @Option(names = "--tp-decode", defaultValue = "1", description = "tensor-parallel degree of each decode node (default: ${DEFAULT-VALUE})")
+    public int tpDecode;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "HTTP bind address of the router (default: ${DEFAULT-VALUE})")
+    public String host;
+
+    @Option(names = "--port", defaultValue = "8000", description = "HTTP port of the router (default: ${DEFAULT-VALUE})")
+    public int port;
+
+    @Option(names = "--registry-port", defaultValue = "0", description = "the router's registry gRPC port, 0 = any free port (default: ${DEFAULT-VALUE})")
+    public int registryPort;
+
+    @Option(names = "--kv-blocks", defaultValue = "0", description = "KV blocks per node rank, 0 = the node's default")
+    public int kvBlocks;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads per node, 0 = the cores shared among the nodes")
+    public int threads;
+
+    @Option(names = "--run-dir", description = "where node logs go (default: runs/<timestamp>)")
+    public java.nio.file.Path runDir;
+
+    @Option(names = "--ready-timeout-s", defaultValue = "300", description = "how long nodes may take to start (default: ${DEFAULT-VALUE})")
+    public int readyTimeoutS;
+
+    public void validate() {
+        if (prefill < 0 || decode < 1) throw new IllegalArgumentException("need --decode >= 1 and --prefill >= 0");
+        if (tpPrefill < 1 || tpDecode < 1) throw new IllegalArgumentException("--tp-prefill and --tp-decode must be >= 1");
+        if (kvBlocks < 0 || threads < 0) throw new IllegalArgumentException("--kv-blocks and --threads must be >= 0");
+        if (port < 0 || port > 65535 || registryPort < 0 || registryPort > 65535) throw new IllegalArgumentException("ports must be in 0..65535");
+    }
+}
