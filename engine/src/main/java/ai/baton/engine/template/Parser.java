@@ -28,7 +28,11 @@ final class Parser {
 
     static List<Node> parse(String source) {
         Parser parser = new Parser(Lexer.tokenize(source));
-        return parser.parseBody(List.of(), null);
+        try {
+            return parser.parseBody(List.of(), null);
+        } catch (StackOverflowError e) {
+            throw new TemplateException("template nests too deeply");
+        }
     }
 
     // ---- token helpers ---------------------------------------------------------------------

@@ -39,6 +39,9 @@ final class PyAccess {
     }
 
     static Object getItem(Object obj, Object key) {
+        if (key instanceof java.math.BigInteger && (obj instanceof List || obj instanceof String)) {
+            return new Undefined("cannot fit 'int' into an index-sized integer");
+        }
         switch (obj) {
             case Map<?, ?> m -> {
                 Object v = mapGet(m, key);

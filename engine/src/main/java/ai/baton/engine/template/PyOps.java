@@ -89,7 +89,10 @@ final class PyOps {
         return switch (v) {
             case Long l -> l;
             case Boolean b -> b ? 1 : 0;
-            case BigInteger b -> b.longValueExact();
+            case BigInteger b -> {
+                if (b.bitLength() >= 64) throw new TemplateException("Python int too large to convert to C ssize_t");
+                yield b.longValue();
+            }
             case Undefined u -> throw u.fail();
             case null, default -> throw new TemplateException("'" + typeName(v) + "' object cannot be interpreted as an integer");
         };
@@ -314,7 +317,12 @@ final class PyOps {
         return v instanceof String || (v instanceof List && (seqKind(v).equals("list") || seqKind(v).equals("tuple")));
     }
 
+    /** Guards the JVM against templates like 'x' * 10**12 (Python would just run out of memory). */
+    private static final long MAX_REPEAT = 1L << 28;
+
     private static Object repeat(Object seq, long n) {
+        long size = seq instanceof String s ? s.length() : ((List<?>) seq).size();
+        if (n > 0 && size > 0 && n > MAX_REPEAT / size) throw new TemplateException("repetition result too large");
         if (seq instanceof String s) return n <= 0 ? "" : s.repeat((int) n);
         List<?> l = (List<?>) seq;
         List<Object> out = new ArrayList<>();
