@@ -248,6 +248,10 @@ public final class KvAgent implements AutoCloseable {
         return new long[] {r[0], r[0] + r[1]};
     }
 
+    void poolClosed(KvPool p) {
+        pools.remove(p);
+    }
+
     private KvPool addPool(KvPool p) {
         pools.add(p);
         return p;
@@ -753,7 +757,7 @@ public final class KvAgent implements AutoCloseable {
         for (StagingSender s : stagingSenders.values()) s.close();
         for (CudaIpcPeer p : ipcPeers.values()) p.close();
         for (UcxConnection c : ucxConns.values()) c.close();
-        for (KvPool p : pools) p.close();
+        for (KvPool p : List.copyOf(pools)) p.close();
         for (UcpMemory m : stagingMemory) ucx.release(m);
         if (cudaExec != null) cudaExec.shutdownNow();
         if (ucx != null) ucx.close();

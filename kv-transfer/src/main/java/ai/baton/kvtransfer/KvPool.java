@@ -114,7 +114,10 @@ public final class KvPool implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) onClose.run();
+        if (closed.compareAndSet(false, true)) {
+            agent.poolClosed(this); // first: no new transfer may look up its memory handles
+            onClose.run();
+        }
     }
 
     @Override

@@ -79,6 +79,10 @@ public final class KvBenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "also write the JSON results to this file")
     Path out;
 
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "measure each size this many times (alternating with ucx_perftest) and report medians: steadier on a busy host")
+    int repeat;
+
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new KvBenchCommand());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -117,7 +121,7 @@ public final class KvBenchCommand implements Callable<Integer> {
                         "verified", comparePerftest ? "  perftest GB/s  ratio" : "");
             }
             for (long size : byteSizes) {
-                Map<String, Object> r = runSize(agent, peer, kind, srcMem, dstMem, size, effectiveTls);
+                Map<String, Object> r = measure(agent, peer, kind, srcMem, dstMem, size, effectiveTls);
                 results.add(r);
                 allVerified &= (Boolean) r.get("verified");
                 if (!json) {
@@ -144,6 +148,32 @@ public final class KvBenchCommand implements Callable<Integer> {
             om.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
         }
         return allVerified ? 0 : 1;
+    }
+
+    /** One size, {@code --repeat} times; with repeats the figures are medians and every sample is kept. */
+    private Map<String, Object> measure(KvAgent agent, Peer peer, TransportKind kind, String srcMem, String dstMem, long size, String tls)
+            throws Exception {
+        if (repeat <= 1) return runSize(agent, peer, kind, srcMem, dstMem, size, tls);
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (int i = 0; i < repeat; i++) samples.add(runSize(agent, peer, kind, srcMem, dstMem, size, tls));
+        Map<String, Object> r = new LinkedHashMap<>(samples.get(0));
+        for (String key : List.of("gbps", "latencyUsP50", "latencyUsAvg", "notifyUsP50", "perftestGbps")) {
+            double[] v = samples.stream().filter(x -> x.get(key) instanceof Double).mapToDouble(x -> (Double) x.get(key)).sorted().toArray();
+            if (v.length > 0) r.put(key, v[v.length / 2]);
+        }
+        if (r.get("perftestGbps") instanceof Double p) r.put("ratio", (Double) r.get("gbps") / p);
+        r.put("verified", samples.stream().allMatch(x -> Boolean.TRUE.equals(x.get("verified"))));
+        r.put("repeat", repeat);
+        List<Map<String, Object>> brief = new ArrayList<>();
+        for (Map<String, Object> x : samples) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("gbps", x.get("gbps"));
+            if (x.containsKey("perftestGbps")) b.put("perftestGbps", x.get("perftestGbps"));
+            b.put("verified", x.get("verified"));
+            brief.add(b);
+        }
+        r.put("samples", brief);
+        return r;
     }
 
     private Map<String, Object> runSize(KvAgent agent, Peer peer, TransportKind kind, String srcMem, String dstMem, long size, String tls)

@@ -45,7 +45,7 @@ class KvBenchCommandTest {
     @Test
     void jsonReportWithVerifiedResultsPerSize() throws Exception {
         assumeTrue(UcxRuntime.unavailableReason() == null, "libucx not installed");
-        Run r = run("--sizes", "4KiB,256KiB", "--iters", "5", "--json", "--shuffle");
+        Run r = run("--sizes", "4KiB,256KiB", "--iters", "5", "--json", "--shuffle", "--repeat", "2"); // repeats reallocate pools
         assertEquals(0, r.exit(), r.err());
         JsonNode report = new ObjectMapper().readTree(r.out()); // stdout is exactly one JSON object
         assertEquals("ucx", report.get("transport").asText());
