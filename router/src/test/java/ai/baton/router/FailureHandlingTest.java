@@ -63,10 +63,21 @@ class FailureHandlingTest {
             assertTrue(metric(c, "baton:routing_decisions_total{model_name=\"qwen3-text-tiny\",reason=\"retry\"}") >= 2);
             assertEquals(0, c.decode.getFirst().reservedBlocks());
 
-            // Both prefill nodes are now marked down (until a health check re-admits them): the decode node prefills.
+            // They answered (with errors): they stay in routing, and the next request goes through one of them.
             Http.Reply again = c.http.post("/v1/completions", FixtureRequests.body(k, false, false));
             assertEquals(200, again.status(), again.body());
             assertEquals(k.path("greedy_text").asText(), FixtureRequests.text(again.json()));
+            assertEquals(1, c.decode.getFirst().localPrefills.get());
+            assertEquals(0, c.decode.getFirst().reservedBlocks());
+
+            // A prefill node that cannot be reached at all leaves routing at once.
+            c.prefill.get(0).close();
+            for (int i = 0; i < 3; i++) {
+                Http.Reply r3 = c.http.post("/v1/completions", FixtureRequests.body(k, false, false));
+                assertEquals(200, r3.status(), r3.body());
+                assertEquals(k.path("greedy_text").asText(), FixtureRequests.text(r3.json()));
+            }
+            assertEquals(1, c.router.registry().healthy(ai.baton.proto.Role.PREFILL).size());
             assertEquals(0, c.decode.getFirst().reservedBlocks());
         }
     }

@@ -32,7 +32,10 @@ public record Launcher(List<String> prefix) {
         }
         for (String f : REQUIRED_FLAGS) if (!hasFlag(jvm, f)) cmd.add(f);
         String command = System.getProperty("sun.java.command", "").trim();
-        String main = command.isEmpty() ? "" : command.split("\\s+")[0];
+        // sun.java.command is "<jar or main class> <args...>"; a jar path may contain spaces.
+        int jar = command.indexOf(".jar");
+        String main = jar > 0 && (jar + 4 == command.length() || command.charAt(jar + 4) == ' ')
+                ? command.substring(0, jar + 4) : command.isEmpty() ? "" : command.split("\\s+")[0];
         if (main.endsWith(".jar")) {
             cmd.add("-jar");
             cmd.add(main);

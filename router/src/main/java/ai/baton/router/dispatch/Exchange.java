@@ -272,7 +272,9 @@ public final class Exchange {
             if (cancelled || done) return;
             if (s.getCode() != Status.Code.INVALID_ARGUMENT) {
                 LOG.log(Level.WARNING, "prefill of " + req.id() + " failed on " + plan.prefill() + ": " + describe(s));
-                if (s.getCode() == Status.Code.UNAVAILABLE) plan.prefill().markDown();
+                // A node that cannot be reached leaves routing until a health check re-admits it; one that answered
+                // with an error (e.g. its KV push to the decode node failed) stays: only this request moves on.
+                if (unreachable(s)) plan.prefill().markDown();
                 failedPrefill.add(plan.prefill().id());
                 if (++prefillFailures > d.config.maxPrefillRetries()) forceLocal = true;
             }
@@ -497,8 +499,16 @@ public final class Exchange {
     }
 
     private void noteDecodeFailure(NodeHandle decode, Status s) {
-        if (s.getCode() == Status.Code.UNAVAILABLE) decode.markDown();
+        if (unreachable(s)) decode.markDown();
         failedDecode.add(decode.id());
+    }
+
+    /** UNAVAILABLE raised by the transport (no connection), as opposed to one a node sent on purpose. */
+    static boolean unreachable(Status s) {
+        if (s.getCode() != Status.Code.UNAVAILABLE) return false;
+        String d = s.getDescription();
+        return s.getCause() != null || d == null || d.startsWith("io exception") || d.contains("Connection refused")
+                || d.startsWith("Network closed") || d.contains("Channel shutdown") || d.startsWith("Could not find server");
     }
 
     private static String describe(Status s) {
