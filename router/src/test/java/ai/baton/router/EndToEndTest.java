@@ -169,6 +169,43 @@ class EndToEndTest {
     }
 
     @Test
+    void clientDisconnectsAndDeadPrefillNodesLeaveNothingBehind() throws Exception {
+        try (RealCluster c = new RealCluster(2, 1, DISAGG)) {
+            // A client that goes away mid-stream: the decode node stops and frees the request's blocks.
+            for (int i = 0; i < 2; i++) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", c.router.httpPort())) {
+                    byte[] b = ("{\"prompt\": \"story number " + i + " about the sea\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true}")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                            + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(b);
+                    s.getOutputStream().flush();
+                    int got = 0;
+                    byte[] buf = new byte[4096];
+                    while (got < 2000) {
+                        int n = s.getInputStream().read(buf);
+                        if (n < 0) break;
+                        got += n;
+                    }
+                }
+            }
+            c.assertNoBlocksInUse();
+            assertEquals(0, ((ai.baton.decode.DecodeNode) c.decode.getFirst()).activeStreams());
+
+            // A prefill node that dies: requests keep succeeding on the other one.
+            c.prefill.getFirst().shutdown(0);
+            JsonNode k = Fixtures.textCases().getLast();
+            for (int i = 0; i < 4; i++) {
+                Http.Reply r = c.http.post(FixtureRequests.path(k), FixtureRequests.body(k, false, false));
+                assertEquals(200, r.status(), r.body());
+                assertEquals(k.path("greedy_text").asText(), FixtureRequests.text(r.json()));
+            }
+            List<NodeStats> live = List.of(c.stats(1), c.stats(2));
+            assertTrue(live.stream().allMatch(x -> x.getKvBlocksUsed() == 0 && x.getKvBlocksReserved() == 0), live.toString());
+        }
+    }
+
+    @Test
     void fuzzOfMalformedRequestsGetsNo5xxAndTheClusterStillServes() throws Exception {
         try (RealCluster c = new RealCluster(1, 1, RoutingConfig.defaults())) {
             int served = Fuzz.run(c.http, 1000, 99);

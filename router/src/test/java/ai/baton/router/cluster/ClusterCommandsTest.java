@@ -52,6 +52,12 @@ class ClusterCommandsTest {
                 assertEquals(200, r.status(), r.body());
                 assertEquals(k.path("greedy_text").asText(), FixtureRequests.text(r.json()));
             }
+            // The nodes' load reports reach the router: nothing left in use.
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (runner.router().registry().all().stream().anyMatch(n -> n.stats().getKvBlocksUsed() + n.stats().getKvBlocksReserved() > 0)) {
+                assertTrue(System.nanoTime() < end, "KV blocks still in use");
+                Thread.sleep(100);
+            }
         } finally {
             runner.close();
         }

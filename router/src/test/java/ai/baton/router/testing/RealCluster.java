@@ -93,12 +93,15 @@ public final class RealCluster implements AutoCloseable {
     /** Every node's Stats, asked over gRPC as the router does: prefill nodes first. */
     public List<NodeStats> stats() {
         List<NodeStats> out = new ArrayList<>();
-        for (int i = 0; i < channels.size(); i++) {
-            boolean isPrefill = i < prefill.size();
-            if (isPrefill) out.add(PrefillServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(5, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance()));
-            else out.add(DecodeServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(5, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance()));
-        }
+        for (int i = 0; i < channels.size(); i++) out.add(stats(i));
         return out;
+    }
+
+    /** Node {@code i}'s Stats (prefill nodes are 0..P-1, then decode nodes). */
+    public NodeStats stats(int i) {
+        if (i < prefill.size())
+            return PrefillServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(5, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance());
+        return DecodeServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(5, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance());
     }
 
     /** Waits (a few seconds at most) until no node holds a KV block for a request; fails with the holders. */
@@ -118,7 +121,16 @@ public final class RealCluster implements AutoCloseable {
         agents.forEach(RegistryAgent::close);
         channels.forEach(ManagedChannel::shutdownNow);
         if (router != null) router.close();
-        prefill.forEach(n -> n.shutdown(0));
-        decode.forEach(n -> n.shutdown(0));
+        // A test may have stopped a node already (shutdown is not idempotent on every node kind).
+        for (ServingNode n : prefill) quietly(n);
+        for (ServingNode n : decode) quietly(n);
+    }
+
+    private static void quietly(ServingNode n) {
+        try {
+            n.shutdown(0);
+        } catch (RuntimeException ignored) {
+            // already stopped
+        }
     }
 }
