@@ -4,7 +4,7 @@ import picocli.CommandLine.Option;
 
 /** Shape of a local cluster, shared by {@code up} and {@code demo} (a picocli mixin). */
 public final class ClusterOptions {
-    @Option(names = "--prefill", defaultValue = "1", description = "prefill nodes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--prefill", defaultValue = "1", description = "prefill nodes; 0 = collocated (decode nodes prefill everything) (default: ${DEFAULT-VALUE})")
     public int prefill;
 
     @Option(names = "--decode", defaultValue = "1", description = "decode nodes (default: ${DEFAULT-VALUE})")

@@ -39,6 +39,8 @@ public final class ClusterRunner implements AutoCloseable {
             throws IOException {
         c.validate();
         r.validate();
+        // With no prefill nodes the cluster is collocated: every prompt is prefilled where it is decoded.
+        if (c.prefill == 0) r.localPrefillThreshold = Integer.MAX_VALUE;
         ServedModel served = ServedModel.load(model, r.servedModelName);
         Path runDir = c.runDir != null ? c.runDir
                 : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
