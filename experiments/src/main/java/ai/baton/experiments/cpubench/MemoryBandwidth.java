@@ -20,7 +20,7 @@ public final class MemoryBandwidth {
 
     /** Best-of-{@code repeats} read bandwidth in bytes per second over a {@code bytes}-sized buffer. */
     public static double measure(long bytes, int threads, int repeats) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(bytes, 64);
             seg.fill((byte) 1);
             double best = 0;
