@@ -7,6 +7,9 @@ final class Commands {
     private Commands() {}
 
     static void register(CommandLine cl) {
+        cl.addSubcommand(new ai.baton.router.cluster.DemoCommand());
+        cl.addSubcommand(new ai.baton.router.cluster.UpCommand());
+        cl.addSubcommand(new ai.baton.router.RouterCommand());
         cl.addSubcommand(new GenerateCommand());
         cl.addSubcommand(new LogitsCommand());
         cl.addSubcommand(new TokenizeCommand());
@@ -15,6 +18,8 @@ final class Commands {
         cl.addSubcommand(new ai.baton.decode.DecodeNodeCommand());
         cl.addSubcommand(new ai.baton.kvtransfer.bench.KvBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.cpubench.CpuBenchCommand());
+        cl.addSubcommand(new ai.baton.experiments.enginebench.EngineBenchCommand());
+        cl.addSubcommand(new ai.baton.experiments.enginebench.CudaCheckCommand());
         cl.addSubcommand(new ai.baton.experiments.bench.BenchCommand());
         cl.addSubcommand(new ai.baton.experiments.sweep.SweepCommand());
         cl.addSubcommand(new ai.baton.experiments.plot.PlotCommand());
