@@ -125,7 +125,7 @@ public final class PrefixTree {
         while (!stack.isEmpty()) {
             Node n = stack.removeLast();
             if (n.children.isEmpty()) {
-                if (n != null && n.parent != null) out.add(n);
+                if (n.parent != null) out.add(n);     // the root is never evicted
             } else {
                 stack.addAll(n.children.values());
             }
