@@ -178,7 +178,7 @@ class FailurePathsTest {
                     () -> prefillStub().prefill(Router.prefill("kill-1", prompt, Router.greedy(10), t)));
             double seconds = (System.nanoTime() - start) / 1e9;
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
-            assertTrue(seconds < 5, "failed after " + seconds + " s");
+            assertTrue(seconds < 10, "failed after " + seconds + " s");
         } finally {
             victim.set(null);
             doomed.close();

@@ -73,6 +73,9 @@ public final class RegistryAgent implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             if (routerReachable) LOG.log(System.Logger.Level.WARNING, "router unreachable, still serving: " + e.getStatus());
             routerReachable = false;
+            // Our own retry schedule (at most MAX_RETRY_MS) decides when to try again, not the channel's
+            // reconnect backoff, which grows to minutes and would keep a recovered router waiting.
+            channel.resetConnectBackoff();
             next = retryMs;
             retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
         } catch (RuntimeException e) {
