@@ -54,6 +54,7 @@ public final class InboundTransfer {
     private long releaseDeadline = Long.MAX_VALUE;
     private long bytes;
     private TransportKind transport;
+    private boolean spinning; // holds the UCX progress thread awake while senders may write
 
     InboundTransfer(KvAgent agent, KvPool pool, PeerDescriptor descriptor, Lease lease) {
         this.agent = agent;
@@ -187,6 +188,10 @@ public final class InboundTransfer {
                     error = "sender rank " + b.srcRank() + " already connected";
                 } else {
                     sources.put(b.srcRank(), new Source(link));
+                    if (!spinning) {
+                        spinning = true;
+                        agent.holdSpin();
+                    }
                     if (b.transport() >= 0 && b.transport() < TransportKind.values().length) transport = TransportKind.values()[b.transport()];
                 }
             }
@@ -243,6 +248,7 @@ public final class InboundTransfer {
                     error = "senders finished but only " + landed.cardinality() + " of " + numLayers + " layers landed";
                 } else {
                     state = TransferState.DONE;
+                    stopSpinning();
                     lease.commit();
                     finished = true;
                     notifyAll();
@@ -304,6 +310,7 @@ public final class InboundTransfer {
         synchronized (this) {
             if (state.isFinal()) return;
             state = TransferState.FAILED;
+            stopSpinning();
             failure = reason;
             releaseDeadline = agent.config().clock.getAsLong() + agent.config().cancelGrace.toNanos();
             for (var e : sources.entrySet()) if (!e.getValue().finished) toCancel.add(e);
@@ -334,6 +341,14 @@ public final class InboundTransfer {
     void abandon(String reason) {
         fail(reason);
         if (lease.release(reason)) agent.metrics().inc(KvMetrics.Event.LEASES_RELEASED);
+    }
+
+    /** Caller holds the lock. */
+    private void stopSpinning() {
+        if (spinning) {
+            spinning = false;
+            agent.releaseSpin();
+        }
     }
 
     private synchronized List<Integer> sourceRanks() {

@@ -248,6 +248,14 @@ public final class KvAgent implements AutoCloseable {
         return new long[] {r[0], r[0] + r[1]};
     }
 
+    void holdSpin() {
+        if (ucx != null && config.pollWhileReceiving) ucx.holdSpin();
+    }
+
+    void releaseSpin() {
+        if (ucx != null && config.pollWhileReceiving) ucx.releaseSpin();
+    }
+
     void poolClosed(KvPool p) {
         pools.remove(p);
     }

@@ -23,6 +23,7 @@ public final class KvAgentConfig {
     final boolean excludeCma;
     final boolean peerErrorModeAcrossHosts;
     final long spinNanos;
+    final boolean pollWhileReceiving;
     final Duration heartbeatInterval;
     final Duration heartbeatTimeout;
     final Duration leaseDuration;
@@ -46,6 +47,7 @@ public final class KvAgentConfig {
         excludeCma = b.excludeCma;
         peerErrorModeAcrossHosts = b.peerErrorModeAcrossHosts;
         spinNanos = b.spinNanos;
+        pollWhileReceiving = b.pollWhileReceiving;
         heartbeatInterval = b.heartbeatInterval;
         heartbeatTimeout = b.heartbeatTimeout;
         leaseDuration = b.leaseDuration;
@@ -91,6 +93,7 @@ public final class KvAgentConfig {
         private boolean excludeCma = true;
         private boolean peerErrorModeAcrossHosts = true;
         private long spinNanos = 2_000_000;
+        private boolean pollWhileReceiving;
         private Duration heartbeatInterval = Duration.ofMillis(500);
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
         private Duration leaseDuration = Duration.ofSeconds(30);
@@ -128,6 +131,13 @@ public final class KvAgentConfig {
 
         /** How long the progress thread keeps spinning after the last activity before it sleeps. */
         public Builder spin(Duration v) { spinNanos = v.toNanos(); return this; }
+
+        /**
+         * Keep the receiver's progress thread polling while senders are admitted, for paths where UCX emulates
+         * puts with active messages (memory not allocated by UCX, some TCP setups). Off by default: on the dev
+         * host it did not help and it costs a core per receiving agent.
+         */
+        public Builder pollWhileReceiving(boolean v) { pollWhileReceiving = v; return this; }
 
         public Builder heartbeat(Duration interval, Duration timeout) { heartbeatInterval = interval; heartbeatTimeout = timeout; return this; }
 

@@ -56,6 +56,7 @@ public final class UcxRuntime implements AutoCloseable {
     private final List<UcpMemory> memories = new ArrayList<>();
     private final List<UcpRequest> closing = new ArrayList<>();
     private int inFlight; // progress thread only
+    private final java.util.concurrent.atomic.AtomicInteger spinHolds = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Null when libucx and jucx load; otherwise a one-line reason. */
     public static String unavailableReason() {
@@ -239,6 +240,19 @@ public final class UcxRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps the progress thread polling instead of sleeping, for as long as data may arrive: UCX emulates puts
+     * with active messages on some paths (TCP, memory that is not UCX-allocated), and those need the target
+     * worker to progress.
+     */
+    public void holdSpin() {
+        if (spinHolds.getAndIncrement() == 0 && sleeping) wake();
+    }
+
+    public void releaseSpin() {
+        spinHolds.decrementAndGet();
+    }
+
     void opStarted() {
         inFlight++;
     }
@@ -284,7 +298,7 @@ public final class UcxRuntime implements AutoCloseable {
                 n = 1;
             }
             long now = System.nanoTime();
-            if (n > 0 || worked || inFlight > 0) {
+            if (n > 0 || worked || inFlight > 0 || spinHolds.get() > 0) {
                 lastActive = now;
                 continue;
             }
