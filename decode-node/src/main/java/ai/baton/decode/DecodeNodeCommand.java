@@ -38,7 +38,7 @@ public final class DecodeNodeCommand implements Callable<Integer> {
         UcxKvReceiver receiver = null;
         DecodeNode n;
         try {
-            receiver = UcxKvReceiver.open(node.kvAgentConfig(id), engine);
+            receiver = UcxKvReceiver.open(node.kvAgent(id).leaseDuration(Duration.ofMillis(leaseMs)).build(), engine);
             n = DecodeNode.builder().engine(engine).kvReceiver(receiver).server(GrpcServers.forPort(node.bindHost, port))
                     .nodeId(id).modelName(node.modelName()).lease(Duration.ofMillis(leaseMs)).start();
         } catch (RuntimeException e) {

@@ -105,10 +105,10 @@ public final class NodeOptions {
     }
 
     /** Settings of the node's kv-transfer agent: control listener on --bind-host:--kv-port, UCX settings from --ucx. */
-    public KvAgentConfig kvAgentConfig(String name) {
+    public KvAgentConfig.Builder kvAgent(String name) {
         KvAgentConfig.Builder b = KvAgentConfig.builder().name(name).bindHost(bindHost).advertiseHost(advertisedHost()).controlPort(kvPort);
         ucx.forEach(b::ucx);
-        return b.build();
+        return b;
     }
 
     /** The model's name as nodes report it: the directory's name. */

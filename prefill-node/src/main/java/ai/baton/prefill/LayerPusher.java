@@ -1,6 +1,7 @@
 package ai.baton.prefill;
 
 import ai.baton.engine.LayerHook;
+import ai.baton.engine.ModelRunner;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LayerPusher implements LayerHook {
     private final Map<String, PrefillJob> jobs = new ConcurrentHashMap<>();
+    private final ModelRunner runner;
+    private final boolean deviceKv;
+
+    LayerPusher(ModelRunner runner) {
+        this.runner = runner;
+        this.deviceKv = runner.kvCache(0).onDevice();
+    }
 
     /** False when a job with that id is already running. */
     boolean add(PrefillJob job) { return jobs.putIfAbsent(job.id, job) == null; }
@@ -22,10 +30,17 @@ final class LayerPusher implements LayerHook {
 
     @Override
     public void afterLayer(Step step, int rank, int layer) {
+        boolean synced = !deviceKv;
         for (Chunk c : step.chunks()) {
             if (!c.completesPrompt()) continue;
             PrefillJob job = jobs.get(c.requestId());
-            if (job != null) job.push(rank, layer, c.blockTable());
+            if (job == null) continue;
+            if (!synced) {
+                // On a GPU the layer's kernels are only queued: the K/V must be written before kv-transfer reads it.
+                runner.backend(rank).synchronize();
+                synced = true;
+            }
+            job.push(rank, layer, c.blockTable());
         }
     }
 }

@@ -24,7 +24,7 @@ public final class PrefillNode implements ServingNode {
     private final LlmEngine engine;
     private final KvSender sender;
     private final NodeMetrics metrics;
-    private final LayerPusher pusher = new LayerPusher();
+    private final LayerPusher pusher;
     private final GrpcServers server;
 
     private PrefillNode(Builder b) {
@@ -33,6 +33,7 @@ public final class PrefillNode implements ServingNode {
         this.engine = Objects.requireNonNull(b.engine, "engine");
         this.sender = Objects.requireNonNull(b.sender, "kvSender");
         this.metrics = b.metrics != null ? b.metrics : new NodeMetrics(modelName, engine::stats, () -> 0);
+        this.pusher = new LayerPusher(engine.runner());
         engine.setLayerHook(pusher);
         engine.start();
         this.server = new GrpcServers(b.server, new PrefillService(engine, sender, pusher, metrics, b.transferTimeout));

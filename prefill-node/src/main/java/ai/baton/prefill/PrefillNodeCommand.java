@@ -38,7 +38,7 @@ public final class PrefillNodeCommand implements Callable<Integer> {
         UcxKvSender sender = null;
         PrefillNode n;
         try {
-            sender = UcxKvSender.open(node.kvAgentConfig(id), engine);
+            sender = UcxKvSender.open(node.kvAgent(id).build(), engine);
             n = PrefillNode.builder().engine(engine).kvSender(sender).server(GrpcServers.forPort(node.bindHost, port))
                     .nodeId(id).modelName(node.modelName()).transferTimeout(Duration.ofMillis(transferTimeoutMs)).start();
         } catch (RuntimeException e) {

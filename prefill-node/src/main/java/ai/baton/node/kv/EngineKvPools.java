@@ -6,6 +6,7 @@ import ai.baton.engine.backend.KvLayout;
 import ai.baton.kvtransfer.KvAgent;
 import ai.baton.kvtransfer.KvPool;
 import ai.baton.kvtransfer.KvPoolLayout;
+import ai.baton.kvtransfer.cuda.CudaDriver;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -22,18 +23,25 @@ final class EngineKvPools {
         try {
             for (int r = 0; r < tp; r++) {
                 KvCacheStorage cache = engine.runner().kvCache(r);
-                if (cache.onDevice()) {
-                    throw new IllegalStateException("device KV caches are not wired to kv-transfer yet (registerDevicePool needs the backend's DeviceMemory)");
-                }
                 KvLayout l = cache.layout();
                 KvPoolLayout layout = new KvPoolLayout(l.numLayers(), l.numBlocks(), l.blockSize(), kvHeads, l.headDim(),
                         l.elementBytes(), ai.baton.kvtransfer.KvLayout.HND, r, tp);
-                List<MemorySegment> k = new ArrayList<>(), v = new ArrayList<>();
-                for (int layer = 0; layer < l.numLayers(); layer++) {
-                    k.add(cache.keys(layer));
-                    v.add(cache.values(layer));
+                if (cache.onDevice()) {
+                    // The engine puts rank r on GPU r; its segments carry device addresses.
+                    long[] k = new long[l.numLayers()], v = new long[l.numLayers()];
+                    for (int layer = 0; layer < l.numLayers(); layer++) {
+                        k[layer] = cache.keys(layer).address();
+                        v[layer] = cache.values(layer).address();
+                    }
+                    pools.add(agent.registerDevicePool(layout, CudaDriver.get().device(r), k, v));
+                } else {
+                    List<MemorySegment> k = new ArrayList<>(), v = new ArrayList<>();
+                    for (int layer = 0; layer < l.numLayers(); layer++) {
+                        k.add(cache.keys(layer));
+                        v.add(cache.values(layer));
+                    }
+                    pools.add(agent.registerHostPool(layout, k, v));
                 }
-                pools.add(agent.registerHostPool(layout, k, v));
             }
             return pools;
         } catch (RuntimeException e) {
