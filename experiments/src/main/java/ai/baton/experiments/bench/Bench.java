@@ -69,7 +69,9 @@ public final class Bench {
 
         int n = o.prompts();
         if (n < 1) throw new IllegalArgumentException("--num-prompts must be >= 1");
-        List<SampleRequest> requests = dataset(tok, n);
+        // warm-up prompts are drawn beside the measured ones, never reused: a reused prompt would hit the prefix cache
+        List<SampleRequest> all = dataset(tok, n + o.numWarmups);
+        List<SampleRequest> requests = all.subList(0, n), warm = all.subList(n, all.size());
         double[] offsets = ArrivalTimes.offsets(n, rate, o.burstiness, o.seed);
         int concurrency = o.concurrency();
 
@@ -82,7 +84,7 @@ public final class Bench {
 
         try (OpenAiClient client = new OpenAiClient(base, endpoint, model, o.eosIgnored(), o.temperature, extra,
                 Duration.ofSeconds(o.requestTimeoutS))) {
-            if (o.numWarmups > 0) warmUp(client, requests);
+            if (!warm.isEmpty()) warmUp(client, warm);
             log.printf("%s %s: %d prompts (%s), request rate %s, burstiness %s, max concurrency %s%n", base, endpoint, n,
                     describeDataset(), rateString(rate), o.burstiness, concurrency > 0 ? concurrency : "unlimited");
             Map<String, PromSnapshot> before = scraper.scrapeAll();
@@ -93,6 +95,7 @@ public final class Bench {
             Map<String, PromSnapshot> after = scraper.scrapeAll();
 
             BenchMetrics m = new BenchMetrics(run.outputs(), run.durationS(), goodput);
+            if (m.failed > 0) logErrors(run.outputs());
             ObjectNode result = result(m, run, model, tokDir, rate, concurrency, goodput, pMetrics, percentiles);
             if (!targets.isEmpty()) {
                 ObjectNode deltas = ServerMetrics.deltas(before, after);
@@ -132,21 +135,17 @@ public final class Bench {
                 + (o.eosIgnored() ? ", ignore_eos" : "");
     }
 
-    private void warmUp(OpenAiClient client, List<SampleRequest> requests) {
-        log.printf("warming up with %d requests...%n", o.numWarmups);
-        List<java.util.concurrent.CompletableFuture<RequestOutput>> fs = new ArrayList<>();
-        int at = Math.max(1, o.concurrency());
-        for (int i = 0; i < o.numWarmups; i++) {
-            fs.add(client.send(requests.get(i % requests.size())));
-            if (fs.size() >= at) {
-                fs.forEach(java.util.concurrent.CompletableFuture::join);
-                fs.clear();
-            }
-        }
-        for (var f : fs) {
-            RequestOutput r = f.join();
-            if (!r.success()) log.println("warm-up request failed: " + r.error());
-        }
+    private void warmUp(OpenAiClient client, List<SampleRequest> warm) throws InterruptedException {
+        log.printf("warming up with %d requests...%n", warm.size());
+        LoadGenerator.Outcome w = LoadGenerator.run(client, warm, new double[warm.size()], Math.max(1, o.concurrency()), r -> { });
+        for (RequestOutput r : w.outputs()) if (!r.success()) log.println("warm-up request failed: " + r.error());
+    }
+
+    /** The distinct errors of failed requests (a few), so a failing run says why without --save-detailed. */
+    private void logErrors(List<RequestOutput> outputs) {
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        for (RequestOutput r : outputs) if (!r.success()) counts.merge(String.valueOf(r.error()), 1, Integer::sum);
+        counts.entrySet().stream().limit(5).forEach(e -> log.printf("failed x%d: %s%n", e.getValue(), e.getKey()));
     }
 
     private ObjectNode result(BenchMetrics m, LoadGenerator.Outcome run, String model, Path tokDir, double rate,

@@ -7,9 +7,9 @@ import java.util.concurrent.Callable;
 
 /** {@code baton bench}: a load generator for OpenAI-compatible servers, compatible with vllm bench serve. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark an OpenAI-compatible server (a Baton router, vLLM, SGLang) like vllm bench serve:",
-                "streams every request, times every chunk, prints TTFT/TPOT/ITL/E2EL and throughput, and writes",
-                "vLLM's result JSON with Baton's server-side breakdown when the server serves /metrics."})
+        description = "Benchmark an OpenAI-compatible server (a Baton router, vLLM, SGLang) like vllm bench serve: "
+                + "streams every request, times every chunk, prints TTFT/TPOT/ITL/E2EL and throughput, and writes "
+                + "vLLM's result JSON with Baton's server-side breakdown when the server serves /metrics.")
 public final class BenchCommand implements Callable<Integer> {
     @Mixin
     BenchOptions options = new BenchOptions();

@@ -7,9 +7,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sends a list of requests on an arrival schedule, at most {@code maxConcurrency} in flight, each waiting on a
- * virtual thread. As in vLLM, a request's clock starts when it is sent, not when it arrived: time spent waiting
- * for a concurrency slot is the client's queue, not the server's latency.
+ * Sends a list of requests on an arrival schedule, at most {@code maxConcurrency} in flight, each on its own
+ * platform thread that blocks on its socket (a virtual thread would add a poller hand-off to every timestamp).
+ * As in vLLM, a request's clock starts when it is sent, not when it arrived: time spent waiting for a concurrency
+ * slot is the client's queue, not the server's latency.
  */
 public final class LoadGenerator {
     /** The outputs in request order, the nanoTime the run began, and its wall time until the last response. */
@@ -29,14 +30,14 @@ public final class LoadGenerator {
             for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
             if (Thread.interrupted()) throw new InterruptedException();
             int idx = i;
-            threads.add(Thread.ofVirtual().name("bench-req-" + i).start(() -> {
+            threads.add(Thread.ofPlatform().daemon().name("bench-req-" + i).stackSize(256 * 1024).start(() -> {
                 boolean acquired = false;
                 try {
                     if (slots != null) {
                         slots.acquire();
                         acquired = true;
                     }
-                    out[idx] = client.send(requests.get(idx)).join();
+                    out[idx] = client.send(requests.get(idx));
                 } catch (InterruptedException e) {
                     out[idx] = RequestOutput.failure(System.nanoTime(), 0, requests.get(idx).promptLen(), "interrupted");
                 } finally {

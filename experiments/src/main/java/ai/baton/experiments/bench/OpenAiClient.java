@@ -8,34 +8,31 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 
 /**
  * Sends one streaming request to an OpenAI-compatible /v1/completions or /v1/chat/completions endpoint and times
- * it. java.net.http over HTTP/1.1: one connection per in-flight request, as aiohttp gives vllm bench serve.
+ * it, on the calling thread over a kept-alive HTTP/1.1 connection (one per in-flight request, as aiohttp gives
+ * vllm bench serve).
  */
 public final class OpenAiClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http;
-    private final URI uri;
+    private final Http1Client http1;
+    private final String path;
     private final boolean chat;
     private final String model;
     private final boolean ignoreEos;
     private final double temperature;
     private final ObjectNode extraBody;
-    private final Duration timeout;
 
     public OpenAiClient(String baseUrl, String endpoint, String model, boolean ignoreEos, double temperature,
                         ObjectNode extraBody, Duration timeout) {
-        this.uri = URI.create(stripSlash(baseUrl) + endpoint);
+        URI uri = URI.create(stripSlash(baseUrl) + endpoint);
+        this.path = uri.getRawPath();
         this.chat = endpoint.endsWith("/chat/completions");
         if (!chat && !endpoint.endsWith("/completions"))
             throw new IllegalArgumentException("--endpoint must be /v1/completions or /v1/chat/completions, got " + endpoint);
@@ -43,9 +40,7 @@ public final class OpenAiClient implements AutoCloseable {
         this.ignoreEos = ignoreEos;
         this.temperature = temperature;
         this.extraBody = extraBody;
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        this.http1 = new Http1Client(uri, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     }
 
     static String stripSlash(String s) { return s.endsWith("/") ? s.substring(0, s.length() - 1) : s; }
@@ -82,8 +77,8 @@ public final class OpenAiClient implements AutoCloseable {
         return o;
     }
 
-    /** Sends r; the future never fails: transport errors become failed outputs. */
-    public CompletableFuture<RequestOutput> send(SampleRequest r) {
+    /** Sends r and blocks until its stream ends; never throws for the server's or the network's faults. */
+    public RequestOutput send(SampleRequest r) {
         if (chat && r.prompt() == null)
             throw new IllegalArgumentException("token-id prompts need /v1/completions (give a --tokenizer for chat)");
         byte[] body;
@@ -92,23 +87,19 @@ public final class OpenAiClient implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Content-Type", "application/json").header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        SseSubscriber sse = new SseSubscriber();
+        SseParser sse = new SseParser();
         long start = System.nanoTime();
-        HttpResponse.BodyHandler<String> handler = info -> info.statusCode() == 200
-                ? HttpResponse.BodySubscribers.<SseSubscriber, String>fromSubscriber(sse, s -> null)
-                : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
-        return http.sendAsync(req, handler).handle((resp, err) -> {
+        try {
+            Http1Client.Response resp = http1.post(path, body, sse::feed);
             long end = System.nanoTime();
-            if (err != null) return RequestOutput.failure(start, secs(end - start), r.promptLen(), describe(err));
-            if (resp.statusCode() != 200)
+            if (resp.status() != 200)
                 return RequestOutput.failure(start, secs(end - start), r.promptLen(),
-                        "HTTP " + resp.statusCode() + ": " + StreamParser.abbreviate(String.valueOf(resp.body())));
-            long streamEnd = sse.done().getNow(end);
-            return StreamParser.parse(sse.events(), start, streamEnd, r.promptLen());
-        });
+                        "HTTP " + resp.status() + ": " + StreamParser.abbreviate(resp.errorBody()));
+            sse.finish(end);
+            return StreamParser.parse(sse.events(), start, end, r.promptLen());
+        } catch (Exception e) {
+            return RequestOutput.failure(start, secs(System.nanoTime() - start), r.promptLen(), describe(e));
+        }
     }
 
     /** GET base + path as text; for /v1/models and /metrics. */
@@ -122,12 +113,12 @@ public final class OpenAiClient implements AutoCloseable {
     private static double secs(long nanos) { return nanos / 1e9; }
 
     private static String describe(Throwable t) {
-        while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException || t.getMessage() == null)) t = t.getCause();
+        while (t.getCause() != null && t.getMessage() == null) t = t.getCause();
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
     @Override
     public void close() {
-        http.close();
+        http1.close();
     }
 }

@@ -16,7 +16,7 @@ final class StreamParser {
 
     private StreamParser() {}
 
-    static RequestOutput parse(List<SseSubscriber.Event> events, long start, long end, int promptLen) {
+    static RequestOutput parse(List<SseParser.Event> events, long start, long end, int promptLen) {
         double[] times = new double[events.size()];
         int n = 0;
         double firstChoice = -1;
@@ -24,7 +24,7 @@ final class StreamParser {
         int promptTokens = -1, completionTokens = -1;
         String finish = null;
         boolean sawDone = false;
-        for (SseSubscriber.Event e : events) {
+        for (SseParser.Event e : events) {
             String d = e.data().trim();
             if (d.equals("[DONE]")) { sawDone = true; continue; }
             JsonNode o;

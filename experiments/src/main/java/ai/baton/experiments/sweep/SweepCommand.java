@@ -27,11 +27,15 @@ import java.util.concurrent.Callable;
  * again, so an interrupted sweep resumes where it stopped.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Sweep P:D ratios and TP degrees: bring each cluster up, benchmark it, tear it down.",
-                "Writes OUT/<config>/<workload>.json (vllm bench serve format), OUT/summary.csv and OUT/plots/."})
+        description = "Sweep P:D ratios and TP degrees: bring each cluster up, benchmark it, tear it down. "
+                + "Writes OUT/<config>/<workload>.json (vllm bench serve format), OUT/summary.csv and OUT/plots/. Resumable.")
 public final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "model directory passed to baton up")
+    @Option(names = "--model", description = "model directory passed to baton up (or use --synthetic-shape)")
     Path model;
+    @Option(names = "--synthetic-shape", description = "instead of --model: a config.json (e.g. fixtures/hub-configs/qwen3-0.6b.json) to build a random-weight model of, once, under OUT/model")
+    Path syntheticShape;
+    @Option(names = "--synthetic-tokenizer", description = "tokenizer directory for --synthetic-shape (e.g. fixtures/tokenizers/qwen3)")
+    Path syntheticTokenizer;
     @Option(names = "--out", required = true, description = "output directory (re-running with the same one resumes)")
     Path out;
     @Option(names = "--ratios", defaultValue = "1:1", description = "P:D ratios, e.g. 3:1,2:1,1:1,1:2,1:3 (0:D = collocated) (default: ${DEFAULT-VALUE})")
@@ -90,6 +94,8 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((model == null) == (syntheticShape == null)) throw new IllegalArgumentException("give either --model or --synthetic-shape");
+        if (syntheticShape != null && syntheticTokenizer == null) throw new IllegalArgumentException("--synthetic-shape needs --synthetic-tokenizer DIR");
         List<Integer> tps = SweepGrid.ints(tp, "--tp");
         List<Integer> tpP = tpPrefill != null ? SweepGrid.ints(tpPrefill, "--tp-prefill") : tps;
         List<Integer> tpD = tpDecode != null ? SweepGrid.ints(tpDecode, "--tp-decode") : tps;
@@ -101,12 +107,13 @@ public final class SweepCommand implements Callable<Integer> {
 
         log.printf("sweep: %d configurations x %d workloads (GPU budget: %s)%n", plan.run().size(), workloads.size(),
                 budget > 0 ? budget : "none");
-        for (ClusterShape c : plan.run()) log.printf("  %-16s %-22s %d GPUs%n", c.id(), c.label(), c.gpus());
-        for (ClusterShape c : plan.overBudget()) log.printf("  %-16s %-22s %d GPUs: over budget, skipped%n", c.id(), c.label(), c.gpus());
+        for (ClusterShape c : plan.run()) log.printf("  %-16s %-22s %d GPU(s)%n", c.id(), c.label(), c.gpus());
+        for (ClusterShape c : plan.overBudget()) log.printf("  %-16s %-22s %d GPU(s): over budget, skipped%n", c.id(), c.label(), c.gpus());
         for (Workload w : workloads) log.println("  workload " + w.id());
         Files.createDirectories(out);
         writePlan(plan, workloads, budget);
         if (dryRun) return 0;
+        if (syntheticShape != null) model = SyntheticModel.ensure(syntheticShape, syntheticTokenizer, out.resolve("model"), log).toAbsolutePath();
 
         Path launcher = ClusterProcess.launcher();
         int failures = 0;
@@ -120,7 +127,7 @@ public final class SweepCommand implements Callable<Integer> {
             }
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("FAILED.txt"));
-            log.printf("== %s (%s, %d GPUs): starting the cluster%n", c.id(), c.label(), c.gpus());
+            log.printf("== %s (%s, %d GPU(s)): starting the cluster%n", c.id(), c.label(), c.gpus());
             List<String> cmd = ClusterProcess.command(launcher, model, c, port, upArgs);
             ClusterProcess cluster = ClusterProcess.start(cmd, dir.resolve("cluster.log"), port, c);
             try {
@@ -250,7 +257,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     private void writePlan(SweepGrid.Plan plan, List<Workload> workloads, int budget) throws IOException {
         ObjectNode p = Bench.JSON.createObjectNode();
-        p.put("model", model.toString());
+        p.put("model", model != null ? model.toString() : "synthetic " + syntheticShape);
         p.put("gpu_budget", budget);
         ArrayNode run = p.putArray("configurations");
         for (ClusterShape c : plan.run()) run.add(c.id());

@@ -2,7 +2,6 @@ package ai.baton.experiments.bench;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -15,13 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StreamTimingTest {
     private static final long MS = 1_000_000L;
 
-    private static SseSubscriber.Event ev(long ms, String data) { return new SseSubscriber.Event(ms * MS, data); }
+    private static SseParser.Event ev(long ms, String data) { return new SseParser.Event(ms * MS, data); }
 
     private static String text(String t) { return "{\"choices\":[{\"index\":0,\"text\":\"" + t + "\",\"finish_reason\":null}]}"; }
 
     @Test
     void ttftItlLatencyAndTpotFromChunkTimes() {
-        List<SseSubscriber.Event> events = List.of(
+        List<SseParser.Event> events = List.of(
                 ev(100, text("a")), ev(110, text("b")), ev(125, text("")),  // an empty chunk is not a token arrival
                 ev(130, text("c")), ev(131, "{\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"length\"}]}"),
                 ev(131, "{\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4}}"), ev(132, "[DONE]"));
@@ -66,30 +65,26 @@ class StreamTimingTest {
 
     @Test
     void sseFramingAcrossBuffers() {
-        SseSubscriber s = new SseSubscriber();
-        s.onSubscribe(new java.util.concurrent.Flow.Subscription() {
-            public void request(long n) {}
-            public void cancel() {}
-        });
+        SseParser s = new SseParser();
         String stream = ": ping\r\ndata: {\"a\":1}\r\n\r\nevent: x\ndata: line1\ndata: line2\n\ndata: [DONE]";
         byte[] b = stream.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < b.length; i += 3)  // split mid-line and mid-\r\n
-            s.onNext(List.of(ByteBuffer.wrap(b, i, Math.min(3, b.length - i))));
-        s.onComplete();
-        List<SseSubscriber.Event> ev = s.events();
+            s.feed(b, i, Math.min(3, b.length - i), i);
+        s.finish(b.length);
+        List<SseParser.Event> ev = s.events();
         assertEquals(3, ev.size());
         assertEquals("{\"a\":1}", ev.get(0).data());
         assertEquals("line1\nline2", ev.get(1).data());
         assertEquals("[DONE]", ev.get(2).data(), "a last event without a blank line still counts");
-        assertTrue(s.done().isDone());
+        assertEquals(21, ev.get(0).nanos(), "stamped with the read that completed it (bytes 21-23 hold its blank line)");
     }
 
     @Test
     void utf8SplitAcrossBuffersIsKept() {
-        SseSubscriber s = new SseSubscriber();
+        SseParser s = new SseParser();
         byte[] b = "data: {\"t\":\"héllo 日本\"}\n\n".getBytes(StandardCharsets.UTF_8);
-        for (byte x : b) s.onNext(List.of(ByteBuffer.wrap(new byte[]{x})));
-        s.onComplete();
+        for (int i = 0; i < b.length; i++) s.feed(b, i, 1, i);
+        s.finish(b.length);
         assertEquals("{\"t\":\"héllo 日本\"}", s.events().get(0).data());
     }
 }
