@@ -20,8 +20,8 @@ import java.util.concurrent.Callable;
  * or more result directories (sweeps or plain bench results); PNG files and one self-contained HTML report.
  */
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Plot throughput vs TPOT and vs TTFT Pareto frontiers across configurations of sweep or bench results.",
-                "Writes OUT/<family>-throughput_vs_tpot.png, ...-throughput_vs_ttft.png and OUT/report.html."})
+        description = "Plot throughput vs TPOT and vs TTFT Pareto frontiers across configurations of sweep or bench results. "
+                + "Writes OUT/<family>-throughput_vs_tpot.png, ...-throughput_vs_ttft.png and a self-contained OUT/report.html.")
 public final class PlotCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "DIR", description = "result directories (or files); several are compared")
     List<Path> dirs = new ArrayList<>();
