@@ -78,7 +78,6 @@ final class Reservations {
         r.state = Reservation.State.ADMITTED;
         table.remove(r.id);
         blocksHeld -= r.blocks.length;
-        r.inbound.commit();
         return true;
     }
 

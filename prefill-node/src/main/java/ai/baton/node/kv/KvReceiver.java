@@ -20,11 +20,11 @@ public interface KvReceiver extends AutoCloseable {
         /** What a sender needs to write into the blocks: one opaque descriptor per local TP rank. */
         List<byte[]> rankDescriptors();
 
-        /** Completes once every layer from every sender rank is visible in memory; fails if a sender gives up or dies. */
+        /**
+         * Completes once every layer from every sender rank is visible in memory (the transfer is then over: nothing
+         * writes into the blocks any more); fails if a sender gives up or dies, or the transfer's own lease expires.
+         */
         CompletableFuture<Void> landed();
-
-        /** The KV was consumed (the blocks now belong to a running request): forget the transfer. */
-        void commit();
 
         /**
          * Gives up on the transfer. The future completes once no sender can still write into the blocks, so they

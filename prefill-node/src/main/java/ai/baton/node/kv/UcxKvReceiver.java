@@ -83,8 +83,6 @@ public final class UcxKvReceiver implements KvReceiver {
 
         @Override public CompletableFuture<Void> landed() { return landed; }
 
-        @Override public void commit() { /* kv-transfer commits each rank's lease itself when its last layer lands */ }
-
         @Override
         public CompletableFuture<Void> cancel(String reason) {
             for (InboundTransfer in : ranks) in.cancel(reason);
