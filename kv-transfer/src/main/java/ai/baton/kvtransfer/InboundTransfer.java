@@ -319,8 +319,9 @@ public final class InboundTransfer {
         LOG.log(System.Logger.Level.INFO, "inbound transfer {0} failed: {1}", id(), reason);
         for (var e : toCancel) e.getValue().link.send(new ControlMessage.Cancel(id(), e.getKey(), reason));
         agent.metrics().inc(transportOrUcx(), KvMetrics.Counter.INBOUND_FAILED);
-        completion.completeExceptionally(new KvTransferException("inbound transfer " + id() + " failed: " + reason));
+        // Release first: whoever sees the failure also sees the blocks freed when no sender can still write.
         maybeRelease();
+        completion.completeExceptionally(new KvTransferException("inbound transfer " + id() + " failed: " + reason));
     }
 
     /** Frees the blocks once no sender can still write into them (or the grace period is over). */
