@@ -56,7 +56,7 @@ public final class LlmEngine implements AutoCloseable {
     private long steps, promptTokens, generatedTokens;
 
     private LlmEngine(EngineConfig config, ModelConfig model, WeightSource weights, Tokenizer tokenizer,
-                      GenerationConfig gen) {
+                      GenerationConfig gen, ai.baton.engine.backend.KvCacheAllocator kvAllocator) {
         this.config = config;
         this.model = model;
         this.weights = weights;
@@ -66,7 +66,7 @@ public final class LlmEngine implements AutoCloseable {
         int tp = Math.max(1, config.tensorParallel());
         int numBlocks = config.kvBlocks() > 0 ? config.kvBlocks() : kvBlocksFor(config, model, tp);
         if (numBlocks < 2) throw new EngineException("KV cache too small: " + numBlocks + " blocks");
-        this.runner = new ModelRunner(model, weights, config, numBlocks);
+        this.runner = new ModelRunner(model, weights, config, numBlocks, kvAllocator);
         this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
         this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences());
         this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
@@ -77,6 +77,11 @@ public final class LlmEngine implements AutoCloseable {
 
     /** Loads a model directory (or synthetic weights for a config) and builds the runtime. */
     public static LlmEngine open(EngineConfig config) {
+        return open(config, ai.baton.engine.backend.KvCacheAllocator.BACKEND);
+    }
+
+    /** As {@link #open(EngineConfig)}, with the KV cache memory of each rank supplied by {@code kvAllocator}. */
+    public static LlmEngine open(EngineConfig config, ai.baton.engine.backend.KvCacheAllocator kvAllocator) {
         ModelConfig model;
         WeightSource weights;
         Tokenizer tokenizer = null;
@@ -94,7 +99,7 @@ public final class LlmEngine implements AutoCloseable {
         Path tokDir = config.modelDir() != null ? config.modelDir() : null;
         try {
             if (tokDir != null && Files.isRegularFile(tokDir.resolve("tokenizer.json"))) tokenizer = Tokenizer.load(tokDir);
-            return new LlmEngine(config, model, weights, tokenizer, gen);
+            return new LlmEngine(config, model, weights, tokenizer, gen, kvAllocator);
         } catch (RuntimeException e) {
             weights.close();
             throw e;

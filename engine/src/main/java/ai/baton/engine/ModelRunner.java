@@ -35,6 +35,11 @@ public final class ModelRunner implements AutoCloseable {
     private final KvLayout layout;
 
     public ModelRunner(ModelConfig config, WeightSource weights, EngineConfig ec, int numBlocks) {
+        this(config, weights, ec, numBlocks, ai.baton.engine.backend.KvCacheAllocator.BACKEND);
+    }
+
+    public ModelRunner(ModelConfig config, WeightSource weights, EngineConfig ec, int numBlocks,
+                       ai.baton.engine.backend.KvCacheAllocator kvAllocator) {
         this.config = config;
         int tp = Math.max(1, ec.tensorParallel());
         int threads = ec.threads() > 0 ? ec.threads() : Runtime.getRuntime().availableProcessors();
@@ -49,7 +54,7 @@ public final class ModelRunner implements AutoCloseable {
                 ranks.add(new Transformer(config, weights, be, shard, comm));
                 int elementBytes = "cpu".equals(ec.backend()) ? 4 : 2;
                 l = new KvLayout(config.numLayers(), numBlocks, ec.blockSize(), shard.kvHeads(), config.headDim(), elementBytes);
-                caches.add(be.allocateKvCache(l));
+                caches.add(kvAllocator.allocate(r, l, be));
             }
             layout = l;
         } catch (RuntimeException e) {
