@@ -98,6 +98,20 @@ class FailurePathsTest {
     }
 
     @Test
+    void cancellingALocalPrefillStreamAbortsIt() throws Exception {
+        int[] prompt = prompt(30);
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        int received = ctx.call(() -> {
+            Iterator<TokenChunk> it = decodeStub().generate(Router.generate("cancel-local", prompt, Router.greedy(4000), "", 0));
+            int n = 0;
+            while (n < 3 && it.hasNext()) n += it.next().getTokenIdsCount();
+            ctx.cancel(null);
+            return n;
+        });
+        assertEquals(3, received);
+    }
+
+    @Test
     void cancellingWhileWaitingForTheKvReleasesTheReservation() throws Exception {
         int[] prompt = prompt(20);
         Sampling s = Router.greedy(10);
