@@ -290,27 +290,31 @@ public final class CudaCheckCommand implements Callable<Integer> {
             ModelConfig full = ModelConfig.load(fixtures.resolve("hub-configs").resolve(parts[0] + ".json"));
             int layers = parts.length > 1 ? Integer.parseInt(parts[1]) : 2;
             ModelConfig mc = withLayers(full, layers);
-            for (String flash : new String[]{"true", "false"}) {
-                System.setProperty("baton.cuda.flash", flash);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("shape", parts[0]);
-                r.put("layers", layers);
-                r.put("flash_prefill", Boolean.parseBoolean(flash));
-                try (WeightSource w = new SyntheticWeights(mc, DType.BF16, 11)) {
-                    r.putAll(cpuVsCuda(mc, w, parts[0].contains("8b") ? 300 : 700));
+            try (WeightSource w = new SyntheticWeights(mc, DType.BF16, 11)) {
+                Scenario sc = scenario(mc, parts[0].contains("8b") ? 300 : 700);
+                List<float[]> cpu = run(mc, w, "cpu", sc.steps, sc.blocks);
+                for (String flash : new String[]{"true", "false"}) {
+                    System.setProperty("baton.cuda.flash", flash);
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("shape", parts[0]);
+                    r.put("layers", layers);
+                    r.put("flash_prefill", Boolean.parseBoolean(flash));
+                    r.putAll(compare(mc, sc, cpu, run(mc, w, backend, sc.steps, sc.blocks)));
+                    rows.add(r);
                 }
-                rows.add(r);
             }
         }
         System.clearProperty("baton.cuda.flash");
         return rows;
     }
 
+    private record Scenario(List<ForwardBatch> steps, int blocks) {}
+
     /**
      * Sequence A: a long prompt in two chunks (the second reads the first from the cache); sequence B: a short prompt
      * alongside A's second chunk; then decode steps of both (graphs capture on the second decode step).
      */
-    private Map<String, Object> cpuVsCuda(ModelConfig mc, WeightSource w, int longLen) {
+    private static Scenario scenario(ModelConfig mc, int longLen) {
         SplittableRandom rnd = new SplittableRandom(5);
         int[] a = rnd.ints(longLen, 0, mc.vocabSize()).toArray(), b = rnd.ints(37, 0, mc.vocabSize()).toArray();
         int split = longLen * 5 / 7;
@@ -322,12 +326,15 @@ public final class CudaCheckCommand implements Callable<Integer> {
         for (int d = 0; d < 4; d++)
             steps.add(Steps.batch(List.of(new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, longLen + d, 0, blocksA, true),
                     new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, 37 + d, blocksA, blocksB, true)), 16));
-        List<float[]> cpu = run(mc, w, "cpu", steps, blocksA + blocksB), gpu = run(mc, w, backend, steps, blocksA + blocksB);
+        return new Scenario(steps, blocksA + blocksB);
+    }
+
+    private Map<String, Object> compare(ModelConfig mc, Scenario sc, List<float[]> cpu, List<float[]> gpu) {
         int v = mc.vocabSize();
         List<Double> errs = new ArrayList<>();
         double worst = 0;
-        for (int i = 0; i < steps.size(); i++) {
-            int rows = steps.get(i).logitRows().length;
+        for (int i = 0; i < sc.steps.size(); i++) {
+            int rows = sc.steps.get(i).logitRows().length;
             for (int r = 0; r < rows; r++) {
                 double e = Steps.relativeL2(gpu.get(i), r * v, cpu.get(i), r * v, v);
                 errs.add(e);
@@ -342,6 +349,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         if (!ok) failures++;
         System.out.printf("  %-14s layers %d flash %-5s: worst relative L2 %.2e over %d rows (prefill chunks, cached prefix, decode) %s%n",
                 mc.hiddenSize() + "-wide", mc.numLayers(), System.getProperty("baton.cuda.flash"), worst, errs.size(), ok ? "ok" : "FAIL");
+        System.out.printf("      per row: %s%n", errs.stream().map(e -> String.format("%.1e", e)).toList());
         return r;
     }
 

@@ -50,6 +50,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "timed prefill runs (median)") int repeats;
     @Option(names = "--block-size", defaultValue = "16") int blockSize;
     @Option(names = "--json", description = "write results here") Path json;
+    @Option(names = "--profile", defaultValue = "true", negatable = true, description = "per-op GPU time of a decode step and a prefill")
+    boolean profile;
     @Spec CommandSpec spec;
 
     public static void main(String[] args) {
@@ -169,6 +171,7 @@ public final class EngineBenchCommand implements Callable<Integer> {
                     System.out.printf("%-8s %6d %7s %10.3f %12.0f %10.3f %8.2f%n", "", bsz, mode, ms, bsz * 1e3 / ms, floorMs, ms / floorMs);
                 }
             }
+            if (cb != null && profile) m.put("profile", profile(runner, cb, mc, perSeq, rnd));
             if (cb != null) {
                 cb.setGraphsEnabled(true);
                 m.put("graphs", cb.graphStats());
@@ -177,6 +180,43 @@ public final class EngineBenchCommand implements Callable<Integer> {
             m.put("decode", dec);
         }
         return m;
+    }
+
+    /** GPU time per op (events around each op, eager): a decode step at the smallest and largest batch, and a prefill. */
+    private Map<String, Object> profile(ModelRunner runner, CudaBackend cb, ModelConfig mc, int perSeq, SplittableRandom rnd) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        cb.setGraphsEnabled(false);
+        int steps = 4;
+        List<Integer> sizes = List.of(batches.getFirst(), batches.getLast());
+        for (int bsz : sizes) {
+            cb.startProfile();
+            int saved = decodeSteps;
+            decodeSteps = steps;
+            decodeMs(runner, mc, bsz, perSeq, rnd);
+            decodeSteps = saved;
+            out.put("decode_batch_" + bsz, printProfile("decode batch " + bsz + " (per step)", cb.stopProfile(), steps + 3));
+        }
+        int n = prefill.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (n > 0) {
+            int[] prompt = rnd.ints(n, 0, mc.vocabSize()).toArray();
+            ForwardBatch b = Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(n), true)), blockSize);
+            cb.startProfile();
+            runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
+            out.put("prefill_" + n, printProfile("prefill " + n + " tokens", cb.stopProfile(), 1));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> printProfile(String title, Map<String, double[]> t, int runs) {
+        double total = t.values().stream().mapToDouble(v -> v[0]).sum() / runs;
+        System.out.printf("  profile, %s: %.3f ms of GPU time%n", title, total);
+        Map<String, Object> out = new LinkedHashMap<>();
+        t.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).forEach(e -> {
+            double ms = e.getValue()[0] / runs;
+            System.out.printf("    %-36s %9.3f ms %5.1f%%  (%d calls)%n", e.getKey(), ms, 100 * ms / total, (long) e.getValue()[1] / runs);
+            out.put(e.getKey(), Map.of("ms", ms, "calls", e.getValue()[1] / runs));
+        });
+        return out;
     }
 
     /** Mean wall time of one decode step (forward + device sampling + ids to host) after warm-up (graph capture). */

@@ -53,6 +53,7 @@ public final class CudaBackend implements Backend {
     private record PendingSilu(CudaTensor.Storage act, CudaTensor gateUp, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
     private PendingSilu pendingSilu;
+    private OpProfiler profiler;
 
     public CudaBackend(int device) {
         cx = new CudaContext(device);
@@ -91,6 +92,25 @@ public final class CudaBackend implements Backend {
     public int multiprocessors() { return cx.smCount; }
 
     public long deviceBytesAllocated() { return cx.heap.bytes(); }
+
+    /** Starts timing every op on the GPU (waits after each op; graphs are bypassed while it runs). */
+    public void startProfile() {
+        cx.bind();
+        if (profiler == null) profiler = new OpProfiler(cx);
+    }
+
+    /** Stops timing; op name to {total ms, calls}. */
+    public java.util.Map<String, double[]> stopProfile() {
+        if (profiler == null) return java.util.Map.of();
+        var t = new java.util.LinkedHashMap<>(profiler.totals());
+        profiler.close();
+        profiler = null;
+        return t;
+    }
+
+    private void begin() { if (profiler != null) profiler.begin(); }
+
+    private void end(String op) { if (profiler != null) profiler.end(op); }
 
     // ---------------------------------------------------------------- memory
 
@@ -209,7 +229,7 @@ public final class CudaBackend implements Backend {
     public boolean replay(BatchContext bc, Tensor logits) {
         CudaBatch b = (CudaBatch) bc;
         DecodeGraphs.Entry e = b.graph;
-        if (e == null) return false;
+        if (e == null || profiler != null) return false;
         long out = ((CudaTensor) logits).address();
         if (e.ready(generation, out)) {
             graphs.launch(e);
@@ -243,14 +263,18 @@ public final class CudaBackend implements Backend {
     @Override
     public void embedding(BatchContext b, Tensor table, Tensor out) {
         CudaTensor o = (CudaTensor) out;
+        begin();
         embedding.gather((CudaBatch) b, (CudaTensor) table, o, rowsOf(o));
+        end("embedding");
     }
 
     @Override
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         CudaTensor xs = (CudaTensor) x;
         settle(xs);
+        begin();
         norms.rmsNorm(xs, (CudaTensor) weight, eps, (CudaTensor) out, rowsOf(xs));
+        end("rms_norm");
     }
 
     @Override
@@ -258,7 +282,9 @@ public final class CudaBackend implements Backend {
         CudaTensor xs = (CudaTensor) x, r = (CudaTensor) residual;
         settle(xs);
         settle(r);
+        begin();
         norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rowsOf(xs));
+        end("add_rms_norm");
     }
 
     @Override
@@ -272,7 +298,11 @@ public final class CudaBackend implements Backend {
             pendingSilu = null;
         }
         if (siluOf == null) settle(xs);
+        if (m == 0) return;
+        begin();
         linear.forward(xs, ws, (CudaTensor) bias, (CudaTensor) out, m, siluOf);
+        if (profiler != null)
+            end((linear.gemv(m, ws) || siluOf != null ? (siluOf != null ? "gemv+silu " : "gemv ") : "gemm ") + m + "x" + ws.rows() + "x" + ws.cols());
     }
 
     @Override
@@ -295,7 +325,9 @@ public final class CudaBackend implements Backend {
             pendingQk = null;
         }
         settle(t);
+        begin();
         rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rowsOf(t));
+        end(qn != null ? "qk_norm+rope+kv_store" : "rope+kv_store");
     }
 
     @Override
@@ -303,7 +335,9 @@ public final class CudaBackend implements Backend {
         CudaTensor t = (CudaTensor) qkv;
         settle(t);
         CudaBatch cb = (CudaBatch) b;
+        begin();
         attention.attention(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, (CudaTensor) out, rowsOf(t), graphRows > 0);
+        end(cb.decode ? "attention (paged, decode)" : "attention (prefill)");
     }
 
     @Override
@@ -315,7 +349,9 @@ public final class CudaBackend implements Backend {
             pendingSilu = new PendingSilu(o.storage, g, o, rows);  // folded into the next GEMV if it reads `out`
             return;
         }
+        begin();
         activation.siluMul(g, o, rows);
+        end("silu_mul");
     }
 
     @Override
@@ -325,8 +361,11 @@ public final class CudaBackend implements Backend {
         CudaBatch cb = (CudaBatch) b;
         int rows = graphRows > 0 ? graphRows : cb.batch.logitRows().length;
         o.writes(xs.dtype());
+        if (rows == 0) return;  // a step whose chunks all stop short of sampling
         String fn = xs.dtype() == CudaTensor.DType.BF16 ? "gather_rows_u16" : "gather_rows_f32";
+        begin();
         cx.launch(fn, rows, 1, 1, 256, 0, xs.address(), xs.cols(), cb.logitRows(), o.address());
+        end("gather_rows");
     }
 
     /** Launches whatever a fused-op pair still owes for {@code t}. */
@@ -356,6 +395,7 @@ public final class CudaBackend implements Backend {
         CudaTensor c = (CudaTensor) t;
         settle(c);
         int n = c.rows() * c.cols();
+        if (n == 0) return new float[0];
         long bytes = c.bytes(c.rows());
         PinnedHost staging = metaStaging(bytes);
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(staging.pointer, c.storage.memory.ptr, bytes, cx.stream), "download");
@@ -375,6 +415,7 @@ public final class CudaBackend implements Backend {
         cx.bind();
         CudaTensor l = (CudaTensor) logits;
         settle(l);
+        if (l.rows() == 0) return new int[0];
         return sampler.sample(l, l.rows(), params, randomBits);
     }
 
@@ -452,6 +493,7 @@ public final class CudaBackend implements Backend {
         } catch (RuntimeException ignored) {
             // a failed kernel must not keep memory alive
         }
+        if (profiler != null) profiler.close();
         graphs.close();
         sampler.close();
         weights.close();
