@@ -23,6 +23,8 @@ main() {
   echo "[$(date +%T)] unpacking"
   tar -xJf "$CARRY/baton-bundle.tar.xz" -C "$W" && tar -xJf "$CARRY/fixtures.tar.xz" -C "$W" || { echo "unpack failed"; return 1; }
   B="$W/baton"
+  # Jars rebuilt since the bundle was packed replace the bundle's own (quick iterations without repacking).
+  if compgen -G "$CARRY/override/*.jar" > /dev/null; then cp "$CARRY"/override/*.jar "$B/lib/" && echo "override: $(ls "$CARRY/override")"; fi
   FX="$W"
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
   # cuBLAS 13 for the FFM binding: the loader path, else the toolkit's folder.

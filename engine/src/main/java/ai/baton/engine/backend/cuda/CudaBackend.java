@@ -68,6 +68,8 @@ public final class CudaBackend implements Backend {
             weights = new WeightLoader(cx);
             graphs = new DecodeGraphs(cx);
             Cu.check(JCudaDriver.cuEventCreate(metaUploaded, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+            // Debugging aid: wait after every op, so a failing kernel is named (graphs are bypassed meanwhile).
+            if (Boolean.getBoolean("baton.cuda.debugSync")) profiler = new OpProfiler(cx);
         } catch (RuntimeException e) {
             cx.close();
             throw e;

@@ -36,7 +36,8 @@ final class Kernels implements AutoCloseable {
     }
 
     Kernels(byte[] fatbin) {
-        Cu.check(JCudaDriver.cuModuleLoadFatBinary(module, fatbin), "loading the kernels (cuModuleLoadFatBinary)");
+        // cuModuleLoadData takes a fatbin too; JCuda 12.6's cuModuleLoadFatBinary never hands the module back.
+        Cu.check(JCudaDriver.cuModuleLoadData(module, fatbin), "loading the kernels (cuModuleLoadData)");
         loaded = true;
     }
 

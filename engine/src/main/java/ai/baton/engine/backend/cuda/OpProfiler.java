@@ -27,7 +27,7 @@ final class OpProfiler implements AutoCloseable {
 
     void end(String op) {
         Cu.check(JCudaDriver.cuEventRecord(stop, cx.stream), "cuEventRecord");
-        Cu.check(JCudaDriver.cuEventSynchronize(stop), "cuEventSynchronize");
+        Cu.check(JCudaDriver.cuEventSynchronize(stop), "op " + op);
         float[] ms = {0};
         Cu.check(JCudaDriver.cuEventElapsedTime(ms, start, stop), "cuEventElapsedTime");
         double[] t = totals.computeIfAbsent(op, k -> new double[2]);
