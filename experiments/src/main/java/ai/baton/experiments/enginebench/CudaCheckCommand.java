@@ -42,7 +42,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
             description = "hub-configs shape:layers for the real-width CUDA-vs-CPU check") List<String> shapes;
     @Option(names = "--tolerance", defaultValue = "2e-2") double tolerance;
     @Option(names = "--backend", defaultValue = "cuda", description = "the backend under test (cpu checks the harness itself)") String backend;
-    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: fixtures,greedy,text,batch,shapes") List<String> skip;
+    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,greedy,text,batch,shapes") List<String> skip;
 
     private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -54,6 +54,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!skip.contains("trace")) section("op_trace", this::trace);
         if (!skip.contains("fixtures")) section("fixture_logits", this::fixtureLogits);
         if (!skip.contains("greedy")) section("fixture_greedy", this::fixtureGreedy);
         if (!skip.contains("text")) section("text_fixture", this::textFixture);
@@ -84,6 +85,81 @@ public final class CudaCheckCommand implements Callable<Integer> {
 
     private EngineConfig engineConfig(Path dir, String backend) {
         return EngineConfig.forModel(dir).withBackend(backend).withKvBlocks(256).withThreads(0);
+    }
+
+    // ------------------------------------------------------------ op-by-op trace against the CPU backend
+
+    private Object trace() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String m : new String[]{"qwen3-tiny-bf16", "llama3-tiny"}) {
+            Path dir = fixtures.resolve(m);
+            ModelConfig mc = ModelConfig.load(dir.resolve("config.json"));
+            try (SafetensorsWeights w = SafetensorsWeights.open(dir)) {
+                for (int len : new int[]{1, 5, 17}) rows.add(traceOne(m, mc, w, new SplittableRandom(len).ints(len, 0, mc.vocabSize()).toArray()));
+            }
+        }
+        ModelConfig wide = withLayers(ModelConfig.load(fixtures.resolve("hub-configs").resolve("qwen3-0.6b.json")), 1);
+        try (WeightSource w = new SyntheticWeights(wide, DType.BF16, 3)) {
+            for (int len : new int[]{1, 70}) rows.add(traceOne("qwen3-0.6b:1", wide, w, new SplittableRandom(len).ints(len, 0, wide.vocabSize()).toArray()));
+        }
+        return rows;
+    }
+
+    private Map<String, Object> traceOne(String label, ModelConfig mc, WeightSource w, int[] prompt) {
+        ForwardBatch b = Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(prompt.length), true)), 16);
+        List<TracingBackend> runs = new ArrayList<>();
+        for (String name : new String[]{"cpu", backend}) {
+            TracingBackend tb = new TracingBackend(ai.baton.engine.backend.Backends.create(name, 0, 0));
+            if (tb.d instanceof ai.baton.engine.backend.cuda.CudaBackend cb) cb.setGraphsEnabled(false);
+            try {
+                var t = new ai.baton.engine.model.Transformer(mc, w, tb, ai.baton.engine.model.Shard.single(mc),
+                        ai.baton.engine.backend.Communicator.SINGLE);
+                var kv = tb.allocateKvCache(new ai.baton.engine.backend.KvLayout(mc.numLayers(), blocks(prompt.length) + 1, 16,
+                        mc.numKvHeads(), mc.headDim(), "cpu".equals(name) ? 4 : 2));
+                try {
+                    t.forward(b, kv);
+                } catch (RuntimeException e) {
+                    System.out.println("  " + label + " on " + name + " failed after op " + tb.names.size() + ": " + e.getMessage());
+                } finally {
+                    kv.close();
+                }
+            } finally {
+                tb.close();
+            }
+            runs.add(tb);
+        }
+        TracingBackend cpu = runs.get(0), gpu = runs.get(1);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", label);
+        r.put("prompt_len", prompt.length);
+        List<String> ops = new ArrayList<>();
+        int n = Math.min(cpu.values.size(), gpu.values.size());
+        String firstBad = null;
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            float[] a = gpu.values.get(i), c = cpu.values.get(i);
+            double e = a.length == c.length ? Steps.relativeL2(a, 0, c, 0, c.length) : Double.NaN;
+            ops.add(String.format("%s %.2e", cpu.names.get(i), e));
+            if (firstBad == null && !(e < 0.03)) firstBad = i + " " + cpu.names.get(i) + " rel L2 " + e + " (sizes " + a.length + "/" + c.length + ")";
+            if (i < 24) line.append(String.format(" %s=%.1e", cpu.names.get(i).replace("linear ", "lin").replace("addRmsNorm", "addNorm"), e));
+        }
+        r.put("ops", ops);
+        r.put("first_divergence", firstBad);
+        System.out.printf("  %-16s prompt %3d: %d ops; first divergence: %s%n    %s%n", label, prompt.length, n,
+                firstBad == null ? "none" : firstBad, line);
+        if (firstBad != null) {
+            failures++;
+            // The values where they first differ, to tell wrong indexing from wrong math.
+            int i = Integer.parseInt(firstBad.split(" ")[0]);
+            float[] a = gpu.values.get(i), c = cpu.values.get(i);
+            StringBuilder sa = new StringBuilder(), sc = new StringBuilder();
+            for (int k = 0; k < Math.min(12, Math.min(a.length, c.length)); k++) {
+                sa.append(String.format(" %.4f", a[k]));
+                sc.append(String.format(" %.4f", c[k]));
+            }
+            System.out.println("    cuda:" + sa + "\n    cpu: " + sc);
+        }
+        return r;
     }
 
     // ------------------------------------------------------------ fixtures: logits

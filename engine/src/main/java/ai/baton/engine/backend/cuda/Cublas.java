@@ -91,11 +91,12 @@ final class Cublas implements AutoCloseable {
      * column-major terms this is Cᵀ = Bᵀᵀ·Aᵀ, i.e. op(B)=T, op(A)=N with the operands swapped.
      */
     void linear(long a, int aType, long b, int bType, long c, int cType, int m, int n, int k, boolean accumulate) {
+        MemorySegment beta = accumulate ? one : zero;  // a local: invokeExact needs the exact static type
         try {
             int st = (int) gemmEx.invokeExact(handle, OP_T, OP_N, n, m, k, one,
                     MemorySegment.ofAddress(b), bType, k,
                     MemorySegment.ofAddress(a), aType, k,
-                    accumulate ? one : zero,
+                    beta,
                     MemorySegment.ofAddress(c), cType, n, COMPUTE_32F, GEMM_DEFAULT);
             check(st, "cublasGemmEx(" + m + "x" + n + "x" + k + ")");
         } catch (EngineException e) {
