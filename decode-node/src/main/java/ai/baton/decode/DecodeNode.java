@@ -139,8 +139,8 @@ public final class DecodeNode implements ServingNode {
         sweeper.shutdownNow();
         reservations.releaseAll("node shutting down");
         awaitZero(() -> reservations.blocksHeld() + service.activeStreams(), 5_000);
+        engine.close(); // aborts whatever still runs; first, since the receiver's agent may own the KV memory
         receiver.close();
-        engine.close(); // aborts whatever still runs, frees its blocks
         cleanup.shutdownNow();
     }
 

@@ -1,9 +1,9 @@
 package ai.baton.decode;
 
-import ai.baton.engine.LlmEngine;
 import ai.baton.node.GrpcServers;
 import ai.baton.node.NodeOptions;
 import ai.baton.node.NodeRunner;
+import ai.baton.node.kv.KvEngine;
 import ai.baton.node.kv.UcxKvReceiver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,16 +34,15 @@ public final class DecodeNodeCommand implements Callable<Integer> {
         NodeOptions.checkPort("--metrics-port", metricsPort, true);
         if (leaseMs < 1) throw new IllegalArgumentException("--lease-ms must be >= 1");
         String id = node.nodeId("decode", port);
-        LlmEngine engine = LlmEngine.open(node.engineConfig());
-        UcxKvReceiver receiver = null;
+        KvEngine kv = KvEngine.open(node.engineConfig(), node.kvAgent(id).leaseDuration(Duration.ofMillis(leaseMs)).build());
+        UcxKvReceiver receiver = kv.receiver();
         DecodeNode n;
         try {
-            receiver = UcxKvReceiver.open(node.kvAgent(id).leaseDuration(Duration.ofMillis(leaseMs)).build(), engine);
-            n = DecodeNode.builder().engine(engine).kvReceiver(receiver).server(GrpcServers.forPort(node.bindHost, port))
+            n = DecodeNode.builder().engine(kv.engine()).kvReceiver(receiver).server(GrpcServers.forPort(node.bindHost, port))
                     .nodeId(id).modelName(node.modelName()).lease(Duration.ofMillis(leaseMs)).start();
         } catch (RuntimeException e) {
-            if (receiver != null) receiver.close();
-            engine.close();
+            kv.engine().close(); // before the agent: the agent's pools hold the engine's KV memory
+            receiver.close();
             throw e;
         }
         return NodeRunner.serveUntilSignal("decode", id, n, node, metricsPort);

@@ -80,7 +80,11 @@ final class TokenStream implements RequestListener {
         if (o.finished()) {
             ended = true;
             metrics.e2e((System.nanoTime() - startNanos) / 1e9);
-            if (o.error() != null) metrics.failure("engine_" + o.finish().openAi);
+            if (o.error() != null) {
+                metrics.failure("engine_" + o.finish().openAi);
+                if (o.finish() == ai.baton.engine.FinishReason.ERROR)
+                    System.getLogger("baton.decode").log(System.Logger.Level.WARNING, "request {0} failed: {1}", o.requestId(), o.error());
+            }
             onEnd.run();
         }
     }

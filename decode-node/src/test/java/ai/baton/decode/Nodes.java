@@ -5,15 +5,17 @@ import ai.baton.engine.LlmEngine;
 import ai.baton.kvtransfer.KvAgentConfig;
 import ai.baton.node.GrpcServers;
 import ai.baton.node.kv.KvSender;
-import ai.baton.node.kv.UcxKvReceiver;
-import ai.baton.node.kv.UcxKvSender;
+import ai.baton.node.kv.KvEngine;
 import ai.baton.prefill.PrefillNode;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
-/** Real nodes for tests: CPU engines on the fixture, real gRPC on localhost, real kv-transfer (UCX) between them. */
+/**
+ * Real nodes for tests: CPU engines on the fixture with their KV caches in kv-transfer pools (as the node commands
+ * run them), real gRPC on localhost, real kv-transfer (UCX) between them.
+ */
 final class Nodes {
     private Nodes() {}
 
@@ -31,18 +33,17 @@ final class Nodes {
 
     /** {@code wrap} decorates the KV sender (tests inject failures there). */
     static PrefillNode prefill(String name, int tp, UnaryOperator<KvSender> wrap) {
-        LlmEngine engine = engine(tp);
-        KvSender sender = wrap.apply(UcxKvSender.open(kv(name), engine));
-        return PrefillNode.builder().engine(engine).kvSender(sender).server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name)
+        KvEngine kv = KvEngine.open(engineConfig(tp), kv(name));
+        KvSender sender = wrap.apply(kv.sender());
+        return PrefillNode.builder().engine(kv.engine()).kvSender(sender).server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name)
                 .modelName("qwen3-text-tiny").transferTimeout(Duration.ofSeconds(20)).start();
     }
 
     static DecodeNode decode(String name, int tp) { return decode(name, tp, System::nanoTime, Duration.ofSeconds(60)); }
 
     static DecodeNode decode(String name, int tp, LongSupplier clock, Duration lease) {
-        LlmEngine engine = engine(tp);
-        UcxKvReceiver receiver = UcxKvReceiver.open(kv(name), engine);
-        return DecodeNode.builder().engine(engine).kvReceiver(receiver).server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name)
+        KvEngine kv = KvEngine.open(engineConfig(tp), kv(name));
+        return DecodeNode.builder().engine(kv.engine()).kvReceiver(kv.receiver()).server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name)
                 .modelName("qwen3-text-tiny").lease(lease).clock(clock).start();
     }
 }

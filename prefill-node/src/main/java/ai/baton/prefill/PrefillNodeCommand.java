@@ -1,9 +1,9 @@
 package ai.baton.prefill;
 
-import ai.baton.engine.LlmEngine;
 import ai.baton.node.GrpcServers;
 import ai.baton.node.NodeOptions;
 import ai.baton.node.NodeRunner;
+import ai.baton.node.kv.KvEngine;
 import ai.baton.node.kv.UcxKvSender;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,16 +34,15 @@ public final class PrefillNodeCommand implements Callable<Integer> {
         NodeOptions.checkPort("--metrics-port", metricsPort, true);
         if (transferTimeoutMs < 1) throw new IllegalArgumentException("--transfer-timeout-ms must be >= 1");
         String id = node.nodeId("prefill", port);
-        LlmEngine engine = LlmEngine.open(node.engineConfig());
-        UcxKvSender sender = null;
+        KvEngine kv = KvEngine.open(node.engineConfig(), node.kvAgent(id).build());
+        UcxKvSender sender = kv.sender();
         PrefillNode n;
         try {
-            sender = UcxKvSender.open(node.kvAgent(id).build(), engine);
-            n = PrefillNode.builder().engine(engine).kvSender(sender).server(GrpcServers.forPort(node.bindHost, port))
+            n = PrefillNode.builder().engine(kv.engine()).kvSender(sender).server(GrpcServers.forPort(node.bindHost, port))
                     .nodeId(id).modelName(node.modelName()).transferTimeout(Duration.ofMillis(transferTimeoutMs)).start();
         } catch (RuntimeException e) {
-            if (sender != null) sender.close();
-            engine.close();
+            kv.engine().close(); // before the agent: the agent's pools hold the engine's KV memory
+            sender.close();
             throw e;
         }
         return NodeRunner.serveUntilSignal("prefill", id, n, node, metricsPort);

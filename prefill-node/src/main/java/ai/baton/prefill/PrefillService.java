@@ -55,6 +55,8 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             out.onCompleted();
         } catch (StatusRuntimeException e) {
             metrics.failure(e.getStatus().getCode().name().toLowerCase());
+            LOG.log(e.getStatus().getCode() == Status.Code.INTERNAL ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                    "prefill {0} failed: {1}", req.getRequestId(), e.getStatus());
             reply(out, e);
         }
     }

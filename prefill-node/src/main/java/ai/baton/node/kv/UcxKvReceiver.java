@@ -22,7 +22,7 @@ public final class UcxKvReceiver implements KvReceiver {
     // Transfer ids are per agent; a random start keeps a restarted node from accepting a stale sender.
     private final AtomicLong nextId = new AtomicLong(new SecureRandom().nextLong() >>> 8);
 
-    /** Opens an agent with {@code config} and registers the engine's caches; the receiver owns the agent. */
+    /** Opens an agent with {@code config} and registers the engine's existing caches (see {@link KvEngine} for the faster way); the receiver owns the agent. */
     public static UcxKvReceiver open(KvAgentConfig config, LlmEngine engine) {
         KvAgent agent = KvAgent.create(config);
         try {
@@ -33,7 +33,8 @@ public final class UcxKvReceiver implements KvReceiver {
         }
     }
 
-    private UcxKvReceiver(KvAgent agent, List<KvPool> pools) {
+    /** Over pools already registered with {@code agent}; takes ownership of the agent. */
+    UcxKvReceiver(KvAgent agent, List<KvPool> pools) {
         this.agent = agent;
         this.pools = pools;
     }

@@ -22,7 +22,7 @@ public final class UcxKvSender implements KvSender {
     private final KvAgent agent;
     private final List<KvPool> pools;
 
-    /** Opens an agent with {@code config} and registers the engine's caches; the sender owns the agent. */
+    /** Opens an agent with {@code config} and registers the engine's existing caches (see {@link KvEngine} for the faster way); the sender owns the agent. */
     public static UcxKvSender open(KvAgentConfig config, LlmEngine engine) {
         KvAgent agent = KvAgent.create(config);
         try {
@@ -33,7 +33,8 @@ public final class UcxKvSender implements KvSender {
         }
     }
 
-    private UcxKvSender(KvAgent agent, List<KvPool> pools) {
+    /** Over pools already registered with {@code agent}; takes ownership of the agent. */
+    UcxKvSender(KvAgent agent, List<KvPool> pools) {
         this.agent = agent;
         this.pools = pools;
     }
