@@ -85,6 +85,7 @@ public final class Bench {
         try (OpenAiClient client = new OpenAiClient(base, endpoint, model, o.eosIgnored(), o.temperature, extra,
                 Duration.ofSeconds(o.requestTimeoutS))) {
             if (!warm.isEmpty()) warmUp(client, warm);
+            if (o.warmupSeconds > 0) burnIn(client, tok);
             log.printf("%s %s: %d prompts (%s), request rate %s, burstiness %s, max concurrency %s%n", base, endpoint, n,
                     describeDataset(), rateString(rate), o.burstiness, concurrency > 0 ? concurrency : "unlimited");
             Map<String, PromSnapshot> before = scraper.scrapeAll();
@@ -118,11 +119,15 @@ public final class Bench {
     }
 
     private List<SampleRequest> dataset(Tokenizer tok, int n) throws Exception {
+        return dataset(tok, n, o.seed);
+    }
+
+    private List<SampleRequest> dataset(Tokenizer tok, int n, long seed) throws Exception {
         return switch (o.dataset) {
-            case "random" -> RandomDataset.sample(n, o.inputLen(), o.outputLen(), o.inputRangeRatio(), o.outputRangeRatio(), tok, o.seed);
+            case "random" -> RandomDataset.sample(n, o.inputLen(), o.outputLen(), o.inputRangeRatio(), o.outputRangeRatio(), tok, seed);
             case "sharegpt" -> {
                 if (o.datasetPath == null) throw new IllegalArgumentException("--dataset sharegpt needs --dataset-path FILE");
-                yield ShareGptDataset.sample(o.datasetPath, n, tok, o.sharegptOutputLen == null ? 0 : o.sharegptOutputLen, o.seed);
+                yield ShareGptDataset.sample(o.datasetPath, n, tok, o.sharegptOutputLen == null ? 0 : o.sharegptOutputLen, seed);
             }
             default -> throw new IllegalArgumentException("--dataset must be random or sharegpt, got " + o.dataset);
         };
@@ -139,6 +144,21 @@ public final class Bench {
         log.printf("warming up with %d requests...%n", warm.size());
         LoadGenerator.Outcome w = LoadGenerator.run(client, warm, new double[warm.size()], Math.max(1, o.concurrency()), r -> { });
         for (RequestOutput r : w.outputs()) if (!r.success()) log.println("warm-up request failed: " + r.error());
+    }
+
+    /**
+     * Time-based warm-up: batches of prompts drawn with other seeds (so never the measured ones, and never cached),
+     * four in flight, until the time is up.
+     */
+    private void burnIn(OpenAiClient client, Tokenizer tok) throws Exception {
+        log.printf("warming up for %.0f s...%n", o.warmupSeconds);
+        long until = System.nanoTime() + (long) (o.warmupSeconds * 1e9);
+        int at = Math.max(4, o.concurrency()), sent = 0;
+        for (long batch = 1; System.nanoTime() < until; batch++) {
+            List<SampleRequest> b = dataset(tok, at * 2, o.seed + 7919 * batch);
+            sent += LoadGenerator.run(client, b, new double[b.size()], at, r -> { }).outputs().size();
+        }
+        log.printf("warm-up: %d requests%n", sent);
     }
 
     /** The distinct errors of failed requests (a few), so a failing run says why without --save-detailed. */

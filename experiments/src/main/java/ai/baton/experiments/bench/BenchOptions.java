@@ -58,6 +58,8 @@ public final class BenchOptions {
     @Option(names = "--seed", defaultValue = "0") public long seed = 0;
     @Option(names = "--num-warmups", defaultValue = "0", description = "requests sent (and not measured) before the run (default: ${DEFAULT-VALUE})")
     public int numWarmups = 0;
+    @Option(names = "--warmup-seconds", defaultValue = "0", description = "keep sending fresh warm-up prompts (4 at a time) for this long before the run: a new JVM node needs tens of seconds of load before the JIT has compiled its hot paths (default: ${DEFAULT-VALUE})")
+    public double warmupSeconds = 0;
     @Option(names = "--request-timeout", defaultValue = "600", description = "seconds before a request without response headers fails (default: ${DEFAULT-VALUE})")
     public int requestTimeoutS = 600;
 

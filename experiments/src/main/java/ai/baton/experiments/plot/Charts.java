@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Throughput-versus-latency charts (XChart, PNG): one line per configuration through its load points, and the
- * Pareto frontier over all of them as a thick dashed black line.
+ * Throughput-versus-latency charts (XChart, PNG): one line per configuration through its load points in order of
+ * offered load, and the Pareto frontier over all of them as a thick dashed black line.
  */
 public final class Charts {
     private Charts() {}
@@ -44,7 +44,7 @@ public final class Charts {
         }
         for (var e : bySeries.entrySet()) {
             List<RunPoint> ps = new ArrayList<>(e.getValue());
-            ps.sort(Comparator.comparingDouble(p -> p.latency(stat, metric)));
+            ps.sort(Comparator.comparingDouble(RunPoint::loadOrder));  // the curve a configuration traces as load grows
             XYSeries series = chart.addSeries(e.getKey(), xs(ps, stat, metric), ys(ps, yAxis));
             series.setMarker(SeriesMarkers.CIRCLE);
         }

@@ -60,15 +60,20 @@ public final class PlotCommand implements Callable<Integer> {
         int charts = 0;
         for (var f : families.entrySet()) {
             Map<String, byte[]> pngs = new LinkedHashMap<>();
-            for (String metric : List.of("tpot", "ttft")) {
-                boolean log10 = logX != null ? logX : spansDecades(f.getValue(), stat, metric);
-                XYChart c = Charts.frontierChart(title + " - " + f.getKey() + ": throughput vs " + metric.toUpperCase(),
-                        f.getValue(), stat, metric, y, log10);
-                String name = safe(f.getKey()) + "-throughput_vs_" + metric + ".png";
-                Charts.savePng(c, outDir.resolve(name));
-                pngs.put(name, Charts.png(c));
-                log.println("plot: " + outDir.resolve(name));
-                charts++;
+            // the chosen axis first; for sweeps also total throughput (cost per GPU and raw capacity answer different questions)
+            List<String> axes = y.equals("output-per-gpu") ? List.of("output-per-gpu", "output") : List.of(y);
+            for (String axis : axes) {
+                for (String metric : List.of("tpot", "ttft")) {
+                    boolean log10 = logX != null ? logX : spansDecades(f.getValue(), stat, metric);
+                    String what = axis.equals("output-per-gpu") ? "throughput per GPU" : "throughput";
+                    XYChart c = Charts.frontierChart(title + " - " + f.getKey() + ": " + what + " vs " + metric.toUpperCase(),
+                            f.getValue(), stat, metric, axis, log10);
+                    String name = safe(f.getKey()) + (axis.equals(y) ? "" : "-total") + "-throughput_vs_" + metric + ".png";
+                    Charts.savePng(c, outDir.resolve(name));
+                    pngs.put(name, Charts.png(c));
+                    log.println("plot: " + outDir.resolve(name));
+                    charts++;
+                }
             }
             html.family(f.getKey(), pngs, f.getValue(), stat, y);
         }

@@ -29,6 +29,21 @@ public record RunPoint(String series, String family, String workload, int gpus, 
         };
     }
 
+    /** Offered load for ordering a series: request rate (inf last), then concurrency. */
+    public double loadOrder() {
+        double r = rate.equals("inf") ? 1e12 : parse(rate);
+        double c = concurrency.isEmpty() ? 1e6 : parse(concurrency);
+        return r * 1e6 + c;
+    }
+
+    private static double parse(String s) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     public String load() {
         if (!concurrency.isEmpty() && rate.equals("inf")) return "c=" + concurrency;
         return rate + " req/s" + (concurrency.isEmpty() ? "" : ", c=" + concurrency);

@@ -24,9 +24,10 @@ import java.util.regex.Pattern;
  */
 public final class ClusterProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Lines of the form "metrics NAME URL" (or "NAME metrics URL") in the launcher's output name node /metrics endpoints. */
+    /** Lines "metrics NAME URL" in the launcher's output name node /metrics endpoints. */
     private static final Pattern METRICS_LINE = Pattern.compile("(?:^|\\s)metrics\\s+(\\S+)\\s+(https?://\\S+)");
-    private static final Pattern NODE_METRICS = Pattern.compile("(prefill|decode)\\S*\\s.*?metrics (?:on |at )?(?:port )?(https?://\\S+|\\d{2,5})");
+    /** NodeRunner's log line: "... node NODE-ID serving gRPC on PORT, metrics on PORT". */
+    private static final Pattern NODE_METRICS = Pattern.compile("(?:prefill|decode) node (\\S+) serving .*metrics on (https?://\\S+|\\d{2,5})");
 
     private final Process process;
     private final Path log;
@@ -96,27 +97,28 @@ public final class ClusterProcess implements AutoCloseable {
         }
     }
 
-    /** NAME=URL specs of node /metrics endpoints the launcher announced in its output. */
+    /** NAME=URL specs of node /metrics endpoints the launcher announced in its output, one per URL. */
     public List<String> nodeMetricsUrls() {
-        List<String> out = new ArrayList<>();
+        java.util.Map<String, String> byUrl = new java.util.LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(log)) {
                 Matcher m = METRICS_LINE.matcher(line);
                 if (m.find()) {
-                    out.add(m.group(1) + "=" + m.group(2));
+                    byUrl.putIfAbsent(m.group(2), m.group(1));
                     continue;
                 }
                 Matcher n = NODE_METRICS.matcher(line);
                 if (n.find()) {
                     String u = n.group(2);
-                    String url = u.startsWith("http") ? u : "http://127.0.0.1:" + u + "/metrics";
-                    out.add(n.group(1) + "-" + out.size() + "=" + url);
+                    byUrl.putIfAbsent(u.startsWith("http") ? u : "http://127.0.0.1:" + u + "/metrics", n.group(1));
                 }
             }
         } catch (IOException ignored) {
             // no log, no node metrics: the router's are still scraped
         }
-        return out.stream().distinct().toList();
+        List<String> out = new ArrayList<>();
+        byUrl.forEach((url, name) -> out.add(name + "=" + url));
+        return out;
     }
 
     public String tail(int lines) {

@@ -73,6 +73,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--goodput", arity = "1..*", description = "objectives for goodput, e.g. ttft:2000 tpot:100") List<String> goodput = new ArrayList<>();
     @Option(names = "--num-warmups", defaultValue = "4", description = "unmeasured requests before each point (JIT, connections) (default: ${DEFAULT-VALUE})")
     int warmups;
+    @Option(names = "--warmup-seconds", defaultValue = "30", description = "load before the first point of each configuration (JIT: a fresh JVM node is slow for tens of seconds) (default: ${DEFAULT-VALUE})")
+    double warmupSeconds;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--trace", description = "also write a Chrome trace of each point's requests")
     boolean trace;
@@ -134,8 +136,10 @@ public final class SweepCommand implements Callable<Integer> {
                 long t = System.nanoTime();
                 cluster.awaitReady(Duration.ofSeconds(startupTimeoutS));
                 log.printf("   ready in %.1f s%n", (System.nanoTime() - t) / 1e9);
+                boolean first = true;
                 for (Workload w : pending) {
-                    if (!runPoint(c, w, dir, cluster)) failures++;
+                    if (!runPoint(c, w, dir, cluster, first ? warmupSeconds : 0)) failures++;
+                    first = false;
                     writeSummary(plan, workloads);
                 }
             } catch (Exception e) {
@@ -150,7 +154,14 @@ public final class SweepCommand implements Callable<Integer> {
         }
         writeSummary(plan, workloads);
         log.println("summary: " + out.resolve("summary.csv"));
-        if (!noPlot) new PlotCommand().render(List.of(out), out.resolve("plots"), log);
+        if (!noPlot) {
+            try {
+                new PlotCommand().render(List.of(out), out.resolve("plots"), log);
+            } catch (LinkageError | Exception e) {
+                // the GPU bundle's runtime has no java.desktop (AWT): plot on a workstation instead
+                log.println("plots skipped (" + e + "): run `baton plot " + out + "` where Java has java.desktop");
+            }
+        }
         return failures == 0 ? 0 : 2;
     }
 
@@ -169,7 +180,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** The bench settings of one point against one cluster. */
-    BenchOptions benchOptions(ClusterShape c, Workload w, Path dir, ClusterProcess cluster) {
+    BenchOptions benchOptions(ClusterShape c, Workload w, Path dir, ClusterProcess cluster, double warmup) {
         BenchOptions o = new BenchOptions();
         o.baseUrl = cluster.baseUrl();
         o.endpoint = endpoint;
@@ -182,6 +193,7 @@ public final class SweepCommand implements Callable<Integer> {
         o.goodput = goodput;
         o.seed = seed;
         o.numWarmups = warmups;
+        o.warmupSeconds = warmup;
         o.label = c.label();
         o.requestRate = w.rate();
         if (w.preset() != null) {
@@ -197,12 +209,12 @@ public final class SweepCommand implements Callable<Integer> {
         return o;
     }
 
-    private boolean runPoint(ClusterShape c, Workload w, Path dir, ClusterProcess cluster) throws IOException {
+    private boolean runPoint(ClusterShape c, Workload w, Path dir, ClusterProcess cluster, double warmup) throws IOException {
         log.printf("-- %s / %s%n", c.id(), w.id());
         Path file = dir.resolve(w.id() + ".json");
         Path failed = dir.resolve(w.id() + ".failed.txt");
         try {
-            BenchOptions o = benchOptions(c, w, dir, cluster);
+            BenchOptions o = benchOptions(c, w, dir, cluster, warmup);
             ObjectNode r = new Bench(o, log).run();
             ObjectNode s = r.putObject("sweep");
             s.put("config", c.id());

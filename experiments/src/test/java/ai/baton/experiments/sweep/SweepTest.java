@@ -44,7 +44,7 @@ class SweepTest {
         Path out = tmp.resolve("sweep");
         String[] args = {"--model", tmp.toString(), "--out", out.toString(), "--ratios", "1:1,2:1,1:2", "--collocated", "1",
                 "--tp", "1", "--gpus", "2", "--request-rates", "50,inf", "--num-prompts", "6", "--random-input-len", "8",
-                "--random-output-len", "4", "--num-warmups", "1", "--port", "18931", "--startup-timeout", "60"};
+                "--random-output-len", "4", "--num-warmups", "1", "--warmup-seconds", "0", "--port", "18931", "--startup-timeout", "60"};
         try {
             int rc = new CommandLine(new SweepCommand()).execute(args);
             assertEquals(0, rc);
