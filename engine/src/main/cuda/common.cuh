@@ -62,5 +62,9 @@ __device__ __forceinline__ uint4 ld_stream(const void* p) {
     return r;
 }
 
-// exp2 that maps -inf to 0 without NaN from (-inf) - (-inf).
+// exp2 that maps -inf to 0.
 __device__ __forceinline__ float safe_exp2(float x) { return x == -INFINITY ? 0.f : exp2f(x); }
+
+// Weight of a partial softmax state with running max m when merged under the common max mx: 0 for an empty state
+// (m = -inf), also when every state is empty (mx = -inf, where m - mx would be NaN).
+__device__ __forceinline__ float rescale(float m, float mx) { return m == -INFINITY ? 0.f : exp2f(m - mx); }

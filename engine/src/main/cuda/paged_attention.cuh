@@ -94,7 +94,7 @@ __device__ __forceinline__ void paged_attention_body(
 #pragma unroll
             for (int s = 0; s < STEPS; s++) mx = fmaxf(mx, sc[s][g]);
             if (mx == -INFINITY) continue;  // nothing valid yet for this lane group
-            const float corr = safe_exp2(m[g] - mx);
+            const float corr = rescale(m[g], mx);
             l[g] *= corr;
 #pragma unroll
             for (int i = 0; i < 8; i++) acc[g][i] *= corr;
@@ -119,7 +119,7 @@ __device__ __forceinline__ void paged_attention_body(
             const float mo = __shfl_xor_sync(0xffffffffu, m[g], o);
             const float lo = __shfl_xor_sync(0xffffffffu, l[g], o);
             const float mx = fmaxf(m[g], mo);
-            const float a = safe_exp2(m[g] - mx), b = safe_exp2(mo - mx);
+            const float a = rescale(m[g], mx), b = rescale(mo, mx);
             l[g] = l[g] * a + lo * b;
 #pragma unroll
             for (int i = 0; i < 8; i++) {
@@ -150,7 +150,7 @@ __device__ __forceinline__ void paged_attention_body(
         float L = 0.f, O = 0.f;
 #pragma unroll
         for (int w = 0; w < PA_WARPS; w++) {
-            const float a = safe_exp2(smM[w][g] - mx);
+            const float a = rescale(smM[w][g], mx);
             L += smL[w][g] * a;
             O += smO[w][g][d] * a;
         }
@@ -184,7 +184,7 @@ __device__ __forceinline__ void paged_attention_body(
         float W = 0.f, O = 0.f;
         if (mx != -INFINITY) {
             for (int s = 0; s < S; s++) {
-                const float a = safe_exp2(__ldcg(partLse + p0 + s) - mx);
+                const float a = rescale(__ldcg(partLse + p0 + s), mx);
                 W += a;
                 O += a * __ldcg(partO + (p0 + s) * D + d);
             }

@@ -145,7 +145,7 @@ __device__ __forceinline__ void flash_prefill_body(
         mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
         mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
         const float mn0 = fmaxf(mrow[0], mx0), mn1 = fmaxf(mrow[1], mx1);
-        const float c0 = safe_exp2(mrow[0] - mn0), c1 = safe_exp2(mrow[1] - mn1);
+        const float c0 = rescale(mrow[0], mn0), c1 = rescale(mrow[1], mn1);
         mrow[0] = mn0;
         mrow[1] = mn1;
         lrow[0] *= c0;

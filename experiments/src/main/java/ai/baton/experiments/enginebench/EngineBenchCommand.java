@@ -127,7 +127,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
             for (int n : prefill) {
                 int[] prompt = rnd.ints(n, 0, mc.vocabSize()).toArray();
                 ForwardBatch b = Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(n), true)), blockSize);
-                runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
+                // Warm-up: the JIT compiles the host path on the first model's first passes.
+                for (int i = 0; i < 3; i++) runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
                 double[] t = new double[repeats];
                 for (int i = 0; i < repeats; i++) {
                     long s = System.nanoTime();
@@ -194,7 +195,7 @@ public final class EngineBenchCommand implements Callable<Integer> {
             decodeSteps = steps;
             decodeMs(runner, mc, bsz, perSeq, rnd);
             decodeSteps = saved;
-            out.put("decode_batch_" + bsz, printProfile("decode batch " + bsz + " (per step)", cb.stopProfile(), steps + 3));
+            out.put("decode_batch_" + bsz, printProfile("decode batch " + bsz + " (per step)", cb.stopProfile(), steps + 8));
         }
         int n = prefill.stream().mapToInt(Integer::intValue).max().orElse(0);
         if (n > 0) {
@@ -224,7 +225,7 @@ public final class EngineBenchCommand implements Callable<Integer> {
         int[] tokens = rnd.ints(bsz, 0, mc.vocabSize()).toArray();
         SamplingParams[] params = new SamplingParams[bsz];
         long[] bits = new long[bsz];
-        int warm = 3;
+        int warm = 8;  // eager warm-up and capture of the bucket's graph, then replays; also lets the JIT settle
         long start = 0;
         for (int s = 0; s < warm + decodeSteps; s++) {
             if (s == warm) start = System.nanoTime();

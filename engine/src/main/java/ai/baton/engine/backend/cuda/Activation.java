@@ -10,8 +10,7 @@ final class Activation {
         Norms.requireF32(gateUp, "siluMul input");
         out.writes(CudaTensor.DType.BF16);
         int ff = out.cols();
-        long total = (long) rows * ff;
-        int blocks = (int) Math.min(cx.smCount * 16L, Math.max(1, (total + 255) / 256));
-        cx.launch("silu_mul", blocks, 1, 1, 256, 0, gateUp.address(), out.address(), rows, ff);
+        int colBlocks = Math.max(1, (ff + 1023) / 1024);  // 256 threads x 4 columns
+        cx.launch("silu_mul", colBlocks, rows, 1, 256, 0, gateUp.address(), out.address(), rows, ff);
     }
 }

@@ -10,7 +10,9 @@ final class Linear {
 
     Linear(CudaContext cx) {
         this.cx = cx;
-        this.gemvMax = Integer.getInteger("baton.cuda.gemvMax", 8);
+        // Measured on an H100: the GEMV streams weights at ~85% of copy bandwidth for one row, but re-reading the
+        // activations per row makes it lose to cuBLAS from a few rows on; so one row by default.
+        this.gemvMax = Integer.getInteger("baton.cuda.gemvMax", 1);
     }
 
     boolean gemv(int m, CudaTensor w) {
