@@ -133,8 +133,9 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
             r.arrival.get();
         } catch (ExecutionException e) {
             String why = e.getCause() == null ? String.valueOf(e) : e.getCause().getMessage();
-            metrics.failure(why.contains("lease expired") ? "lease_expired" : "kv_not_arrived");
-            stream.fail((why.contains("lease expired") ? Status.DEADLINE_EXCEEDED : Status.UNAVAILABLE)
+            boolean expired = why.contains("lease expired"); // ours, or kv-transfer's (no progress)
+            metrics.failure(expired ? "lease_expired" : "kv_not_arrived");
+            stream.fail((expired ? Status.DEADLINE_EXCEEDED : Status.UNAVAILABLE)
                     .withDescription("the KV of reservation " + r.id + " did not arrive: " + why).asRuntimeException());
             return;
         } catch (InterruptedException e) {
@@ -168,10 +169,9 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
     }
 
     private TokenStream track(ServerCallStreamObserver<TokenChunk> call, String firstText) {
-        TokenStream[] self = new TokenStream[1];
-        self[0] = new TokenStream(call, firstText, metrics, () -> streams.remove(self[0]));
-        streams.add(self[0]);
-        return self[0];
+        TokenStream s = new TokenStream(call, firstText, metrics, streams::remove);
+        streams.add(s);
+        return s;
     }
 
     /** Generate calls still streaming. */

@@ -1,11 +1,15 @@
 package ai.baton.decode;
 
+import ai.baton.engine.FinishReason;
 import ai.baton.engine.RequestListener;
 import ai.baton.engine.RequestOutput;
 import ai.baton.node.NodeMetrics;
 import ai.baton.node.Protos;
 import ai.baton.proto.TokenChunk;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+
+import java.util.function.Consumer;
 
 /**
  * Streams one request's engine outputs to its Generate call as TokenChunks, on the engine's thread (never blocks:
@@ -15,7 +19,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 final class TokenStream implements RequestListener {
     private final ServerCallStreamObserver<TokenChunk> call;
     private final NodeMetrics metrics;
-    private final Runnable onEnd;
+    private final Consumer<TokenStream> onEnd;
     private final long startNanos = System.nanoTime();
     private final boolean remote;
     private boolean skipFirstToken;
@@ -27,7 +31,7 @@ final class TokenStream implements RequestListener {
      * @param firstText for a remote prefill, the first token's text as the prefill node returned it (null: local
      *                  prefill, stream everything)
      */
-    TokenStream(ServerCallStreamObserver<TokenChunk> call, String firstText, NodeMetrics metrics, Runnable onEnd) {
+    TokenStream(ServerCallStreamObserver<TokenChunk> call, String firstText, NodeMetrics metrics, Consumer<TokenStream> onEnd) {
         this.call = call;
         this.metrics = metrics;
         this.onEnd = onEnd;
@@ -82,15 +86,15 @@ final class TokenStream implements RequestListener {
             metrics.e2e((System.nanoTime() - startNanos) / 1e9);
             if (o.error() != null) {
                 metrics.failure("engine_" + o.finish().openAi);
-                if (o.finish() == ai.baton.engine.FinishReason.ERROR)
+                if (o.finish() == FinishReason.ERROR)
                     System.getLogger("baton.decode").log(System.Logger.Level.WARNING, "request {0} failed: {1}", o.requestId(), o.error());
             }
-            onEnd.run();
+            onEnd.accept(this);
         }
     }
 
     /** Ends the stream with an error status before the engine took the request. */
-    synchronized void fail(io.grpc.StatusRuntimeException e) {
+    synchronized void fail(StatusRuntimeException e) {
         if (ended) return;
         ended = true;
         try {
@@ -98,6 +102,6 @@ final class TokenStream implements RequestListener {
         } catch (RuntimeException ignored) {
             // already cancelled
         }
-        onEnd.run();
+        onEnd.accept(this);
     }
 }

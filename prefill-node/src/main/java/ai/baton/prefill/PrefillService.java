@@ -14,6 +14,7 @@ import ai.baton.proto.PrefillRequest;
 import ai.baton.proto.PrefillResponse;
 import ai.baton.proto.PrefillServiceGrpc;
 import ai.baton.proto.StatsRequest;
+import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -76,7 +77,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
         } catch (EngineException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
-        KvSender.Outbound transfer = open(id, req.getTarget().getRankDescriptorsList().stream().map(b -> b.toByteArray()).toList());
+        KvSender.Outbound transfer = open(id, req.getTarget().getRankDescriptorsList().stream().map(ByteString::toByteArray).toList());
         PrefillJob job = new PrefillJob(id, transfer);
         if (!pusher.add(job)) {
             transfer.abort("duplicate request id");
@@ -102,7 +103,8 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             long bytes = awaitTransfer(job, computed);
             long landed = System.nanoTime();
             metrics.prefill((computed - start) / 1e9);
-            metrics.kvTransfer(transfer.transport(), (landed - Math.min(job.firstPushNanos() == 0 ? computed : job.firstPushNanos(), computed)) / 1e9, bytes);
+            long pushed = job.firstPushNanos() == 0 ? computed : job.firstPushNanos(); // 0: nothing pushed (no legs)
+            metrics.kvTransfer(transfer.transport(), (landed - pushed) / 1e9, bytes);
             PrefillResponse.Builder r = PrefillResponse.newBuilder().setFirstToken(first.newToken())
                     .setFirstText(FirstText.of(engine.tokenizer(), first.newToken(), params.stop()))
                     .setCachedTokens(last.cachedTokens()).setPrefillSeconds((computed - start) / 1e9)
