@@ -180,6 +180,9 @@ public final class LlmEngine implements AutoCloseable {
             live.put(requestId, s);
             outputs.track(s);
             outputs.adoptPrefilled(s, reserved);
+            // The remote prefill drew the first token's random number: consume it, so that seeded sampling goes on
+            // exactly as if this engine had sampled the first token itself.
+            if (!params.isGreedy()) s.rng.nextDouble();
             promptTokens += prompt.length;
             FinishReason done = outputs.acceptToken(s, firstToken, null);
             if (done != null) { finish(s, done, null); return; }
@@ -206,6 +209,9 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     public int[] heldBlocks(String requestId) { return call(() -> held.get(requestId)); }
+
+    /** Removes a finished request's held blocks from the engine's books and hands their ownership to the caller. */
+    public int[] takeHeld(String requestId) { return call(() -> held.remove(requestId)); }
 
     public void releaseHeld(String requestId) {
         call(() -> {
@@ -334,6 +340,7 @@ public final class LlmEngine implements AutoCloseable {
 
     /** Runs {@code c} on the engine's thread and waits for its result. */
     private <T> T call(Callable<T> c) {
+        if (closed) throw new EngineException("the engine is closed");
         Thread l = loop;
         if (l == null || Thread.currentThread() == l) {
             drainCommands();
@@ -352,7 +359,14 @@ public final class LlmEngine implements AutoCloseable {
             }
         });
         try {
-            return f.get();
+            // Poll so that a call racing with close() fails instead of waiting for a loop that has stopped.
+            while (true) {
+                try {
+                    return f.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (closed && !l.isAlive()) throw new EngineException("the engine is closed");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted");

@@ -52,6 +52,22 @@ class EngineSamplingTest {
         assertFalse(java.util.Arrays.equals(alone, batch.get(0).tokens()), "different seeds differ");
     }
 
+    /** A seeded request handed over after a one-token prefill samples the same tokens as when run in one piece. */
+    @Test
+    void seededHandoverMatchesCollocated() {
+        SamplingParams p = sampled(11);
+        int[] collocated = run(p).tokens();
+        Collector first = new Collector();
+        engine.submitHolding("prefill-11", PROMPT, p.withMaxTokens(1), first);
+        engine.runUntilIdle();
+        int[] held = engine.takeHeld("prefill-11"); // the KV stays in these blocks; the decode request adopts them
+        Collector rest = new Collector();
+        engine.admitPrefilled("decode-11", PROMPT, first.tokens()[0], p, held, rest);
+        engine.runUntilIdle();
+        assertArrayEquals(collocated, rest.tokens());
+        assertEquals(0, engine.stats().kvBlocksUsed());
+    }
+
     @Test
     void stopStringEndsTheTextBeforeIt() {
         Collector full = run(SamplingParams.greedy(20).withIgnoreEos(true));
