@@ -47,10 +47,12 @@ __device__ __forceinline__ void flash_prefill_body(
         const int* __restrict__ positions, const int* __restrict__ tiles, const int* __restrict__ blockTables,
         int btStride, bf16* __restrict__ out, int qHeads, int kvHeads, int blockSize, float scaleLog2, int numTiles) {
     constexpr int CH = D / 8;  // 16-byte chunks per row
+    // Two stages of K and V tiles. Q passes through stage 1's K tile on its way to registers, which keeps shared
+    // memory at 4 tiles (64 KiB for D = 128), so three blocks fit on an SM instead of two.
     extern __shared__ uint4 smem_raw[];
-    bf16* sQ = reinterpret_cast<bf16*>(smem_raw);
-    bf16* sK = sQ + FP_BM * D;         // two stages
-    bf16* sV = sK + 2 * FP_BN * D;     // two stages
+    bf16* sK = reinterpret_cast<bf16*>(smem_raw);  // [stage][FP_BN][D]
+    bf16* sV = sK + 2 * FP_BN * D;                 // [stage][FP_BN][D]
+    bf16* sQ = sK + FP_BN * D;                     // = stage 1's K tile, free until the loop's first prefetch
 
     const int tile = numTiles - 1 - blockIdx.x;  // later (longer) tiles first: better tail balance
     const int h = blockIdx.y, kvh = h / (qHeads / kvHeads);
@@ -95,6 +97,7 @@ __device__ __forceinline__ void flash_prefill_body(
     const int m0 = warp * 16;
 #pragma unroll
     for (int ks = 0; ks < D / 16; ks++) ldsm_x4(qa[ks], sQ + swz<D>(m0 + (lane & 15), ks * 2 + (lane >> 4)));
+    __syncthreads();  // every warp has its Q fragments before stage 1 is overwritten
 
     float o[D / 8][4];
 #pragma unroll
@@ -130,15 +133,25 @@ __device__ __forceinline__ void flash_prefill_body(
         }
         // Scale, causal mask, online softmax (rows qpos0 and qpos1 of this thread; a quad shares a row).
         float mx0 = -INFINITY, mx1 = -INFINITY;
+        if (kt * FP_BN + FP_BN - 1 <= pos0 + m0) {  // the whole tile is visible to this warp's rows: no mask
 #pragma unroll
-        for (int nt = 0; nt < FP_BN / 8; nt++) {
-            const int key = kt * FP_BN + nt * 8 + (lane & 3) * 2;
-            s[nt][0] = key <= qpos0 ? s[nt][0] * scaleLog2 : -INFINITY;
-            s[nt][1] = key + 1 <= qpos0 ? s[nt][1] * scaleLog2 : -INFINITY;
-            s[nt][2] = key <= qpos1 ? s[nt][2] * scaleLog2 : -INFINITY;
-            s[nt][3] = key + 1 <= qpos1 ? s[nt][3] * scaleLog2 : -INFINITY;
-            mx0 = fmaxf(mx0, fmaxf(s[nt][0], s[nt][1]));
-            mx1 = fmaxf(mx1, fmaxf(s[nt][2], s[nt][3]));
+            for (int nt = 0; nt < FP_BN / 8; nt++) {
+#pragma unroll
+                for (int e = 0; e < 4; e++) s[nt][e] *= scaleLog2;
+                mx0 = fmaxf(mx0, fmaxf(s[nt][0], s[nt][1]));
+                mx1 = fmaxf(mx1, fmaxf(s[nt][2], s[nt][3]));
+            }
+        } else {
+#pragma unroll
+            for (int nt = 0; nt < FP_BN / 8; nt++) {
+                const int key = kt * FP_BN + nt * 8 + (lane & 3) * 2;
+                s[nt][0] = key <= qpos0 ? s[nt][0] * scaleLog2 : -INFINITY;
+                s[nt][1] = key + 1 <= qpos0 ? s[nt][1] * scaleLog2 : -INFINITY;
+                s[nt][2] = key <= qpos1 ? s[nt][2] * scaleLog2 : -INFINITY;
+                s[nt][3] = key + 1 <= qpos1 ? s[nt][3] * scaleLog2 : -INFINITY;
+                mx0 = fmaxf(mx0, fmaxf(s[nt][0], s[nt][1]));
+                mx1 = fmaxf(mx1, fmaxf(s[nt][2], s[nt][3]));
+            }
         }
         mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
         mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
@@ -199,7 +212,7 @@ __device__ __forceinline__ void flash_prefill_body(
 }
 
 #define FLASH_PREFILL_KERNEL(D)                                                                                      \
-    extern "C" __global__ void __launch_bounds__(FP_THREADS) flash_prefill_d##D(                                      \
+    extern "C" __global__ void __launch_bounds__(FP_THREADS, 3) flash_prefill_d##D(                                      \
             const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,     \
             const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockSize,                \
             float scaleLog2, int numTiles) {                                                                         \

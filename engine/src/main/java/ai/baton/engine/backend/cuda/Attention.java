@@ -13,6 +13,13 @@ import java.util.Set;
  */
 final class Attention {
     private static final int[] HEAD_DIMS = {8, 16, 32, 64, 128, 256};
+    /** Kernel names by log2(head_dim) - 3 and log2(group bucket), built once (launches are on the hot path). */
+    private static final String[][] PAGED = new String[HEAD_DIMS.length][4];
+
+    static {
+        for (int i = 0; i < HEAD_DIMS.length; i++)
+            for (int g = 0; g < 4; g++) PAGED[i][g] = "paged_attention_d" + HEAD_DIMS[i] + "_g" + (1 << g);
+    }
 
     private final CudaContext cx;
     private final Runnable buffersChanged;
@@ -47,8 +54,8 @@ final class Attention {
         float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
         int bs = kv.layout().blockSize();
         if (!b.decode && flashEnabled && (headDim == 64 || headDim == 128) && b.meta.numTiles > 0) {
-            String fn = "flash_prefill_d" + headDim;
-            int smem = 5 * BatchMetadata.TILE_ROWS * headDim * 2;
+            String fn = headDim == 64 ? "flash_prefill_d64" : "flash_prefill_d128";
+            int smem = 4 * BatchMetadata.TILE_ROWS * headDim * 2;  // two stages of K and V tiles
             if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, smem);
             cx.launch(fn, b.meta.numTiles, qHeads, 1, 128, smem,
                     qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.tiles(),
@@ -63,8 +70,8 @@ final class Attention {
             pl = partLse.address;
             tk = tickets.address;
         }
-        int gm = group <= 1 ? 1 : group <= 2 ? 2 : group <= 4 ? 4 : 8;
-        cx.launch("paged_attention_d" + headDim + "_g" + gm, rows, kvHeads, s, 128, 0,
+        int gm = group <= 1 ? 0 : group <= 2 ? 1 : group <= 4 ? 2 : 3;
+        cx.launch(PAGED[Integer.numberOfTrailingZeros(headDim) - 3][gm], rows, kvHeads, s, 128, 0,
                 qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.seqOfToken(),
                 b.blockTables(), b.meta.btStride, out.address(), po, pl, tk, qHeads, kvHeads, bs, scaleLog2);
     }

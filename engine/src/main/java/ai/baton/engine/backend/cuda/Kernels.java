@@ -69,7 +69,7 @@ final class Kernels implements AutoCloseable {
             };
         }
         int rc = JCudaDriver.cuLaunchKernel(function(name), gx, gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(ps), null);
-        Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
+        if (rc != 0) Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
     }
 
     @Override

@@ -5,6 +5,9 @@ package ai.baton.engine.backend.cuda;
  * run Baton's GEMV kernels, which stream each weight once for all rows; larger batches (prefill) go to cuBLAS.
  */
 final class Linear {
+    private static final String[] GEMV = {"gemv_m1", "gemv_m2", "gemv_m4", "gemv_m8"};
+    private static final String[] GEMV_SILU = {"gemv_silu_m1", "gemv_silu_m2", "gemv_silu_m4", "gemv_silu_m8"};
+
     private final CudaContext cx;
     final int gemvMax;
 
@@ -30,7 +33,7 @@ final class Linear {
             int tpl = m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
             int ks = n <= 2048 ? 4 : n <= 8192 ? 2 : 1;
             int rowsPerBlock = 4 / ks;
-            String fn = (siluOf != null ? "gemv_silu_m" : "gemv_m") + tpl;
+            String fn = (siluOf != null ? GEMV_SILU : GEMV)[Integer.numberOfTrailingZeros(tpl)];
             cx.launch(fn, (n + rowsPerBlock - 1) / rowsPerBlock, 1, 1, 128, 0,
                     w.address(), siluOf != null ? siluOf.address() : x.address(), biasAddr, out.address(), n, k, m, ks);
             return;
