@@ -59,7 +59,7 @@ done
 
 # A small runtime: the modules Baton uses (Vector API for the CPU backend, FFM and JNI are in java.base). Jackson's
 # java.sql and java.desktop uses are optional and stay out.
-MODS="java.base,java.logging,java.management,java.naming,java.net.http,jdk.unsupported,jdk.crypto.ec,jdk.incubator.vector"
+MODS="java.base,jdk.httpserver,java.logging,java.management,java.naming,java.net.http,jdk.unsupported,jdk.crypto.ec,jdk.incubator.vector"
 STRIP=()
 command -v objcopy >/dev/null && STRIP=(--strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files)
 "$JDK/bin/jlink" --add-modules "$MODS" "${STRIP[@]:---strip-debug}" --no-header-files --no-man-pages --compress zip-6 \
