@@ -33,12 +33,19 @@ public final class ClusterProcess implements AutoCloseable {
     private final Path log;
     private final int port;
     private final ClusterShape shape;
+    private Path nodeLogs;
 
     private ClusterProcess(Process process, Path log, int port, ClusterShape shape) {
         this.process = process;
         this.log = log;
         this.port = port;
         this.shape = shape;
+    }
+
+    /** Where the launcher writes node logs (baton up --run-dir): they are searched for node /metrics ports too. */
+    public ClusterProcess nodeLogs(Path dir) {
+        this.nodeLogs = dir;
+        return this;
     }
 
     /** The launcher: $BATON_LAUNCHER (or the baton.launcher property, for tests), else ./baton in the working directory. */
@@ -97,24 +104,34 @@ public final class ClusterProcess implements AutoCloseable {
         }
     }
 
-    /** NAME=URL specs of node /metrics endpoints the launcher announced in its output, one per URL. */
+    /** NAME=URL specs of node /metrics endpoints announced in the launcher's output or the node logs, one per URL. */
     public List<String> nodeMetricsUrls() {
         java.util.Map<String, String> byUrl = new java.util.LinkedHashMap<>();
-        try {
-            for (String line : Files.readAllLines(log)) {
-                Matcher m = METRICS_LINE.matcher(line);
-                if (m.find()) {
-                    byUrl.putIfAbsent(m.group(2), m.group(1));
-                    continue;
-                }
-                Matcher n = NODE_METRICS.matcher(line);
-                if (n.find()) {
-                    String u = n.group(2);
-                    byUrl.putIfAbsent(u.startsWith("http") ? u : "http://127.0.0.1:" + u + "/metrics", n.group(1));
-                }
+        List<Path> files = new ArrayList<>(List.of(log));
+        if (nodeLogs != null && Files.isDirectory(nodeLogs)) {
+            try (var s = Files.walk(nodeLogs, 2)) {
+                s.filter(Files::isRegularFile).sorted().forEach(files::add);
+            } catch (IOException ignored) {
+                // no node logs: the launcher's own output may still name them
             }
-        } catch (IOException ignored) {
-            // no log, no node metrics: the router's are still scraped
+        }
+        for (Path f : files) {
+            try {
+                for (String line : Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                    Matcher m = METRICS_LINE.matcher(line);
+                    if (m.find()) {
+                        byUrl.putIfAbsent(m.group(2), m.group(1));
+                        continue;
+                    }
+                    Matcher n = NODE_METRICS.matcher(line);
+                    if (n.find()) {
+                        String u = n.group(2);
+                        byUrl.putIfAbsent(u.startsWith("http") ? u : "http://127.0.0.1:" + u + "/metrics", n.group(1));
+                    }
+                }
+            } catch (IOException ignored) {
+                // unreadable log: skip it
+            }
         }
         List<String> out = new ArrayList<>();
         byUrl.forEach((url, name) -> out.add(name + "=" + url));

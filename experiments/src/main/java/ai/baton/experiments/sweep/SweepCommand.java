@@ -68,6 +68,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--random-output-len", description = "output tokens of ladder rungs (and overrides presets')") Integer outputLen;
     @Option(names = "--random-range-ratio") Double rangeRatio;
     @Option(names = "--num-prompts", description = "requests per point (default: the preset's, or 200 for ladders)") Integer numPrompts;
+    @Option(names = "--point-seconds", defaultValue = "0", description = "for request-rate rungs: at least rate x this many requests, so fast rungs last as long as slow ones (default: off)")
+    double pointSeconds;
     @Option(names = "--burstiness", defaultValue = "1.0") double burstiness;
     @Option(names = "--endpoint", defaultValue = "/v1/completions") String endpoint;
     @Option(names = "--goodput", arity = "1..*", description = "objectives for goodput, e.g. ttft:2000 tpot:100") List<String> goodput = new ArrayList<>();
@@ -130,8 +132,15 @@ public final class SweepCommand implements Callable<Integer> {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("FAILED.txt"));
             log.printf("== %s (%s, %d GPU(s)): starting the cluster%n", c.id(), c.label(), c.gpus());
-            List<String> cmd = ClusterProcess.command(launcher, model, c, port, upArgs);
-            ClusterProcess cluster = ClusterProcess.start(cmd, dir.resolve("cluster.log"), port, c);
+            // node logs next to the results: they name each node's /metrics port (baton up picks free ports)
+            List<String> extra = new ArrayList<>(upArgs);
+            Path nodeLogs = dir.resolve("nodes");
+            if (!upArgs.contains("--run-dir") && upArgs.stream().noneMatch(a -> a.startsWith("--run-dir="))) {
+                extra.add("--run-dir");
+                extra.add(nodeLogs.toAbsolutePath().toString());
+            }
+            List<String> cmd = ClusterProcess.command(launcher, model, c, port, extra);
+            ClusterProcess cluster = ClusterProcess.start(cmd, dir.resolve("cluster.log"), port, c).nodeLogs(nodeLogs);
             try {
                 long t = System.nanoTime();
                 cluster.awaitReady(Duration.ofSeconds(startupTimeoutS));
@@ -200,7 +209,10 @@ public final class SweepCommand implements Callable<Integer> {
             o.preset = w.preset().id;
             o.numPrompts = numPrompts;
         } else {
-            o.numPrompts = numPrompts != null ? numPrompts : 200;
+            int n = numPrompts != null ? numPrompts : 200;
+            double rate = o.rate();
+            if (pointSeconds > 0 && Double.isFinite(rate)) n = Math.max(n, (int) Math.ceil(rate * pointSeconds));
+            o.numPrompts = n;
             o.maxConcurrency = w.concurrency();
             o.ignoreEos = true;  // a ladder compares loads: every point asks for the same tokens
         }
