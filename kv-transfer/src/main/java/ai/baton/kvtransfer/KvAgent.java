@@ -406,6 +406,8 @@ public final class KvAgent implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "KV peer pair {0} -> {1} uses {2}", config.name, leg.dst.agent().name(), kind.label());
             }
             t.legConnected(leg, link, kind, transport);
+            // The link can go down between the check above and legConnected; linkDown then missed this leg.
+            if (link.isDown()) t.onLinkDown(leg, link.downReason());
         } catch (Exception e) {
             t.fail("cannot start the transfer to " + leg.dst.agent().name() + ": " + KvTransfer.rootMessage(e));
         }
