@@ -29,9 +29,15 @@ public final class HtmlReport {
         for (var e : charts.entrySet())
             b.append("<img alt=\"").append(esc(e.getKey())).append("\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(e.getValue())).append("\">\n");
-        bestTable(points, stat, yAxis, "tpot");
-        bestTable(points, stat, yAxis, "ttft");
-        pointTable(points, stat, yAxis);
+        // per-GPU answers "cheapest"; total answers "most from this hardware" (on CPU, where every node shares the cores)
+        for (String axis : yAxis.equals("output-per-gpu") ? List.of(yAxis, "output") : List.of(yAxis)) {
+            bestTable(points, stat, axis, "tpot");
+            bestTable(points, stat, axis, "ttft");
+        }
+        List<RunPoint> ordered = new java.util.ArrayList<>(points);
+        List<String> series = points.stream().map(RunPoint::series).distinct().toList();
+        ordered.sort(java.util.Comparator.<RunPoint>comparingInt(p -> series.indexOf(p.series())).thenComparingDouble(RunPoint::loadOrder));
+        pointTable(ordered, stat, yAxis);
     }
 
     /** For latency targets spread over the observed range: the best configuration meeting each. */
@@ -39,7 +45,8 @@ public final class HtmlReport {
         TreeSet<Double> observed = new TreeSet<>();
         for (RunPoint p : points) if (!Double.isNaN(p.latency(stat, metric))) observed.add(p.latency(stat, metric));
         if (observed.size() < 2) return;
-        b.append("<h3>Best configuration by ").append(stat).append(' ').append(metric.toUpperCase()).append(" target</h3>\n<table><tr><th>target (ms)</th><th class=\"l\">best configuration</th><th class=\"l\">load</th><th>")
+        b.append("<h3>Best configuration by ").append(stat).append(' ').append(metric.toUpperCase()).append(" target, by ")
+                .append(esc(Charts.yTitle(yAxis))).append("</h3>\n<table><tr><th>target (ms)</th><th class=\"l\">best configuration</th><th class=\"l\">load</th><th>")
                 .append(esc(Charts.yTitle(yAxis))).append("</th></tr>\n");
         Map<String, Boolean> seen = new LinkedHashMap<>();
         for (double target : targets(observed.first(), observed.last())) {
