@@ -7,6 +7,8 @@ import ai.baton.router.testing.NodeMain;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
@@ -24,10 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterCommandsTest {
     private static final Launcher NODES = Launcher.forMainClass(NodeMain.class.getName());
 
-    private static ClusterOptions options(Path runDir, int p, int d) {
+    private static ClusterOptions options(Path runDir, int p, int d, String... more) {
         ClusterOptions c = new ClusterOptions();
-        new CommandLine(c).parseArgs("--prefill", Integer.toString(p), "--decode", Integer.toString(d), "--port", "0",
-                "--run-dir", runDir.toString(), "--kv-blocks", "256", "--threads", "1", "--ready-timeout-s", "120");
+        List<String> args = new java.util.ArrayList<>(List.of("--prefill", Integer.toString(p), "--decode", Integer.toString(d),
+                "--port", "0", "--run-dir", runDir.toString(), "--kv-blocks", "256", "--threads", "1", "--ready-timeout-s", "120"));
+        args.addAll(List.of(more));
+        new CommandLine(c).parseArgs(args.toArray(String[]::new));
         return c;
     }
 
@@ -62,6 +66,36 @@ class ClusterCommandsTest {
             runner.close();
         }
         for (Process p : procs) assertFalse(p.isAlive(), "node processes are stopped");
+    }
+
+    /**
+     * Issue 6's acceptance through {@code up} itself: every prefill TP x decode TP in {1, 2}^2 serves the fixture's
+     * reference (HF) greedy text, which is what TP 1 gives, with the KV moved between different shardings.
+     */
+    @ParameterizedTest(name = "tp-prefill {0}, tp-decode {1}")
+    @CsvSource({"1,1", "1,2", "2,1", "2,2"})
+    void upWithPerRoleTensorParallelismServesTheSameTokensAsTp1(int tpPrefill, int tpDecode, @TempDir Path tmp) throws Exception {
+        ClusterRunner runner = ClusterRunner.start(Fixtures.textTiny(), "cpu",
+                options(tmp, 1, 1, "--tp-prefill", Integer.toString(tpPrefill), "--tp-decode", Integer.toString(tpDecode)),
+                routerOptions("--local-prefill-threshold", "-1"), NODES);
+        try {
+            assertTrue(Files.readString(tmp.resolve("prefill-0.log")).contains("READY prefill prefill-0"));
+            Http http = new Http(runner.router().httpPort());
+            for (JsonNode k : Fixtures.textCases()) {
+                String label = "tp " + tpPrefill + "x" + tpDecode + ": " + k.path("prompt_text");
+                Http.Reply r = http.post(FixtureRequests.path(k), FixtureRequests.body(k, false, false));
+                assertEquals(200, r.status(), r.body());
+                assertEquals(k.path("greedy_text").asText(), FixtureRequests.text(r.json()), label);
+                Http.Stream s = http.stream(FixtureRequests.path(k), FixtureRequests.body(k, true, false));
+                assertEquals(200, s.status());
+                assertEquals(k.path("greedy_text").asText(), Http.streamedText(s), "streamed, " + label);
+            }
+            // The KV really crossed from the prefill node's shards to the decode node's.
+            String metrics = http.get("/metrics").body();
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("baton:kv_transfer_bytes_total") && !l.endsWith(" 0.0")), metrics);
+        } finally {
+            runner.close();
+        }
     }
 
     @Test
