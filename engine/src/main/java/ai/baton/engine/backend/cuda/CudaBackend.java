@@ -394,6 +394,34 @@ public final class CudaBackend implements Backend {
         if (pendingSilu != null) settle(pendingSilu.out);
     }
 
+    // ---------------------------------------------------------------- collectives (tensor parallelism, Nccl*)
+
+    /** Queues one collective on a device buffer: its address, element count and type, and the stream to run on. */
+    interface Collective {
+        void enqueue(long address, long count, CudaTensor.DType dtype, long stream);
+    }
+
+    /**
+     * Queues {@code c} on {@code x} in place on this backend's stream, so a decode graph being captured records it:
+     * settles what a fused op still owes on x first, and covers a graph bucket's rows while one is warmed or captured.
+     */
+    void collective(Tensor x, String op, Collective c) {
+        cx.bind();
+        CudaTensor t = (CudaTensor) x;
+        settle(t);
+        long count = (long) rowsOf(t) * t.cols();
+        if (count == 0) return;
+        begin();
+        c.enqueue(t.address(), count, t.dtype(), cx.streamAddress);
+        end(op);
+    }
+
+    /** Device, stream and heap of this backend, for the NCCL classes of this package. */
+    CudaContext context() { return cx; }
+
+    /** Makes every captured decode graph stale (it references communicators that were replaced). */
+    void invalidateGraphs() { generation++; }
+
     // ---------------------------------------------------------------- results
 
     @Override
