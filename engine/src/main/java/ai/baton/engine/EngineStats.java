@@ -1,9 +1,16 @@
 package ai.baton.engine;
 
-/** A snapshot of an engine's load and cache state, for metrics and load reports. */
+/**
+ * A snapshot of an engine's load and cache state, for metrics and load reports.
+ *
+ * @param busyNanos wall time the step loop has spent inside steps that ran work (schedule, forward, sample,
+ *                  outputs); its rate is the engine's busy fraction
+ */
 public record EngineStats(int running, int waiting, int kvBlocksTotal, int kvBlocksUsed, int kvBlocksHeld,
                           long prefixQueryTokens, long prefixHitTokens, long preemptions, long steps,
-                          long promptTokens, long generatedTokens) {
+                          long promptTokens, long generatedTokens, long busyNanos) {
 
     public double kvUsage() { return kvBlocksTotal == 0 ? 0 : (double) kvBlocksUsed / kvBlocksTotal; }
+
+    public double busySeconds() { return busyNanos / 1e9; }
 }

@@ -53,7 +53,15 @@ public final class LlmEngine implements AutoCloseable {
     private volatile boolean closed;
     private volatile EngineStats stats;
     private volatile LayerHook layerHook;
-    private long steps, promptTokens, generatedTokens;
+    private long steps, promptTokens, generatedTokens, busyNanos;
+    /** The last steps, for {@code /debug/steps}; as many as a few minutes of decode steps on a GPU. */
+    private final StepLog stepLog = new StepLog(STEP_LOG_CAPACITY);
+    /** Epoch nanoseconds minus {@link System#nanoTime()}, fixed at start: step times on the wall clock, cheaply. */
+    private final long epochOffsetNanos;
+    /** Sample on the backend (only ids cross to the host) when no sequence needs the logits themselves. */
+    private volatile boolean sampleOnDevice;
+
+    public static final int STEP_LOG_CAPACITY = 16_384;
 
     private LlmEngine(EngineConfig config, ModelConfig model, WeightSource weights, Tokenizer tokenizer,
                       GenerationConfig gen, ai.baton.engine.backend.KvCacheAllocator kvAllocator) {
@@ -72,6 +80,10 @@ public final class LlmEngine implements AutoCloseable {
         this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
         int limit = config.maxModelLen() > 0 ? config.maxModelLen() : model.maxPositionEmbeddings();
         this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
+        java.time.Instant now = java.time.Instant.now();
+        this.epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+        // On the CPU the logits are on the host already; with several ranks forwardSample copies them too.
+        this.sampleOnDevice = !"cpu".equals(config.backend()) && runner.tensorParallel() == 1;
         refreshStats();
     }
 
@@ -229,16 +241,54 @@ public final class LlmEngine implements AutoCloseable {
     /** Runs one scheduling step on the calling thread. Returns false when there was nothing to do. */
     public boolean step() {
         drainCommands();
+        long t0 = System.nanoTime();
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
             refreshStats();
             return false;
         }
-        ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
-        float[] logits;
+        int prefillTokens = 0, decodeTokens = 0;
+        boolean needLogits = false;
+        for (ScheduledChunk c : chunks) {
+            Sequence s = c.sequence();
+            if (s.markScheduled()) s.listener.onScheduled(t0 - s.arrivalNanos, t0);
+            if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens++;
+            else prefillTokens += c.numTokens();
+            if (c.samples() && s.params.logprobs() >= 0) needLogits = true;
+        }
         try {
-            LayerHook hook = layerHook;
-            if (hook == null) {
+            forwardAndSample(chunks, needLogits);
+        } finally {
+            long dur = System.nanoTime() - t0;
+            busyNanos += dur;
+            stepLog.add((t0 + epochOffsetNanos) / 1000, dur / 1000, prefillTokens, decodeTokens, chunks.size());
+            refreshStats();
+        }
+        return true;
+    }
+
+    /**
+     * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs and
+     * no layer hook is installed (forwardSample has none); otherwise the logits come to the host.
+     */
+    private void forwardAndSample(List<ScheduledChunk> chunks, boolean needLogits) {
+        ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
+        LayerHook hook = layerHook;
+        boolean onDevice = sampleOnDevice && hook == null && !needLogits;
+        float[] logits = null;
+        int[] sampled = null;
+        try {
+            if (onDevice) {
+                int rows = batch.logitRows().length, r = 0;
+                SamplingParams[] params = new SamplingParams[rows];
+                long[] bits = new long[rows];
+                for (ScheduledChunk c : chunks) {
+                    if (!c.samples()) continue;
+                    params[r] = c.sequence().params;
+                    bits[r++] = StepOutputs.randomBits(c.sequence());
+                }
+                sampled = runner.forwardSample(batch, params, bits);
+            } else if (hook == null) {
                 logits = runner.forward(batch);
             } else {
                 List<LayerHook.Chunk> view = new java.util.ArrayList<>(chunks.size());
@@ -252,8 +302,7 @@ public final class LlmEngine implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             for (ScheduledChunk c : chunks) finish(c.sequence(), FinishReason.ERROR, e.getMessage());
-            refreshStats();
-            return true;
+            return;
         }
         steps++;
         int row = 0;
@@ -261,13 +310,18 @@ public final class LlmEngine implements AutoCloseable {
             Sequence s = c.sequence();
             outputs.advance(s, c.numTokens());
             if (!c.samples()) continue;
-            FinishReason done = outputs.sampleAndAccept(s, logits, row++, maxModelLen);
+            FinishReason done = sampled != null ? outputs.acceptSampled(s, sampled[row++], null, maxModelLen)
+                    : outputs.sampleAndAccept(s, logits, row++, maxModelLen);
             generatedTokens++;
             if (done != null) finish(s, done, null);
         }
-        refreshStats();
-        return true;
     }
+
+    /**
+     * Whether steps without logprobs sample on the backend. On by default where the logits live on a device (one
+     * rank, not the CPU); tests turn it on for the CPU to run that path.
+     */
+    void sampleOnDevice(boolean on) { sampleOnDevice = on; }
 
     private void finish(Sequence s, FinishReason reason, String error) {
         if (live.remove(s.id) == null) return;
@@ -384,12 +438,16 @@ public final class LlmEngine implements AutoCloseable {
         int heldBlocks = 0;
         for (int[] b : held.values()) heldBlocks += b.length;
         stats = new EngineStats(scheduler.running().size(), scheduler.waiting().size(), blocks.numBlocks(), blocks.usedBlocks(),
-                heldBlocks, blocks.prefixQueries(), blocks.prefixHits(), scheduler.preemptions(), steps, promptTokens, generatedTokens);
+                heldBlocks, blocks.prefixQueries(), blocks.prefixHits(), scheduler.preemptions(), steps, promptTokens, generatedTokens,
+                busyNanos);
     }
 
     // ---------------------------------------------------------------- accessors
 
     public EngineStats stats() { return stats; }
+
+    /** The most recent steps (up to {@link #STEP_LOG_CAPACITY}), oldest first; safe from any thread. */
+    public List<StepRecord> recentSteps() { return stepLog.snapshot(); }
 
     public ModelConfig modelConfig() { return model; }
 

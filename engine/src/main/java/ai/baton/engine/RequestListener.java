@@ -4,4 +4,12 @@ package ai.baton.engine;
 @FunctionalInterface
 public interface RequestListener {
     void onOutput(RequestOutput output);
+
+    /**
+     * Called once, on the engine's thread, when the step that first schedules the request starts.
+     *
+     * @param queueNanos  time from the request reaching the engine (submit or admission) to that step
+     * @param startNanos  the step's start, {@link System#nanoTime()}
+     */
+    default void onScheduled(long queueNanos, long startNanos) {}
 }

@@ -34,6 +34,7 @@ public final class Sequence {
     /** Keep the KV blocks when the sequence finishes (a prefill whose KV is still to be sent). */
     boolean holdBlocksOnFinish;
     volatile boolean abortRequested;
+    private boolean scheduled;
 
     public Sequence(String id, int[] prompt, SamplingParams params, RequestListener listener, long arrivalNanos) {
         this.id = id;
@@ -66,6 +67,13 @@ public final class Sequence {
     public int cachedPromptTokens() { return cachedPromptTokens; }
 
     public int preemptions() { return preemptions; }
+
+    /** Records that a step scheduled this sequence; true the first time only (its queue time ends there). */
+    public boolean markScheduled() {
+        if (scheduled) return false;
+        scheduled = true;
+        return true;
+    }
 
     void append(int token) {
         if (length == tokens.length) tokens = Arrays.copyOf(tokens, tokens.length * 2);

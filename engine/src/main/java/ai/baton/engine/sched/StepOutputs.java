@@ -81,9 +81,24 @@ public final class StepOutputs {
         int off = row * vocab;
         int token = Sampler.sample(logits, off, vocab, s.params, s.rng);
         TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
+        return acceptSampled(s, token, lp, maxModelLen);
+    }
+
+    /** Appends a token sampled elsewhere (on the device); returns a finish reason or null. */
+    public FinishReason acceptSampled(Sequence s, int token, TokenLogprobs lp, int maxModelLen) {
         FinishReason done = acceptToken(s, token, lp);
         if (done == null && s.length() >= maxModelLen) done = FinishReason.LENGTH;
         return done;
+    }
+
+    /**
+     * The 64 random bits of a sequence's next draw for device sampling (0 for greedy, which draws nothing). It takes
+     * the same step of the sequence's generator as a host draw, and a device turns the bits into the same uniform
+     * number ({@code bits >>> 11} scaled, as {@code nextDouble} does), so a seeded request continues identically
+     * whichever path a step takes.
+     */
+    public static long randomBits(Sequence s) {
+        return s.params.isGreedy() ? 0 : s.rng.nextLong();
     }
 
 
