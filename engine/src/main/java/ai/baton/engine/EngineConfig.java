@@ -1,6 +1,9 @@
 package ai.baton.engine;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 
 /**
  * How to build an engine.
@@ -17,48 +20,103 @@ import java.nio.file.Path;
  * @param maxSequences     sequences running at once
  * @param prefixCaching    reuse cached prompt prefixes
  * @param maxModelLen      longest prompt + output (0 = the model's max_position_embeddings)
+ * @param gpus             CUDA device of each rank, in rank order (empty = 0..tensorParallel-1)
  */
 public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
                            int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
-                           boolean prefixCaching, int maxModelLen) {
+                           boolean prefixCaching, int maxModelLen, List<Integer> gpus) {
+
+    public EngineConfig {
+        gpus = gpus == null ? List.of() : List.copyOf(gpus);
+    }
+
+    /** The default device list: rank r on GPU r. */
+    public EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
+                        int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
+                        boolean prefixCaching, int maxModelLen) {
+        this(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize,
+                maxBatchTokens, maxSequences, prefixCaching, maxModelLen, List.of());
+    }
 
     public static EngineConfig forModel(Path modelDir) {
         return new EngineConfig(modelDir, null, "cpu", 0, 1, 0, 256L << 20, 16, 512, 64, true, 0);
     }
 
+    /**
+     * The CUDA device of every rank: {@code gpus} when given (exactly one distinct, non-negative ordinal per rank),
+     * else 0..tp-1. Throws IllegalArgumentException with a one-line message otherwise.
+     */
+    public int[] devices() {
+        int tp = Math.max(1, tensorParallel);
+        int[] out = new int[tp];
+        if (gpus.isEmpty()) {
+            for (int r = 0; r < tp; r++) out[r] = r;
+            return out;
+        }
+        if (gpus.size() != tp)
+            throw new IllegalArgumentException("--gpus names " + gpus.size() + " device(s) but --tp is " + tp + ": give one GPU per rank");
+        var seen = new HashSet<Integer>();
+        for (int r = 0; r < tp; r++) {
+            int g = gpus.get(r);
+            if (g < 0) throw new IllegalArgumentException("--gpus: device " + g + " is negative");
+            if (!seen.add(g)) throw new IllegalArgumentException("--gpus: device " + g + " is listed twice (one rank per GPU)");
+            out[r] = g;
+        }
+        return out;
+    }
+
+    /** Parses a device list such as "0,1" or "2, 3"; null or blank gives the empty (default) list. */
+    public static List<Integer> parseGpus(String list) {
+        if (list == null || list.isBlank()) return List.of();
+        List<Integer> out = new ArrayList<>();
+        for (String s : list.split(",", -1)) {
+            try {
+                out.add(Integer.parseInt(s.strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--gpus must be a comma-separated list of device numbers such as 0,1; got \"" + list + "\"");
+            }
+        }
+        return List.copyOf(out);
+    }
+
     public EngineConfig withKvBlocks(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withMaxBatchTokens(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withMaxSequences(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withPrefixCaching(boolean on) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus);
     }
 
     public EngineConfig withBackend(String b) {
-        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withTensorParallel(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withSynthetic(Path config) {
-        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen);
+        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
     }
 
     public EngineConfig withMaxModelLen(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus);
+    }
+
+    /** Rank r on GPU gpus[r] (empty: the default 0..tp-1). */
+    public EngineConfig withGpus(List<Integer> g) {
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g);
     }
 }

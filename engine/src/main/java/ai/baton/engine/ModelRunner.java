@@ -7,6 +7,7 @@ import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.backend.KvCacheStorage;
 import ai.baton.engine.backend.KvLayout;
 import ai.baton.engine.backend.cpu.LocalCommunicator;
+import ai.baton.engine.backend.cuda.NcclGroup;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.model.Shard;
 import ai.baton.engine.model.Transformer;
@@ -16,22 +17,30 @@ import ai.baton.engine.weights.WeightSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs forward passes over all tensor-parallel ranks of one engine: one backend, one model shard and one KV cache
  * per rank. With one rank it calls the model directly; with several, each rank runs on its own thread and they meet
- * in the communicator's all-reduces. Every rank computes the full logits (replicated LM head); rank 0's are returned.
+ * in the communicator's all-reduces (in-process on CPU, NCCL on CUDA with rank r on GPU {@code ec.devices()[r]}).
+ * Every rank computes the full logits (replicated LM head); rank 0's are returned. A rank that fails breaks the
+ * collectives its peers wait in, so a step fails instead of hanging, and NCCL communicators are then re-created.
  */
 public final class ModelRunner implements AutoCloseable {
     private final ModelConfig config;
     private final List<Backend> backends = new ArrayList<>();
     private final List<Transformer> ranks = new ArrayList<>();
     private final List<KvCacheStorage> caches = new ArrayList<>();
-    private final ExecutorService rankThreads;
+    /** One thread per rank (tp > 1): a rank always runs on the same thread, so its CUDA context stays current there. */
+    private final List<ExecutorService> rankThreads = new ArrayList<>();
     private final LocalCommunicator.Group group;
+    private final NcclGroup nccl;
     private final KvLayout layout;
 
     public ModelRunner(ModelConfig config, WeightSource weights, EngineConfig ec, int numBlocks) {
@@ -43,29 +52,39 @@ public final class ModelRunner implements AutoCloseable {
         this.config = config;
         int tp = Math.max(1, ec.tensorParallel());
         int threads = ec.threads() > 0 ? ec.threads() : Runtime.getRuntime().availableProcessors();
-        group = tp > 1 ? new LocalCommunicator.Group(tp) : null;
+        boolean cuda = "cuda".equals(ec.backend());
+        int[] devices = ec.devices();
+        group = tp > 1 && !cuda ? new LocalCommunicator.Group(tp) : null;
+        NcclGroup g = null;
         try {
+            for (int r = 0; r < tp; r++) backends.add(Backends.create(ec.backend(), Math.max(1, threads / tp), devices[r]));
+            // All ranks' communicators are created together, before any weights, while the GPUs are still empty.
+            if (tp > 1 && cuda) g = NcclGroup.open(backends);
             KvLayout l = null;
             for (int r = 0; r < tp; r++) {
                 Shard shard = Shard.of(config, r, tp);
-                Backend be = Backends.create(ec.backend(), Math.max(1, threads / tp), r);
-                backends.add(be);
-                Communicator comm = tp > 1 ? group.rank(r) : Communicator.SINGLE;
+                Backend be = backends.get(r);
+                Communicator comm = tp == 1 ? Communicator.SINGLE : cuda ? g.communicator(r) : group.rank(r);
                 ranks.add(new Transformer(config, weights, be, shard, comm));
-                int elementBytes = "cpu".equals(ec.backend()) ? 4 : 2;
+                int elementBytes = cuda ? 2 : 4;
                 l = new KvLayout(config.numLayers(), numBlocks, ec.blockSize(), shard.kvHeads(), config.headDim(), elementBytes);
                 caches.add(kvAllocator.allocate(r, l, be));
             }
             layout = l;
         } catch (RuntimeException e) {
+            if (g != null) g.close();
             close();
             throw e;
         }
-        rankThreads = tp > 1 ? Executors.newFixedThreadPool(tp, r -> {
-            Thread t = new Thread(r, "tp-rank");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        nccl = g;
+        for (int r = 0; tp > 1 && r < tp; r++) {
+            String name = "tp-rank-" + r;
+            rankThreads.add(Executors.newSingleThreadExecutor(task -> {
+                Thread t = new Thread(task, name);
+                t.setDaemon(true);
+                return t;
+            }));
+        }
     }
 
     /** Logits of the batch's logit rows, [rows * vocab] on the host. */
@@ -80,29 +99,68 @@ public final class ModelRunner implements AutoCloseable {
             return m.backend().toHost(m.forward(batch, caches.getFirst(), afterLayer == null ? null : l -> afterLayer.after(0, l)));
         }
         List<Future<float[]>> results = new ArrayList<>();
+        // The first rank to fail caused the step's failure; its peers then fail in the collectives it broke.
+        AtomicReference<EngineException> firstFailure = new AtomicReference<>();
         for (int r = 0; r < ranks.size(); r++) {
             Transformer m = ranks.get(r);
             KvCacheStorage kv = caches.get(r);
             boolean first = r == 0;
             int rank = r;
-            results.add(rankThreads.submit(() -> {
-                var out = m.forward(batch, kv, afterLayer == null ? null : l -> afterLayer.after(rank, l));
-                return first ? m.backend().toHost(out) : null;
+            results.add(rankThreads.get(r).submit(() -> {
+                try {
+                    var out = m.forward(batch, kv, afterLayer == null ? null : l -> afterLayer.after(rank, l));
+                    return first ? m.backend().toHost(out) : null;
+                } catch (Throwable t) {
+                    firstFailure.compareAndSet(null, new EngineException("tensor-parallel forward failed: rank " + rank + ": " + rootMessage(t), t));
+                    breakCollectives(firstFailure.get().getMessage());  // peers may be waiting for this rank in a collective
+                    throw t;
+                }
             }));
         }
         float[] logits = null;
-        RuntimeException failure = null;
+        boolean failed = false, interrupted = false;
         for (Future<float[]> f : results) {
-            try {
-                float[] v = f.get();
-                if (v != null) logits = v;
-            } catch (Exception e) {
-                group.breakGroup(); // release ranks blocked in an all-reduce
-                if (failure == null) failure = new EngineException("tensor-parallel forward failed: " + rootMessage(e), e);
+            while (true) {
+                try {
+                    float[] v = f.get(20, TimeUnit.MILLISECONDS);
+                    if (v != null) logits = v;
+                    break;
+                } catch (TimeoutException stillRunning) {
+                    // A peer that reached a CPU barrier after it was broken waits again: break until every rank is out.
+                    if (firstFailure.get() != null) breakCollectives(firstFailure.get().getMessage());
+                } catch (ExecutionException e) {
+                    failed = true;
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;  // stop the step, but wait for the ranks: they must not outlive it
+                    firstFailure.compareAndSet(null, new EngineException("tensor-parallel forward interrupted", e));
+                    breakCollectives(firstFailure.get().getMessage());
+                }
             }
         }
-        if (failure != null) throw failure;
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failed || interrupted) {
+            EngineException failure = firstFailure.get();
+            recoverCollectives(failure);
+            throw failure;
+        }
         return logits;
+    }
+
+    /** Releases ranks waiting in a collective for a rank that failed (any thread). */
+    private void breakCollectives(String because) {
+        if (group != null) group.breakGroup();
+        if (nccl != null) nccl.abort(because);
+    }
+
+    /** With every rank stopped after a failure: fresh NCCL communicators, so the next step can run. */
+    private void recoverCollectives(RuntimeException failure) {
+        if (nccl == null || !nccl.aborted()) return;
+        try {
+            nccl.recover();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /**
@@ -130,7 +188,7 @@ public final class ModelRunner implements AutoCloseable {
 
     private static String rootMessage(Throwable t) {
         while (t.getCause() != null) t = t.getCause();
-        return String.valueOf(t.getMessage());
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 
     public ModelConfig config() { return config; }
@@ -146,7 +204,8 @@ public final class ModelRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        if (rankThreads != null) rankThreads.shutdownNow();
+        rankThreads.forEach(ExecutorService::shutdownNow);
+        if (nccl != null) nccl.close();   // before the backends: communicators live in their contexts
         caches.forEach(KvCacheStorage::close);
         ranks.forEach(Transformer::close);
         backends.forEach(Backend::close);
