@@ -1,6 +1,7 @@
 package ai.baton.decode;
 
 import ai.baton.engine.LlmEngine;
+import ai.baton.node.BusyMeter;
 import ai.baton.node.GrpcServers;
 import ai.baton.node.NodeMetrics;
 import ai.baton.node.Protos;
@@ -36,6 +37,7 @@ public final class DecodeNode implements ServingNode {
     private final ExecutorService cleanup = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService sweeper;
     private final GrpcServers server;
+    private final BusyMeter busy;
 
     private DecodeNode(Builder b) {
         this.nodeId = b.nodeId;
@@ -44,6 +46,7 @@ public final class DecodeNode implements ServingNode {
         this.receiver = Objects.requireNonNull(b.receiver, "kvReceiver");
         this.reservations = new Reservations(engine, receiver, b.clock, b.lease, cleanup);
         this.metrics = b.metrics != null ? b.metrics : new NodeMetrics(modelName, engine::stats, reservations::size);
+        this.busy = new BusyMeter(BusyMeter.DEFAULT_WINDOW_NANOS, () -> engine.stats().busyNanos(), System::nanoTime);
         engine.start();
         this.service = new DecodeService(nodeId, engine, reservations, metrics, this::stats);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("lease-sweeper").unstarted(r));
@@ -126,7 +129,7 @@ public final class DecodeNode implements ServingNode {
 
     @Override
     public NodeStats stats() {
-        return Protos.stats(engine.stats(), reservations.blocksHeld(), reservations.size(), 0);
+        return Protos.stats(engine.stats(), reservations.blocksHeld(), reservations.size(), busy.fraction());
     }
 
     @Override

@@ -148,6 +148,7 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
             stream.fail(Status.UNAVAILABLE.withDescription("reservation " + r.id + " was released").asRuntimeException());
             return;
         }
+        stream.kvLanded(r.landedNanos);
         try {
             engine.admitPrefilled(id, prompt, req.getFirstToken(), params, r.blocks, stream);
         } catch (RuntimeException e) {

@@ -21,6 +21,8 @@ final class Reservation {
     final long deadlineUnixMs;
     /** Completes when the KV has landed; fails with the reason when the reservation is released first. */
     final CompletableFuture<Void> arrival = new CompletableFuture<>();
+    /** When the KV landed (System.nanoTime), set before {@link #arrival} completes. */
+    volatile long landedNanos;
     State state = State.RESERVED; // guarded by Reservations
 
     Reservation(String id, String requestId, int[] blocks, KvReceiver.Inbound inbound, long deadlineNanos, long deadlineUnixMs) {

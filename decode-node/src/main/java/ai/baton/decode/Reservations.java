@@ -57,7 +57,10 @@ final class Reservations {
             blocksHeld += blocks.length;
         }
         in.landed().whenComplete((v, e) -> {
-            if (e == null) r.arrival.complete(null);
+            if (e == null) {
+                r.landedNanos = System.nanoTime();
+                r.arrival.complete(null);
+            }
             else release(r, "KV transfer failed: " + e.getMessage());
         });
         return r;

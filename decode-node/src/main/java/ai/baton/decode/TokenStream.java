@@ -26,6 +26,8 @@ final class TokenStream implements RequestListener {
     private int skipChars;
     private boolean ended;
     private long lastTokenNanos;
+    /** When a remote prefill's KV landed here (0: local prefill); the decode queue runs from then. */
+    private volatile long kvLandedNanos;
 
     /**
      * @param firstText for a remote prefill, the first token's text as the prefill node returned it (null: local
@@ -38,6 +40,16 @@ final class TokenStream implements RequestListener {
         this.remote = firstText != null;
         this.skipFirstToken = remote;
         this.skipChars = firstText == null ? 0 : firstText.length();
+    }
+
+    /** Called before the request is admitted to the engine, once its KV has landed. */
+    void kvLanded(long nanos) { kvLandedNanos = nanos; }
+
+    @Override
+    public void onScheduled(long queueNanos, long startNanos) {
+        metrics.queueTime(queueNanos / 1e9);
+        long landed = kvLandedNanos;
+        if (landed != 0) metrics.decodeQueue(Math.max(0, startNanos - landed) / 1e9);
     }
 
     @Override

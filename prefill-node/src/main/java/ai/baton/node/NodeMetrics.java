@@ -34,6 +34,8 @@ public final class NodeMetrics {
     private final Histogram e2eLatency;
     private final Histogram timeToFirstToken;
     private final Histogram prefillTime;
+    private final Histogram queueTime;
+    private final Histogram decodeQueue;
     private final Counter requestFailures;
 
     /**
@@ -56,6 +58,9 @@ public final class NodeMetrics {
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().promptTokens(), model)).register(registry);
         CounterWithCallback.builder().name("baton:generation_tokens").help("Tokens generated")
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().generatedTokens(), model)).register(registry);
+        CounterWithCallback.builder().name("baton:engine_busy_seconds")
+                .help("Wall seconds the engine loop spent inside steps (schedule, forward, sample); busy fraction = its rate")
+                .labelNames("model_name").callback(cb -> cb.call(stats.get().busySeconds(), model)).register(registry);
         CounterWithCallback.builder().name("baton:num_preemptions").help("Sequences preempted for lack of KV blocks")
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().preemptions(), model)).register(registry);
         kvTransferSeconds = Histogram.builder().name("baton:kv_transfer_seconds")
@@ -67,6 +72,9 @@ public final class NodeMetrics {
         e2eLatency = latency("baton:e2e_request_latency_seconds", "Time from a request's arrival at this node to its end");
         timeToFirstToken = latency("baton:time_to_first_token_seconds", "Time from a request's arrival at this node to its first token");
         prefillTime = latency("baton:request_prefill_time_seconds", "Prefill compute time of one request");
+        queueTime = latency("baton:request_queue_time_seconds", "Time from a request reaching the engine to its first scheduled step");
+        decodeQueue = latency("baton:decode_queue_seconds",
+                "Time from a remote prefill's KV landing on this decode node to the request's first decode step");
         requestFailures = Counter.builder().name("baton:request_failures").help("Requests that ended in an error, by reason")
                 .labelNames("model_name", "reason").register(registry);
     }
@@ -88,6 +96,10 @@ public final class NodeMetrics {
     public void timeToFirstToken(double seconds) { timeToFirstToken.labelValues(model).observe(seconds); }
 
     public void prefill(double seconds) { prefillTime.labelValues(model).observe(seconds); }
+
+    public void queueTime(double seconds) { queueTime.labelValues(model).observe(seconds); }
+
+    public void decodeQueue(double seconds) { decodeQueue.labelValues(model).observe(seconds); }
 
     public void failure(String reason) { requestFailures.labelValues(model, reason).inc(); }
 

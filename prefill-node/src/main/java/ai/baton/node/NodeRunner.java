@@ -18,7 +18,7 @@ public final class NodeRunner {
         MetricsEndpoint metrics = null;
         RegistryAgent agent = null;
         try {
-            if (metricsPort >= 0) metrics = MetricsEndpoint.start(opts.bindHost, metricsPort, node.metrics());
+            if (metricsPort >= 0) metrics = MetricsEndpoint.start(opts.bindHost, metricsPort, node.metrics(), node.engine()::recentSteps);
             String address = opts.advertisedHost() + ":" + node.port();
             if (opts.router != null) {
                 agent = RegistryAgent.connect(opts.router, () -> node.info(address), node::stats,

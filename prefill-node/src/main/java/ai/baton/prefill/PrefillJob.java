@@ -2,6 +2,7 @@ package ai.baton.prefill;
 
 import ai.baton.engine.RequestListener;
 import ai.baton.engine.RequestOutput;
+import ai.baton.node.NodeMetrics;
 import ai.baton.node.kv.KvSender;
 
 import java.util.concurrent.CompletableFuture;
@@ -13,15 +14,20 @@ import java.util.concurrent.CompletableFuture;
 final class PrefillJob implements RequestListener {
     final String id;
     final KvSender.Outbound transfer;
+    private final NodeMetrics metrics;
     /** The engine's final output: it always comes (ABORT on cancellation or shutdown, ERROR on failure). */
     final CompletableFuture<RequestOutput> finished = new CompletableFuture<>();
     private volatile long firstPushNanos;
     private volatile RequestOutput firstToken;
 
-    PrefillJob(String id, KvSender.Outbound transfer) {
+    PrefillJob(String id, KvSender.Outbound transfer, NodeMetrics metrics) {
         this.id = id;
         this.transfer = transfer;
+        this.metrics = metrics;
     }
+
+    @Override
+    public void onScheduled(long queueNanos, long startNanos) { metrics.queueTime(queueNanos / 1e9); }
 
     @Override
     public void onOutput(RequestOutput o) {

@@ -1,6 +1,7 @@
 package ai.baton.prefill;
 
 import ai.baton.engine.LlmEngine;
+import ai.baton.node.BusyMeter;
 import ai.baton.node.GrpcServers;
 import ai.baton.node.NodeMetrics;
 import ai.baton.node.Protos;
@@ -26,6 +27,7 @@ public final class PrefillNode implements ServingNode {
     private final NodeMetrics metrics;
     private final LayerPusher pusher;
     private final GrpcServers server;
+    private final BusyMeter busy;
 
     private PrefillNode(Builder b) {
         this.nodeId = b.nodeId;
@@ -33,6 +35,7 @@ public final class PrefillNode implements ServingNode {
         this.engine = Objects.requireNonNull(b.engine, "engine");
         this.sender = Objects.requireNonNull(b.sender, "kvSender");
         this.metrics = b.metrics != null ? b.metrics : new NodeMetrics(modelName, engine::stats, () -> 0);
+        this.busy = new BusyMeter(BusyMeter.DEFAULT_WINDOW_NANOS, () -> engine.stats().busyNanos(), System::nanoTime);
         this.pusher = new LayerPusher(engine.runner());
         engine.setLayerHook(pusher);
         engine.start();
@@ -87,7 +90,7 @@ public final class PrefillNode implements ServingNode {
     public int inFlight() { return pusher.size(); }
 
     @Override
-    public NodeStats stats() { return Protos.stats(engine.stats(), 0, 0, 0); }
+    public NodeStats stats() { return Protos.stats(engine.stats(), 0, 0, busy.fraction()); }
 
     @Override
     public NodeInfo info(String address) { return Protos.nodeInfo(nodeId, Role.PREFILL, address, modelName, engine); }

@@ -78,7 +78,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
         KvSender.Outbound transfer = open(id, req.getTarget().getRankDescriptorsList().stream().map(ByteString::toByteArray).toList());
-        PrefillJob job = new PrefillJob(id, transfer);
+        PrefillJob job = new PrefillJob(id, transfer, metrics);
         if (!pusher.add(job)) {
             transfer.abort("duplicate request id");
             throw Status.ALREADY_EXISTS.withDescription("request " + id + " is already prefilling here").asRuntimeException();
