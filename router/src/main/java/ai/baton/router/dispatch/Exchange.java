@@ -53,6 +53,7 @@ public final class Exchange {
     private long waitDeadlineNanos;
     private long backoffMs = 10;
     private boolean waitingCounted;
+    private boolean dispatched;             // the router queue time was recorded (first plan made)
 
     private boolean cancelled;
     private boolean done;
@@ -127,6 +128,10 @@ public final class Exchange {
                 plan.decode().acquire(decodeBlocks);
                 decodeAccounted = plan.decode();
                 remote = !plan.local();
+                if (!dispatched) {
+                    dispatched = true;
+                    d.metrics.routerQueue((System.nanoTime() - req.arrivalNanos()) / 1e9);
+                }
             }
         }
         if (failure != null) {

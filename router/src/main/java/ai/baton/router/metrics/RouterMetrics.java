@@ -29,12 +29,15 @@ public final class RouterMetrics {
             0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0};
     private static final double[] E2E_BUCKETS = {0.01, 0.05, 0.1, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0,
             20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+    /** Mostly near zero (parsing, routing); seconds to minutes when requests wait for KV room. */
+    private static final double[] QUEUE_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+            0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0};
     private static final double[] TRANSFER_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
             1.0, 2.5, 5.0, 10.0};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final String model;
-    private final Histogram ttft, itl, e2e, transferSeconds, prefillSeconds;
+    private final Histogram ttft, itl, e2e, transferSeconds, prefillSeconds, routerQueue;
     private final Counter transferBytes, routing, requests, promptTokens, generationTokens, cachedPromptTokens;
     private final Gauge routerRunning, routerWaiting;
 
@@ -45,6 +48,8 @@ public final class RouterMetrics {
         e2e = histogram("baton:e2e_request_latency_seconds", "Time from request arrival to its last byte.", E2E_BUCKETS);
         transferSeconds = histogram("baton:kv_transfer_seconds", "KV transfer time after prefill compute, as the prefill node reports it.", TRANSFER_BUCKETS);
         prefillSeconds = histogram("baton:prefill_seconds", "Prefill time of a remote prefill, as the prefill node reports it.", TTFT_BUCKETS);
+        routerQueue = histogram("baton:router_queue_seconds",
+                "Time from request arrival to its dispatch to a node (waiting for KV room or a node).", QUEUE_BUCKETS);
         transferBytes = Counter.builder().name("baton:kv_transfer_bytes").help("KV bytes moved from prefill to decode nodes.")
                 .labelNames("model_name").register(registry);
         routing = Counter.builder().name("baton:routing_decisions").help("Routing decisions by reason.")
@@ -109,6 +114,8 @@ public final class RouterMetrics {
         prefillSeconds.labelValues(model).observe(prefillSecs);
         if (bytes > 0) transferBytes.labelValues(model).inc(bytes);
     }
+
+    public void routerQueue(double seconds) { routerQueue.labelValues(model).observe(seconds); }
 
     public void route(RouteReason reason) { routing.labelValues(model, reason.label).inc(); }
 

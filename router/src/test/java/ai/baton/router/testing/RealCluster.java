@@ -5,6 +5,7 @@ import ai.baton.engine.EngineConfig;
 import ai.baton.engine.LlmEngine;
 import ai.baton.kvtransfer.KvAgentConfig;
 import ai.baton.node.GrpcServers;
+import ai.baton.node.MetricsEndpoint;
 import ai.baton.node.RegistryAgent;
 import ai.baton.node.ServingNode;
 import ai.baton.node.kv.UcxKvReceiver;
@@ -37,6 +38,8 @@ public final class RealCluster implements AutoCloseable {
     public final List<ServingNode> decode = new ArrayList<>();
     private final List<RegistryAgent> agents = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
+    /** Each node's metrics port (/metrics, /debug/steps), prefill nodes first, as node processes serve it. */
+    private final List<MetricsEndpoint> metrics = new ArrayList<>();
 
     public RealCluster(int prefills, int decodes, RoutingConfig routing) throws Exception {
         router = RouterServer.builder(TestRouter.model()).host("127.0.0.1").httpPort(0).grpcPort(0).routing(routing)
@@ -88,7 +91,11 @@ public final class RealCluster implements AutoCloseable {
         agents.add(RegistryAgent.connect("127.0.0.1:" + router.grpcPort(), () -> n.info(address), n::stats,
                 Duration.ofMillis(200)).start());
         channels.add(Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
+        metrics.add(MetricsEndpoint.start("127.0.0.1", 0, n.metrics(), n.engine()::recentSteps));
     }
+
+    /** Base URL of node {@code i}'s metrics port (prefill nodes are 0..P-1, then decode nodes). */
+    public String metricsBase(int i) { return "http://127.0.0.1:" + metrics.get(i).port(); }
 
     /** Every node's Stats, asked over gRPC as the router does: prefill nodes first. */
     public List<NodeStats> stats() {
@@ -120,6 +127,7 @@ public final class RealCluster implements AutoCloseable {
     public void close() {
         agents.forEach(RegistryAgent::close);
         channels.forEach(ManagedChannel::shutdownNow);
+        metrics.forEach(MetricsEndpoint::close);
         if (router != null) router.close();
         // A test may have stopped a node already (shutdown is not idempotent on every node kind).
         for (ServingNode n : prefill) quietly(n);
