@@ -4,6 +4,7 @@ import ai.baton.engine.EngineConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** Options shared by commands that load a model. */
 final class EngineOptions {
@@ -15,6 +16,9 @@ final class EngineOptions {
 
     @Option(names = "--tp", defaultValue = "1", description = "tensor-parallel ranks (default: ${DEFAULT-VALUE})")
     int tp;
+
+    @Option(names = "--gpus", description = "CUDA device of each rank in rank order, e.g. 0,1 (default: 0..tp-1)")
+    String gpus;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 = all cores")
     int threads;
@@ -35,7 +39,11 @@ final class EngineOptions {
         if (tp < 1) throw new IllegalArgumentException("--tp must be >= 1");
         if (blockSize < 1) throw new IllegalArgumentException("--block-size must be >= 1");
         if (maxBatchTokens < 1) throw new IllegalArgumentException("--max-batch-tokens must be >= 1");
-        return new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
-                64, true, 0);
+        List<Integer> devices = EngineConfig.parseGpus(gpus);
+        if (!devices.isEmpty() && !"cuda".equals(backend)) throw new IllegalArgumentException("--gpus needs --backend cuda");
+        EngineConfig ec = new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
+                64, true, 0, devices);
+        ec.devices();  // one distinct GPU per rank, checked before anything loads
+        return ec;
     }
 }

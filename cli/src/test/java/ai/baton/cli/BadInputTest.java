@@ -55,6 +55,17 @@ class BadInputTest {
     }
 
     @Test
+    void badGpuLists() {
+        assertOneLineError(CliRunner.run("logits", "--model", QWEN, "--gpus", "0,1", "--tp", "2", "--prompt-ids", "1"), "--gpus needs --backend cuda");
+        assertOneLineError(CliRunner.run("logits", "--model", QWEN, "--backend", "cuda", "--tp", "2", "--gpus", "0", "--prompt-ids", "1"),
+                "--gpus names 1 device(s) but --tp is 2");
+        assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--backend", "cuda", "--tp", "2", "--gpus", "1,1", "--prompt-ids", "1"),
+                "device 1 is listed twice");
+        assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--backend", "cuda", "--gpus", "first", "--prompt-ids", "1"),
+                "--gpus must be a comma-separated list");
+    }
+
+    @Test
     void invalidSamplingParameters() {
         assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--prompt-ids", "1", "--temperature", "-1"), "temperature");
         assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--prompt-ids", "1", "--top-p", "0"), "top_p");

@@ -6,12 +6,12 @@ import ai.baton.engine.backend.Communicator;
 import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.backend.KvCacheStorage;
 import ai.baton.engine.backend.KvLayout;
+import ai.baton.engine.backend.Tensor;
 import ai.baton.engine.backend.cpu.LocalCommunicator;
 import ai.baton.engine.backend.cuda.NcclGroup;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.model.Shard;
 import ai.baton.engine.model.Transformer;
-import ai.baton.engine.sampling.Sampler;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.WeightSource;
 
@@ -98,7 +98,15 @@ public final class ModelRunner implements AutoCloseable {
             Transformer m = ranks.getFirst();
             return m.backend().toHost(m.forward(batch, caches.getFirst(), afterLayer == null ? null : l -> afterLayer.after(0, l)));
         }
-        List<Future<float[]>> results = new ArrayList<>();
+        return onAllRanks(batch, afterLayer, (be, logits) -> be.toHost(logits));
+    }
+
+    /**
+     * Runs the batch on every rank's thread and returns {@code rank0} of rank 0's logits (every rank holds the same
+     * logits). The first rank to fail breaks the collectives its peers wait in, so the step fails instead of hanging.
+     */
+    private <T> T onAllRanks(ForwardBatch batch, RankLayerCallback afterLayer, java.util.function.BiFunction<Backend, Tensor, T> rank0) {
+        List<Future<T>> results = new ArrayList<>();
         // The first rank to fail caused the step's failure; its peers then fail in the collectives it broke.
         AtomicReference<EngineException> firstFailure = new AtomicReference<>();
         for (int r = 0; r < ranks.size(); r++) {
@@ -108,8 +116,8 @@ public final class ModelRunner implements AutoCloseable {
             int rank = r;
             results.add(rankThreads.get(r).submit(() -> {
                 try {
-                    var out = m.forward(batch, kv, afterLayer == null ? null : l -> afterLayer.after(rank, l));
-                    return first ? m.backend().toHost(out) : null;
+                    Tensor out = m.forward(batch, kv, afterLayer == null ? null : l -> afterLayer.after(rank, l));
+                    return first ? rank0.apply(m.backend(), out) : null;
                 } catch (Throwable t) {
                     firstFailure.compareAndSet(null, new EngineException("tensor-parallel forward failed: rank " + rank + ": " + rootMessage(t), t));
                     breakCollectives(firstFailure.get().getMessage());  // peers may be waiting for this rank in a collective
@@ -117,13 +125,13 @@ public final class ModelRunner implements AutoCloseable {
                 }
             }));
         }
-        float[] logits = null;
+        T result = null;
         boolean failed = false, interrupted = false;
-        for (Future<float[]> f : results) {
+        for (Future<T> f : results) {
             while (true) {
                 try {
-                    float[] v = f.get(20, TimeUnit.MILLISECONDS);
-                    if (v != null) logits = v;
+                    T v = f.get(20, TimeUnit.MILLISECONDS);
+                    if (v != null) result = v;
                     break;
                 } catch (TimeoutException stillRunning) {
                     // A peer that reached a CPU barrier after it was broken waits again: break until every rank is out.
@@ -144,7 +152,7 @@ public final class ModelRunner implements AutoCloseable {
             recoverCollectives(failure);
             throw failure;
         }
-        return logits;
+        return result;
     }
 
     /** Releases ranks waiting in a collective for a rank that failed (any thread). */
@@ -165,20 +173,15 @@ public final class ModelRunner implements AutoCloseable {
 
     /**
      * Runs the batch and picks one token per logit row with the backend's sampler (on a GPU only the ids reach the
-     * host); {@code randomBits} drive non-greedy draws (see {@link Backend#sample}).
+     * host; with several ranks, rank 0 samples its copy of the logits); {@code randomBits} drive non-greedy draws
+     * (see {@link Backend#sample}).
      */
     public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits) {
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
             return m.backend().sample(m.forward(batch, caches.getFirst()), params, randomBits);
         }
-        float[] logits = forward(batch);
-        int vocab = config.vocabSize();
-        int[] out = new int[batch.logitRows().length];
-        for (int i = 0; i < out.length; i++)
-            out[i] = params[i] == null || params[i].isGreedy() ? Sampler.argmax(logits, i * vocab, vocab)
-                    : Sampler.sample(logits, i * vocab, vocab, params[i], new java.util.SplittableRandom(randomBits[i]));
-        return out;
+        return onAllRanks(batch, null, (be, logits) -> be.sample(logits, params, randomBits));
     }
 
     @FunctionalInterface

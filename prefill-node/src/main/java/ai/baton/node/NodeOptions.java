@@ -22,6 +22,9 @@ public final class NodeOptions {
     @Option(names = "--tp", defaultValue = "1", description = "tensor-parallel ranks (default: ${DEFAULT-VALUE})")
     public int tp;
 
+    @Option(names = "--gpus", description = "CUDA device of each rank in rank order, e.g. 0,1 (default: 0..tp-1 of CUDA_VISIBLE_DEVICES)")
+    public String gpus;
+
     @Option(names = "--router", description = "the router's registry, host:port (none: run unregistered)")
     public String router;
 
@@ -67,6 +70,8 @@ public final class NodeOptions {
         if (!Files.isRegularFile(model.resolve("config.json"))) throw new IllegalArgumentException("--model: no config.json in " + model);
         if (!"cpu".equals(backend) && !"cuda".equals(backend)) throw new IllegalArgumentException("--backend must be cpu or cuda, got " + backend);
         if (tp < 1) throw new IllegalArgumentException("--tp must be >= 1");
+        if (gpus != null && !gpus.isBlank() && !"cuda".equals(backend)) throw new IllegalArgumentException("--gpus needs --backend cuda");
+        engineConfig().devices();  // --gpus: one distinct GPU per rank
         if (kvBlocks < 0) throw new IllegalArgumentException("--kv-blocks must be >= 0");
         if (kvCacheMib < 1) throw new IllegalArgumentException("--kv-cache-mib must be >= 1");
         if (blockSize < 1) throw new IllegalArgumentException("--block-size must be >= 1");
@@ -86,7 +91,7 @@ public final class NodeOptions {
 
     public EngineConfig engineConfig() {
         return new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
-                maxSeqs, true, 0);
+                maxSeqs, true, 0, EngineConfig.parseGpus(gpus));
     }
 
     public String advertisedHost() {
