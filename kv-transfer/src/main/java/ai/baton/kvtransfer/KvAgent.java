@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -765,11 +766,17 @@ public final class KvAgent implements AutoCloseable {
         server.close();
         for (PeerLink l : List.copyOf(links)) l.close("agent closed");
         for (StagingSender s : stagingSenders.values()) s.close();
-        for (CudaIpcPeer p : ipcPeers.values()) p.close();
+        Set<CudaDevice> copyDevices = new HashSet<>();
+        for (CudaIpcPeer p : ipcPeers.values()) {
+            p.close();
+            copyDevices.add(p.device());
+        }
         for (UcxConnection c : ucxConns.values()) c.close();
         for (KvPool p : List.copyOf(pools)) p.close();
         for (UcpMemory m : stagingMemory) ucx.release(m);
         if (cudaExec != null) cudaExec.shutdownNow();
+        // The copy stream and batched-copy buffers this agent's writes created (made again if another agent copies).
+        for (CudaDevice d : copyDevices) d.close();
         if (ucx != null) ucx.close();
         LOG.log(System.Logger.Level.DEBUG, "KV agent {0} closed", config.name);
     }

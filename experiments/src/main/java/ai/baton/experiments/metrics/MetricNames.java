@@ -1,8 +1,8 @@
 package ai.baton.experiments.metrics;
 
 /**
- * The router's and nodes' series the bench reads. Those marked "requested" are not served yet: the bench reports
- * them as missing until the router and node engineers add them (see experiments/README.md, "Metrics we read").
+ * The router's and nodes' series the bench reads (experiments/README.md, "Metrics we read"). A server that does not
+ * serve one (an older build) makes the bench report it as missing.
  */
 public final class MetricNames {
     private MetricNames() {}
@@ -14,15 +14,17 @@ public final class MetricNames {
     // router, per disaggregated request, as the prefill node reports it
     public static final String PREFILL = "baton:prefill_seconds";
     public static final String KV_TRANSFER = "baton:kv_transfer_seconds";
-    /** Requested: time a request waits at the router for KV room before it is dispatched. */
+    /** Router: time from a request's arrival to its dispatch (waiting for KV room or a node). */
     public static final String ROUTER_QUEUE = "baton:router_queue_seconds";
-    /** Requested: time from its KV landing on the decode node to its first decode step (router or decode node). */
-    public static final String DECODE_QUEUE = "baton:decode_queue_seconds";
 
     // nodes
+    /** Decode nodes: time from a remote prefill's KV landing on the node to the request's first decode step. */
+    public static final String DECODE_QUEUE = "baton:decode_queue_seconds";
     public static final String NODE_PREFILL = "baton:request_prefill_time_seconds";
-    /** Requested: time a request waits in a node's engine queue before its first scheduled step (vLLM's name). */
+    /** Nodes: time a request waits in the engine's queue before its first scheduled step (vLLM's name). */
     public static final String NODE_QUEUE = "baton:request_queue_time_seconds";
-    /** Requested: a counter of wall seconds the engine spent running steps; busy fraction = its rate. */
+    /** Nodes: a counter of wall seconds the engine spent running steps; busy fraction = its rate. */
     public static final String ENGINE_BUSY = "baton:engine_busy_seconds_total";
+    /** Nodes, on the metrics port: the engine's recent steps as JSON lines (for the Chrome trace). */
+    public static final String STEP_LOG_PATH = "/debug/steps";
 }

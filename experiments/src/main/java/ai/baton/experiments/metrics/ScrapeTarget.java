@@ -10,6 +10,15 @@ public record ScrapeTarget(String name, String url) {
         return new ScrapeTarget(name, spec);
     }
 
+    /**
+     * The node's step log beside its /metrics (same port, {@link MetricNames#STEP_LOG_PATH}) as a NAME=URL spec for
+     * {@code --step-log-url}, or null when the URL does not end in /metrics.
+     */
+    public String stepLogSpec() {
+        if (!url.endsWith("/metrics")) return null;
+        return name + "=" + url.substring(0, url.length() - "/metrics".length()) + MetricNames.STEP_LOG_PATH;
+    }
+
     /** The role a target's name starts with, if any ("prefill", "decode", "router"). */
     public String role() {
         for (String r : new String[]{"router", "prefill", "decode"}) if (name.startsWith(r)) return r;

@@ -3,6 +3,7 @@ package ai.baton.experiments.sweep;
 import ai.baton.experiments.bench.Bench;
 import ai.baton.experiments.bench.BenchOptions;
 import ai.baton.experiments.bench.Preset;
+import ai.baton.experiments.metrics.ScrapeTarget;
 import ai.baton.experiments.plot.PlotCommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -78,7 +79,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "30", description = "load before the first point of each configuration (JIT: a fresh JVM node is slow for tens of seconds) (default: ${DEFAULT-VALUE})")
     double warmupSeconds;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--trace", description = "also write a Chrome trace of each point's requests")
+    @Option(names = "--trace", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "write a Chrome trace of each point (its requests and the nodes' engine steps from /debug/steps) "
+                    + "beside its result; --no-trace leaves it out (default: on)")
     boolean trace;
 
     @Option(names = "--port", defaultValue = "18000", description = "router port of the clusters (default: ${DEFAULT-VALUE})")
@@ -217,7 +220,14 @@ public final class SweepCommand implements Callable<Integer> {
             o.ignoreEos = true;  // a ladder compares loads: every point asks for the same tokens
         }
         o.metricsUrls = cluster.nodeMetricsUrls();
-        if (trace) o.trace = dir.resolve(w.id() + ".trace.json");
+        if (trace) {
+            o.trace = dir.resolve(w.id() + ".trace.json");
+            o.stepLogUrls = new ArrayList<>();
+            for (String spec : o.metricsUrls) {
+                String steps = ScrapeTarget.parse(spec).stepLogSpec();
+                if (steps != null) o.stepLogUrls.add(steps);
+            }
+        }
         return o;
     }
 

@@ -56,6 +56,7 @@ class SweepTest {
             assertEquals(4, ok, "1:1 and collocated, two rates each");
             assertEquals(4, over, "2:1 and 1:2 need 3 GPUs");
             assertTrue(Files.exists(out.resolve("p1d1-tp1-1/rate-inf.json")));
+            assertTrue(Files.size(out.resolve("p1d1-tp1-1/rate-inf.trace.json")) > 0, "a trace per point by default");
             assertTrue(Files.readString(out.resolve("p1d1-tp1-1/cluster.log")).contains("fake cluster up"));
             Path plots = out.resolve("plots");
             assertTrue(Files.size(plots.resolve("random-8-4-throughput_vs_tpot.png")) > 1000);

@@ -8,6 +8,8 @@ import ai.baton.kvtransfer.PeerDescriptor;
 import ai.baton.kvtransfer.TransferOptions;
 import ai.baton.kvtransfer.TransportKind;
 import ai.baton.kvtransfer.cuda.CudaDriver;
+import ai.baton.kvtransfer.cuda.KvCopyCounts;
+import ai.baton.kvtransfer.cuda.KvCopyMode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
@@ -76,6 +78,10 @@ public final class KvBenchCommand implements Callable<Integer> {
     @Option(names = "--shuffle", description = "scatter destination blocks (one put per 32 KiB block instead of one per region)")
     boolean shuffle;
 
+    @Option(names = "--kv-copy", description = "CUDA IPC copy path: kernel (batched copy kernel where it can run) or memcpy "
+            + "(one cuMemcpy per contiguous run); default: $BATON_KV_COPY, else kernel")
+    String kvCopy;
+
     @Option(names = "--out", description = "also write the JSON results to this file")
     Path out;
 
@@ -95,6 +101,8 @@ public final class KvBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TransportKind kind = TransportKind.parse(transport);
+        if (kvCopy != null) System.setProperty(KvCopyMode.PROPERTY, KvCopyMode.parse(kvCopy).label());
+        String copyMode = KvCopyMode.current().label(); // an unknown value fails here, before anything starts
         String mem = memory != null ? memory : switch (kind) {
             case UCX -> "host";
             case CUDA_IPC -> "cuda";
@@ -115,20 +123,25 @@ public final class KvBenchCommand implements Callable<Integer> {
         boolean allVerified = true;
         try (KvAgent agent = KvAgent.create(config); Peer peer = new Peer()) {
             if (!json) {
-                console.printf("kv-bench: transport %s, memory %s -> %s, UCX_TLS=%s, receiver pid %d%n", kind.label(), srcMem, dstMem,
-                        effectiveTls == null ? "(default)" : effectiveTls, peer.pid());
-                console.printf("%9s %6s %9s %12s %12s %13s %9s%s%n", "size", "iters", "GB/s", "lat p50 us", "lat avg us", "notify p50 us",
-                        "verified", comparePerftest ? "  perftest GB/s  ratio" : "");
+                console.printf("kv-bench: transport %s, memory %s -> %s, UCX_TLS=%s, %sreceiver pid %d%n", kind.label(), srcMem, dstMem,
+                        effectiveTls == null ? "(default)" : effectiveTls, kind == TransportKind.CUDA_IPC ? "copy mode " + copyMode + ", " : "",
+                        peer.pid());
+                console.printf("%9s %6s %9s %12s %12s %13s %9s%s%s%n", "size", "iters", "GB/s", "lat p50 us", "lat avg us", "notify p50 us",
+                        "verified", kind == TransportKind.CUDA_IPC ? String.format(" %-13s", "copy path") : "",
+                        comparePerftest ? "  perftest GB/s  ratio" : "");
             }
+            if (kind == TransportKind.CUDA_IPC && !json) console.printf("peer access %s%n", peerAccess(srcMem, dstMem));
             for (long size : byteSizes) {
                 Map<String, Object> r = measure(agent, peer, kind, srcMem, dstMem, size, effectiveTls);
                 results.add(r);
                 allVerified &= (Boolean) r.get("verified");
                 if (!json) {
-                    console.printf("%9s %6d %9.3f %12.1f %12.1f %13.1f %9s%s%n", ByteSizes.format(size), r.get("iters"), r.get("gbps"),
+                    console.printf("%9s %6d %9.3f %12.1f %12.1f %13.1f %9s%s%s%n", ByteSizes.format(size), r.get("iters"), r.get("gbps"),
                             r.get("latencyUsP50"), r.get("latencyUsAvg"), r.get("notifyUsP50"), r.get("verified"),
+                            r.containsKey("copyPath") ? String.format(" %-13s", r.get("copyPath")) : "",
                             r.containsKey("perftestGbps") ? String.format("  %13.3f %6.2f", r.get("perftestGbps"), r.get("ratio"))
                                     : r.containsKey("perftestError") ? "  perftest: " + r.get("perftestError") : "");
+                    if (r.containsKey("copyFallback")) console.printf("%9s copied with memcpy: %s%n", "", r.get("copyFallback"));
                 }
             }
         }
@@ -136,6 +149,10 @@ public final class KvBenchCommand implements Callable<Integer> {
         report.put("transport", kind.label());
         report.put("memory", srcMem + "->" + dstMem);
         report.put("ucxTls", effectiveTls == null ? "default" : effectiveTls);
+        if (kind == TransportKind.CUDA_IPC) {
+            report.put("kvCopyMode", copyMode);
+            report.put("peerAccess", peerAccess(srcMem, dstMem));
+        }
         report.put("shuffle", shuffle);
         report.put("host", InetAddress.getLocalHost().getHostName());
         report.put("cpus", Runtime.getRuntime().availableProcessors());
@@ -189,6 +206,8 @@ public final class KvBenchCommand implements Callable<Integer> {
         for (int i = 0; i < src.length; i++) src[i] = i;
         long[] t0 = new long[count], t1 = new long[count];
         long puts;
+        // Copies run in this process on the sender's device: its counters say which path each size took.
+        KvCopyCounts copyBefore = kind == TransportKind.CUDA_IPC ? CudaDriver.get().device(srcDevice).copyCounts() : null;
         try (BenchPool pool = new BenchPool(agent, srcMem, layout)) {
             pool.fillRandom(size * 31 + 7);
             long expectCrc = pool.crc(src);
@@ -225,6 +244,16 @@ public final class KvBenchCommand implements Callable<Integer> {
             r.put("latencyUsAvg", Arrays.stream(lat).average().orElse(0));
             r.put("notifyUsP50", notify[n / 2]);
             r.put("putsPerTransfer", puts);
+            if (copyBefore != null) {
+                KvCopyCounts c = CudaDriver.get().device(srcDevice).copyCounts().since(copyBefore);
+                r.put("copyPath", c.path());
+                r.put("copyWrites", Map.of("kernel", c.kernelWrites(), "memcpy", c.memcpyWrites()));
+                if (c.kernelWrites() > 0) r.put("kernelSegmentsPerWrite", (double) c.kernelSegments() / c.kernelWrites());
+                if (c.memcpyWrites() > 0) {
+                    r.put("memcpyCopiesPerWrite", (double) c.memcpyCopies() / c.memcpyWrites());
+                    if (c.lastFallback() != null && KvCopyMode.current() != KvCopyMode.MEMCPY) r.put("copyFallback", c.lastFallback());
+                }
+            }
             r.put("verified", Long.toHexString(expectCrc).equals(got));
             r.put("crc", got);
             if (comparePerftest && kind == TransportKind.UCX) {
@@ -265,6 +294,16 @@ public final class KvBenchCommand implements Callable<Integer> {
             }
         }
         return b;
+    }
+
+    /** Whether the sender's device has peer access to the receiver's (what a cross-device CUDA IPC copy needs). */
+    private static String peerAccess(String srcMem, String dstMem) {
+        if (!srcMem.startsWith("cuda:") || !dstMem.startsWith("cuda:")) return "n/a";
+        CudaDriver cuda = CudaDriver.get();
+        int src = Integer.parseInt(srcMem.substring(5)), dst = Integer.parseInt(dstMem.substring(5));
+        if (src == dst) return "same device";
+        String why = cuda.device(src).peerAccessTo(cuda.device(dst));
+        return why == null ? "enabled" : why;
     }
 
     private static boolean cudaPresent() {

@@ -14,14 +14,18 @@ import jcuda.driver.CUuuid;
 import jcuda.driver.JCudaDriver;
 
 import java.lang.reflect.Field;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One GPU, used through its primary context (the one cuBLAS and NCCL share). Copies run on a private stream
- * and block until done; they are serialised per device, which is what a transfer pipeline needs.
+ * and block until done; they are serialised per device, which is what a transfer pipeline needs. The stream and
+ * the batched copy kernel are created on first use and released by {@link #close}.
  */
-public final class CudaDevice implements DeviceMemory {
+public final class CudaDevice implements DeviceMemory, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("ai.baton.kvtransfer.cuda");
     private static final int CU_MEMHOSTREGISTER_PORTABLE = 1;
     private static final Field IPC_BYTES;
 
@@ -39,6 +43,10 @@ public final class CudaDevice implements DeviceMemory {
     private final CUcontext context = new CUcontext();
     private final String uuid;
     private CUstream stream; // guarded by this
+    private final KvCopyKernel kernel; // guarded by this
+    private final Map<Integer, String> peerAccess = new HashMap<>(); // owner ordinal -> null or why not; guarded by this
+    private long kernelWrites, kernelSegments, memcpyWrites, memcpyCopies; // guarded by this
+    private String lastFallback; // guarded by this
 
     CudaDevice(int ordinal) {
         this.ordinal = ordinal;
@@ -47,6 +55,7 @@ public final class CudaDevice implements DeviceMemory {
         CUuuid u = new CUuuid();
         JCudaDriver.cuDeviceGetUuid(u, device);
         uuid = HexFormat.of().formatHex(u.bytes);
+        kernel = new KvCopyKernel("cuda:" + ordinal, device);
     }
 
     CUcontext context() {
@@ -54,12 +63,80 @@ public final class CudaDevice implements DeviceMemory {
     }
 
     /**
-     * Copies from this device to memory that {@code owner}'s context mapped (through IPC): a peer copy between the
-     * two contexts, over NVLink/PCIe peer access where enabled and through the host otherwise.
+     * Copies one CUDA IPC write to mapped peer memory and waits for it. {@code owner} is the device whose context
+     * mapped the destination (null or this device: mapped in this context). Peer access to {@code owner} is
+     * enabled first on either path: without it cuMemcpyPeerAsync between two contexts is staged through host
+     * memory. Many segments then go in one launch of the batched copy kernel when {@link KvCopyMode#current()}
+     * allows it and the kernel is loaded; otherwise one cuMemcpy per op.
      */
-    public synchronized void copyToPeer(CudaDevice owner, List<CopyOp> ops) {
+    public synchronized KvCopyPath.Decision copyIpc(CudaDevice owner, List<CopyOp> ops) {
         makeCurrent();
+        CudaDevice peer = owner == null || owner == this ? null : owner;
+        String peerWhy = peer == null ? null : peerAccessTo(peer);
+        KvCopyPath.Decision d = KvCopyPath.choose(KvCopyMode.current(), ops.size(), kernel::unavailableReason, () -> peerWhy);
         CUstream s = stream();
+        try {
+            if (d.path() == KvCopyPath.KERNEL) {
+                kernelSegments += kernel.copy(ops, s);
+                kernelWrites++;
+            } else {
+                if (peer != null) memcpyPeer(peer, ops, s);
+                else memcpyDeviceToDevice(ops, s);
+                memcpyWrites++;
+                memcpyCopies += ops.size();
+                if (d.reason() != null) lastFallback = d.reason();
+            }
+        } catch (RuntimeException e) {
+            // Let what was enqueued finish before anyone reuses the descriptor buffers.
+            try {
+                JCudaDriver.cuStreamSynchronize(s);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        JCudaDriver.cuStreamSynchronize(s);
+        return d;
+    }
+
+    /** What {@link #copyIpc} has done so far on this device. */
+    public synchronized KvCopyCounts copyCounts() {
+        return new KvCopyCounts(kernelWrites, kernelSegments, memcpyWrites, memcpyCopies, lastFallback);
+    }
+
+    /**
+     * Null when this device's context has peer access to {@code owner}'s (enabled here on first call), else why
+     * not. Remembered per owner: enabling is a context-wide, lasting setting. {@code BATON_KV_PEER_ACCESS=off}
+     * (or {@code -Dbaton.kv.peerAccess=off}) leaves it disabled, to measure what peer access is worth.
+     */
+    public synchronized String peerAccessTo(CudaDevice owner) {
+        if (peerAccess.containsKey(owner.ordinal)) return peerAccess.get(owner.ordinal);
+        String why = null;
+        makeCurrent();
+        try {
+            int[] can = new int[1];
+            JCudaDriver.cuDeviceCanAccessPeer(can, device, owner.device);
+            if ("off".equalsIgnoreCase(System.getProperty("baton.kv.peerAccess", System.getenv("BATON_KV_PEER_ACCESS")))) {
+                why = "peer access left disabled (BATON_KV_PEER_ACCESS=off)";
+            } else if (can[0] == 0) {
+                why = "no peer access from " + this + " to " + owner;
+            } else {
+                try {
+                    JCudaDriver.cuCtxEnablePeerAccess(owner.context, 0);
+                } catch (RuntimeException e) {
+                    // Someone (NCCL, an engine, an earlier agent) enabled it already: just as good.
+                    if (!String.valueOf(e.getMessage()).contains("CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED")) throw e;
+                }
+            }
+        } catch (RuntimeException e) {
+            why = "cannot enable peer access from " + this + " to " + owner + ": " + e.getMessage();
+        }
+        peerAccess.put(owner.ordinal, why);
+        return why;
+    }
+
+    /** A peer copy between the two contexts per op, over NVLink/PCIe peer access where enabled, else through the host. */
+    private void memcpyPeer(CudaDevice owner, List<CopyOp> ops, CUstream s) {
         for (CopyOp op : ops) {
             try {
                 JCudaDriver.cuMemcpyPeerAsync(DevPtr.of(op.dst()), owner.context, DevPtr.of(op.src()), context, op.length(), s);
@@ -67,7 +144,6 @@ public final class CudaDevice implements DeviceMemory {
                 throw new KvTransferException("cuMemcpyPeerAsync " + this + " -> " + owner + " (" + op.length() + " B) failed: " + e.getMessage(), e);
             }
         }
-        JCudaDriver.cuStreamSynchronize(s);
     }
 
     /** Makes this device's primary context current on the calling thread. */
@@ -114,10 +190,8 @@ public final class CudaDevice implements DeviceMemory {
         JCudaDriver.cuStreamSynchronize(s);
     }
 
-    /** Device-to-device copies (both addresses valid in this context, e.g. one side opened through IPC). */
-    public synchronized void copyDeviceToDevice(List<CopyOp> ops) {
-        makeCurrent();
-        CUstream s = stream();
+    /** Device-to-device copies (both addresses valid in this context, e.g. one side opened through IPC here). */
+    private void memcpyDeviceToDevice(List<CopyOp> ops, CUstream s) {
         for (CopyOp op : ops) {
             try {
                 JCudaDriver.cuMemcpyDtoDAsync(DevPtr.of(op.dst()), DevPtr.of(op.src()), op.length(), s);
@@ -126,7 +200,30 @@ public final class CudaDevice implements DeviceMemory {
                         + " (" + op.length() + " B) on " + this + " failed: " + e.getMessage(), e);
             }
         }
-        JCudaDriver.cuStreamSynchronize(s);
+    }
+
+    /**
+     * Releases the copy stream and the batched copy kernel with its descriptor buffers (waiting for a copy in
+     * progress, which holds the lock). The device stays usable: they are created again on next use.
+     */
+    @Override
+    public synchronized void close() {
+        makeCurrent();
+        CUstream s = stream;
+        stream = null;
+        try {
+            kernel.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "releasing the batched copy kernel on {0} failed: {1}", this, e.getMessage());
+        } finally {
+            if (s != null) {
+                try {
+                    JCudaDriver.cuStreamDestroy(s);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "destroying the copy stream on {0} failed: {1}", this, e.getMessage());
+                }
+            }
+        }
     }
 
     /** JCuda insists that registered host memory is a direct buffer (a bare address is refused). */

@@ -9,9 +9,9 @@ import java.util.Map;
 /**
  * A peer process's device allocations opened in this process through CUDA IPC, for one local (source) device.
  * Like PyTorch, the handle is opened in the context of the device that owns the memory when this process can see
- * that device, and the copy is then a peer copy between the two contexts; otherwise it is opened in the source
- * device's context (peer access enabled lazily) and copied device to device. Opening costs milliseconds, so
- * mappings are kept until the peer goes away.
+ * that device, and the source context is given peer access to it; otherwise it is opened in the source device's
+ * context (peer access enabled lazily). Either way a write is one batched-kernel launch or one cuMemcpy per op
+ * ({@link CudaDevice#copyIpc}). Opening costs milliseconds, so mappings are kept until the peer goes away.
  */
 public final class CudaIpcPeer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("ai.baton.kvtransfer.cuda");
@@ -30,10 +30,12 @@ public final class CudaIpcPeer implements AutoCloseable {
         this.peerName = peerName;
     }
 
-    /** Copies to addresses returned by {@link #map}. */
-    public void copy(java.util.List<ai.baton.kvtransfer.transport.CopyOp> ops) {
-        if (owner != null && owner != device) device.copyToPeer(owner, ops);
-        else device.copyDeviceToDevice(ops);
+    /**
+     * Copies to addresses returned by {@link #map}: in one batched kernel launch where possible (the source device
+     * then needs peer access to the owner's context, which mapped the memory), else one cuMemcpy per op.
+     */
+    public KvCopyPath.Decision copy(java.util.List<ai.baton.kvtransfer.transport.CopyOp> ops) {
+        return device.copyIpc(owner, ops);
     }
 
     private CudaDevice opener() {

@@ -13,8 +13,8 @@ import java.util.concurrent.Executor;
 
 /**
  * GPU to GPU on one host: the receiver's allocations are opened through CUDA IPC and the sender copies device to
- * device (over NVLink or PCIe peer access). The future completes after the copy stream synchronises, so the
- * receiver's later kernels see the data.
+ * device (over NVLink or PCIe peer access), a write's scattered blocks in one batched-kernel launch where it can.
+ * The future completes after the copy stream synchronises, so the receiver's later kernels see the data.
  */
 public final class CudaIpcTransport implements Transport {
     private final CudaIpcPeer peer;
