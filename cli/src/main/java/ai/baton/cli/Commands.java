@@ -20,6 +20,8 @@ final class Commands {
         cl.addSubcommand(new ai.baton.experiments.cpubench.CpuBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.enginebench.EngineBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.enginebench.CudaCheckCommand());
+        cl.addSubcommand(new ai.baton.experiments.allreduce.AllReduceBenchCommand());
+        cl.addSubcommand(new ai.baton.experiments.allreduce.TpCheckCommand());
         cl.addSubcommand(new ai.baton.experiments.bench.BenchCommand());
         cl.addSubcommand(new ai.baton.experiments.sweep.SweepCommand());
         cl.addSubcommand(new ai.baton.experiments.plot.PlotCommand());

@@ -49,6 +49,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
     @Option(names = "--graphs", split = ",", defaultValue = "on,off") List<String> graphModes;
     @Option(names = "--repeats", defaultValue = "3", description = "timed prefill runs (median)") int repeats;
     @Option(names = "--block-size", defaultValue = "16") int blockSize;
+    @Option(names = "--tp", defaultValue = "1", description = "tensor-parallel ranks on GPUs 0..tp-1 (NCCL); floors are per rank")
+    int tp;
     @Option(names = "--json", description = "write results here") Path json;
     @Option(names = "--profile", defaultValue = "true", negatable = true, description = "per-op GPU time of a decode step and a prefill")
     boolean profile;
@@ -99,10 +101,13 @@ public final class EngineBenchCommand implements Callable<Integer> {
         int perSeq = blocks(context + decodeSteps + 8);
         int maxPrefill = prefill.stream().mapToInt(Integer::intValue).max().orElse(0);
         int numBlocks = Math.max(maxBatch * perSeq, blocks(maxPrefill)) + 1;
-        long weightBytes = weightBytesPerStep(mc);
-        long kvBytesPerToken = 2L * mc.numLayers() * mc.numKvHeads() * mc.headDim() * 2;
+        // Per rank with TP: its shard of the layers (whole KV heads, replicated when fewer than ranks) plus the full LM head.
+        long weightBytes = tp == 1 ? weightBytesPerStep(mc)
+                : (weightBytesPerStep(mc) - 2L * mc.vocabSize() * mc.hiddenSize()) / tp + 2L * mc.vocabSize() * mc.hiddenSize();
+        long kvBytesPerToken = 2L * mc.numLayers() * Math.max(1, mc.numKvHeads() / tp) * mc.headDim() * 2;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", name);
+        m.put("tp", tp);
         m.put("layers", mc.numLayers());
         m.put("hidden", mc.hiddenSize());
         m.put("parameters", mc.parameterCount());
@@ -112,11 +117,11 @@ public final class EngineBenchCommand implements Callable<Integer> {
                 name, mc.numLayers(), mc.hiddenSize(), mc.parameterCount() / 1e9, weightBytes / 1e9);
         long t0 = System.nanoTime();
         try (WeightSource w = cuda ? new DeviceSyntheticWeights(mc, 42) : new SyntheticWeights(mc, DType.BF16, 42);
-             ModelRunner runner = new ModelRunner(mc, w, new EngineConfig(null, null, backend, 0, 1, numBlocks, 0,
+             ModelRunner runner = new ModelRunner(mc, w, new EngineConfig(null, null, backend, 0, tp, numBlocks, 0,
                      blockSize, maxPrefill, maxBatch, false, 0), numBlocks)) {
             Backend be = runner.backend(0);
             CudaBackend cb = be instanceof CudaBackend x ? x : null;
-            if (cb != null) cb.fillRandom(runner.kvCache(0), 3);
+            for (int r = 0; cb != null && r < tp; r++) ((CudaBackend) runner.backend(r)).fillRandom(runner.kvCache(r), 3 + r);
             be.synchronize();
             m.put("load_seconds", (System.nanoTime() - t0) / 1e9);
             SplittableRandom rnd = new SplittableRandom(7);
@@ -156,8 +161,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
             for (int bsz : batches) {
                 for (String mode : graphModes) {
                     boolean graphs = "on".equals(mode);
-                    if (cb != null) cb.setGraphsEnabled(graphs);
-                    else if (graphs) continue;
+                    for (int r = 0; cb != null && r < tp; r++) ((CudaBackend) runner.backend(r)).setGraphsEnabled(graphs);
+                    if (cb == null && graphs) continue;
                     double ms = decodeMs(runner, mc, bsz, perSeq, rnd);
                     double floorMs = (weightBytes + (double) bsz * context * kvBytesPerToken) / bandwidth * 1e3;
                     Map<String, Object> r = new LinkedHashMap<>();
@@ -172,7 +177,7 @@ public final class EngineBenchCommand implements Callable<Integer> {
                     System.out.printf("%-8s %6d %7s %10.3f %12.0f %10.3f %8.2f%n", "", bsz, mode, ms, bsz * 1e3 / ms, floorMs, ms / floorMs);
                 }
             }
-            if (cb != null && profile) m.put("profile", profile(runner, cb, mc, perSeq, rnd));
+            if (cb != null && profile && tp == 1) m.put("profile", profile(runner, cb, mc, perSeq, rnd));
             if (cb != null) {
                 cb.setGraphsEnabled(true);
                 m.put("graphs", cb.graphStats());

@@ -65,6 +65,17 @@ public final class NcclGroup implements AutoCloseable {
                 dtype == CudaTensor.DType.BF16 ? Nccl.BFLOAT16 : Nccl.FLOAT32, comm, stream));
     }
 
+    /** Queues rank r's in-place sum all-reduce of the first {@code count} elements of {@code b} (benchmarks). */
+    public void allReduce(int rank, NcclBuffer b, long count) {
+        MemorySegment[] c = comms;
+        if (c == null) throw new EngineException("NCCL communicators are " + (closed ? "closed" : "aborted (" + abortedBecause + ")"));
+        if (b.backend != ranks[rank]) throw new IllegalArgumentException("buffer of another rank's GPU");
+        if (count > b.count) throw new IllegalArgumentException(count + " elements in a buffer of " + b.count);
+        CudaContext cx = b.backend.context();
+        cx.bind();
+        nccl.allReduceInPlace(b.memory.address, count, Nccl.BFLOAT16, c[rank], cx.streamAddress);
+    }
+
     /**
      * Aborts every rank's unfinished collectives and frees the communicators; safe from any thread, and a no-op when
      * already aborted. Peers blocked in a collective with a failed rank are released (their results are garbage).
