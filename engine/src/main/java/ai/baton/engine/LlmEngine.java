@@ -82,8 +82,8 @@ public final class LlmEngine implements AutoCloseable {
         this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
         java.time.Instant now = java.time.Instant.now();
         this.epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-        // On the CPU the logits are on the host already; with several ranks forwardSample copies them too.
-        this.sampleOnDevice = !"cpu".equals(config.backend()) && runner.tensorParallel() == 1;
+        // On the CPU the logits are on the host already, and its backend reads randomBits as a generator seed.
+        this.sampleOnDevice = !"cpu".equals(config.backend());
         refreshStats();
     }
 
@@ -318,8 +318,8 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
-     * Whether steps without logprobs sample on the backend. On by default where the logits live on a device (one
-     * rank, not the CPU); tests turn it on for the CPU to run that path.
+     * Whether steps without logprobs sample on the backend. On by default where the logits live on a device (not the
+     * CPU); tests turn it on for the CPU to run that path.
      */
     void sampleOnDevice(boolean on) { sampleOnDevice = on; }
 
