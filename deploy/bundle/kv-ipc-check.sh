@@ -45,7 +45,8 @@ main() {
   B="$W/baton"
   # Jars rebuilt since the bundle was packed replace the bundle's own (quick iterations without repacking).
   if compgen -G "$CARRY/override/*.jar" > /dev/null; then cp "$CARRY"/override/*.jar "$B/lib/" && echo "override: $(ls "$CARRY/override")"; fi
-  unzip -l "$B"/lib/baton-kv-transfer-*.jar 2>/dev/null | grep -q kv_copy.fatbin && echo "kv_copy.fatbin: in the bundle" \
+  python3 -c 'import sys, zipfile; sys.exit("ai/baton/kvtransfer/cuda/kv_copy.fatbin" not in zipfile.ZipFile(sys.argv[1]).namelist())' \
+      "$B"/lib/baton-kv-transfer-*.jar && echo "kv_copy.fatbin: in the bundle" \
     || echo "kv_copy.fatbin: NOT in the bundle (built without nvcc?): kernel runs will fall back to memcpy"
   (nproc; nvidia-smi --query-gpu=index,name,pci.bus_id,driver_version --format=csv,noheader; nvidia-smi topo -m) 2>&1 | tee "$OUT/host.txt"
 
