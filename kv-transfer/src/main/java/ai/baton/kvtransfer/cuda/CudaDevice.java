@@ -208,10 +208,10 @@ public final class CudaDevice implements DeviceMemory, AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        makeCurrent();
         CUstream s = stream;
         stream = null;
         try {
+            makeCurrent();
             kernel.close();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "releasing the batched copy kernel on {0} failed: {1}", this, e.getMessage());
