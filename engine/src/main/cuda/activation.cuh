@@ -6,6 +6,7 @@ __device__ __forceinline__ float silu(float x) { return x / (1.0f + expf(-x)); }
 
 // Grid (column blocks, rows): no division per element, float4 loads where the width allows.
 extern "C" __global__ void silu_mul(const float* __restrict__ gu, bf16* __restrict__ out, int rows, int ff) {
+    pdl_enter();
     const float* g = gu + (size_t) blockIdx.y * 2 * ff;
     bf16* o = out + (size_t) blockIdx.y * ff;
     if ((ff & 3) == 0) {

@@ -62,6 +62,23 @@ __device__ __forceinline__ uint4 ld_stream(const void* p) {
     return r;
 }
 
+// Programmatic dependent launch (sm_90+): a kernel launched with the programmatic-serialization attribute may start
+// while the previous kernel in the stream is still running. pdl_wait() blocks until that kernel has finished and its
+// writes are visible; every kernel calls it before touching activations (reads and writes alike), and before any
+// early exit, so completion stays transitive along the chain. pdl_launch() lets the next kernel start being
+// scheduled. Both are no-ops for a normal launch and on older GPUs.
+__device__ __forceinline__ void pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void pdl_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void pdl_enter() { pdl_wait(); pdl_launch(); }
+
 // exp2 that maps -inf to 0.
 __device__ __forceinline__ float safe_exp2(float x) { return x == -INFINITY ? 0.f : exp2f(x); }
 

@@ -4,6 +4,7 @@
 
 extern "C" __global__ void embedding_gather(const bf16* __restrict__ table, const int* __restrict__ tokens,
                                             float* __restrict__ out, int vocab, int hidden) {
+    pdl_enter();
     const int t = blockIdx.x;
     const int id = tokens[t];
     float* o = out + (size_t) t * hidden;

@@ -5,6 +5,7 @@
 
 extern "C" __global__ void rms_norm(const float* __restrict__ x, const float* __restrict__ w, bf16* __restrict__ out,
                                     int n, float eps) {
+    pdl_enter();
     __shared__ float red[32];
     const float* xr = x + (size_t) blockIdx.x * n;
     bf16* orow = out + (size_t) blockIdx.x * n;
@@ -18,6 +19,7 @@ extern "C" __global__ void rms_norm(const float* __restrict__ x, const float* __
 // residual += x; out = rmsNorm(residual). Each thread re-reads only what it wrote itself.
 extern "C" __global__ void add_rms_norm(const float* __restrict__ x, float* __restrict__ residual,
                                         const float* __restrict__ w, bf16* __restrict__ out, int n, float eps) {
+    pdl_enter();
     __shared__ float red[32];
     const float* xr = x + (size_t) blockIdx.x * n;
     float* rr = residual + (size_t) blockIdx.x * n;

@@ -20,6 +20,7 @@ __device__ __forceinline__ void paged_attention_body(
         const int* __restrict__ positions, const int* __restrict__ seqOfToken, const int* __restrict__ blockTables,
         int btStride, bf16* __restrict__ out, float* __restrict__ partO, float* __restrict__ partLse,
         int* __restrict__ tickets, int qHeads, int kvHeads, int blockSize, float scaleLog2) {
+    pdl_enter();
     constexpr int LPK = D / 8;
     constexpr int KPW = 32 / LPK;
     constexpr int STEPS = GM >= 8 ? 2 : 4;

@@ -10,6 +10,7 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
                                       const float* __restrict__ qNormW, const float* __restrict__ kNormW, float eps,
                                       bf16* __restrict__ kCache, bf16* __restrict__ vCache,
                                       int qHeads, int kvHeads, int D, int blockSize) {
+    pdl_enter();
     const int t = blockIdx.x;
     const int lane = threadIdx.x & 31;
     const int head = blockIdx.y * (blockDim.x >> 5) + (threadIdx.x >> 5);
@@ -59,6 +60,7 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
 // Standalone Q/K norm (in place), for when the norm cannot be folded into rope_store.
 extern "C" __global__ void qk_norm(float* __restrict__ qkv, int cols, const float* __restrict__ qNormW,
                                    const float* __restrict__ kNormW, float eps, int qHeads, int kvHeads, int D) {
+    pdl_enter();
     const int t = blockIdx.x;
     const int lane = threadIdx.x & 31;
     const int head = blockIdx.y * (blockDim.x >> 5) + (threadIdx.x >> 5);

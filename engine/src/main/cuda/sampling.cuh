@@ -44,6 +44,7 @@ __device__ ArgMax block_argmax(ArgMax x, ArgMax* red) {
 
 extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __restrict__ logits, int vocab,
                                                                           int* __restrict__ out) {
+    pdl_enter();
     __shared__ ArgMax red[32];
     const float* l = logits + (size_t) blockIdx.x * vocab;
     ArgMax best{-INFINITY, 0x7fffffff};
@@ -99,6 +100,7 @@ __device__ uint32_t radix_select(const float* l, int vocab, uint32_t floorKey, b
 extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) sample_rows(
         const float* __restrict__ logits, int vocab, const float* __restrict__ params,
         const unsigned long long* __restrict__ bits, int* __restrict__ out) {
+    pdl_enter();
     __shared__ ArgMax red[32];
     __shared__ float redf[32];
     __shared__ int hc[256];

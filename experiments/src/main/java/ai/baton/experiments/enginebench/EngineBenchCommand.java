@@ -56,6 +56,10 @@ public final class EngineBenchCommand implements Callable<Integer> {
     boolean profile;
     @Spec CommandSpec spec;
 
+    private static final int LAUNCH_CHAIN = 256;
+    /** Seconds per kernel of a chain of empty dependent kernels in a graph (measured at start). */
+    private double launchPerKernel;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new EngineBenchCommand()).execute(args));
     }
@@ -67,6 +71,7 @@ public final class EngineBenchCommand implements Callable<Integer> {
         report.put("command", "engine-bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         report.put("backend", backend);
         double bandwidth = Double.NaN, gemmPeak = Double.NaN;
+        launchPerKernel = Double.NaN;
         if (cuda) {
             try (CudaBackend probe = new CudaBackend(0)) {
                 report.put("device", probe.deviceName());
@@ -80,6 +85,33 @@ public final class EngineBenchCommand implements Callable<Integer> {
                 report.put("gemm_8192_fp32_out_tflops", f32 / 1e12);
                 System.out.printf("%s, %d SMs: copy bandwidth %.0f GB/s (read + write), bf16 GEMM 8192^3 %.0f TFLOP/s (bf16 out), %.0f (fp32 out)%n",
                         probe.deviceName(), probe.multiprocessors(), bandwidth / 1e9, bf16 / 1e12, f32 / 1e12);
+                // Launch floor: a graph of empty dependent kernels, launched as the engine launches (PDL when on),
+                // with one block and with 4 blocks per SM (the GEMVs' grids are of that size).
+                int sms = probe.multiprocessors();
+                double one = probe.measureLaunchFloor(LAUNCH_CHAIN, 1, 20), full = probe.measureLaunchFloor(LAUNCH_CHAIN, 4 * sms, 20);
+                launchPerKernel = full;
+                Map<String, Object> lf = new LinkedHashMap<>();
+                lf.put("kernels_in_graph", LAUNCH_CHAIN);
+                lf.put("pdl", probe.pdl());
+                lf.put("us_per_kernel_1_block", one * 1e6);
+                lf.put("us_per_kernel_4_blocks_per_sm", full * 1e6);
+                report.put("launch_floor", lf);
+                System.out.printf("launch floor (graph of %d empty dependent kernels, PDL %s): %.2f us per kernel with 1 block, %.2f with %d blocks%n",
+                        LAUNCH_CHAIN, probe.pdl() ? "on" : "off", one * 1e6, full * 1e6, 4 * sms);
+            }
+            if (!"false".equals(System.getProperty("baton.cuda.pdl"))) {
+                // the same chain without programmatic dependent launch, for comparison
+                System.setProperty("baton.cuda.pdl", "false");
+                try (CudaBackend plain = new CudaBackend(0)) {
+                    int sms = plain.multiprocessors();
+                    double one = plain.measureLaunchFloor(LAUNCH_CHAIN, 1, 20), full = plain.measureLaunchFloor(LAUNCH_CHAIN, 4 * sms, 20);
+                    @SuppressWarnings("unchecked") Map<String, Object> lf = (Map<String, Object>) report.get("launch_floor");
+                    lf.put("no_pdl_us_per_kernel_1_block", one * 1e6);
+                    lf.put("no_pdl_us_per_kernel_4_blocks_per_sm", full * 1e6);
+                    System.out.printf("launch floor without PDL: %.2f us per kernel with 1 block, %.2f with %d blocks%n", one * 1e6, full * 1e6, 4 * sms);
+                } finally {
+                    System.clearProperty("baton.cuda.pdl");
+                }
             }
         }
         List<Object> models = new ArrayList<>();
@@ -157,7 +189,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
             m.put("prefill", pre);
 
             List<Map<String, Object>> dec = new ArrayList<>();
-            System.out.printf("%-8s %6s %7s %10s %12s %10s %8s%n", "decode", "batch", "graphs", "ms/step", "tokens/s", "floor ms", "ratio");
+            System.out.printf("%-8s %6s %7s %10s %12s %10s %8s %8s %12s%n", "decode", "batch", "graphs", "ms/step", "tokens/s",
+                    "floor ms", "ratio", "kernels", "launch fl ms");
             for (int bsz : batches) {
                 for (String mode : graphModes) {
                     boolean graphs = "on".equals(mode);
@@ -173,8 +206,18 @@ public final class EngineBenchCommand implements Callable<Integer> {
                     r.put("tokens_per_s", bsz * 1e3 / ms);
                     r.put("floor_ms", floorMs);
                     r.put("ratio_to_floor", ms / floorMs);
+                    // Kernels of one step (nodes of its graph) times the launch floor per kernel: the latency floor of
+                    // the chain, beside the bandwidth floor; whichever is larger binds.
+                    int kernels = graphs && cb != null ? cb.graphNodes(bsz) : 0;
+                    double launchMs = kernels * launchPerKernel * 1e3;
+                    if (kernels > 0) {
+                        r.put("kernels_per_step", kernels);
+                        r.put("launch_floor_ms", launchMs);
+                        r.put("ratio_to_max_floor", ms / Math.max(floorMs, launchMs));
+                    }
                     dec.add(r);
-                    System.out.printf("%-8s %6d %7s %10.3f %12.0f %10.3f %8.2f%n", "", bsz, mode, ms, bsz * 1e3 / ms, floorMs, ms / floorMs);
+                    System.out.printf("%-8s %6d %7s %10.3f %12.0f %10.3f %8.2f %8s %12s%n", "", bsz, mode, ms, bsz * 1e3 / ms, floorMs,
+                            ms / floorMs, kernels > 0 ? kernels : "-", kernels > 0 ? String.format("%.3f", launchMs) : "-");
                 }
             }
             if (cb != null && profile && tp == 1) m.put("profile", profile(runner, cb, mc, perSeq, rnd));

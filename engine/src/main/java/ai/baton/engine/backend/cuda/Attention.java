@@ -53,13 +53,15 @@ final class Attention {
         out.writes(CudaTensor.DType.BF16);
         float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
         int bs = kv.layout().blockSize();
-        if (!b.decode && flashEnabled && (headDim == 64 || headDim == 128) && b.meta.numTiles > 0) {
+        if (!b.decode && flashEnabled && (headDim == 64 || headDim == 128) && b.meta.numTiles > 0 && Integer.bitCount(bs) == 1) {
             String fn = headDim == 64 ? "flash_prefill_d64" : "flash_prefill_d128";
-            int smem = 4 * BatchMetadata.TILE_ROWS * headDim * 2;  // two stages of K and V tiles
+            // Q tile plus two stages of K and V tiles (64 keys each): 96 KiB at head_dim 128, two blocks per SM.
+            int smem = (BatchMetadata.TILE_ROWS + 4 * 64) * headDim * 2;
             if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, smem);
             cx.launch(fn, b.meta.numTiles, qHeads, 1, 128, smem,
                     qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.tiles(),
-                    b.blockTables(), b.meta.btStride, out.address(), qHeads, kvHeads, bs, scaleLog2, b.meta.numTiles);
+                    b.blockTables(), b.meta.btStride, out.address(), qHeads, kvHeads, Integer.numberOfTrailingZeros(bs),
+                    scaleLog2, b.meta.numTiles);
             return;
         }
         int s = splits(rows, kvHeads, b.meta.maxContext, fixedShape);

@@ -9,7 +9,7 @@ import ai.baton.engine.backend.ForwardBatch;
  * Padding rows (CUDA-graph buckets) carry token -1, position -1 and slot -1: no KV write, nothing to attend.
  */
 final class BatchMetadata {
-    static final int TILE_ROWS = 64;
+    static final int TILE_ROWS = 128;
 
     final int rows, logitRows, sequences, btStride, numTiles;
     final int tokensAt, positionsAt, slotsAt, seqAt, logitRowsAt, tablesAt, tilesAt, length;

@@ -20,9 +20,13 @@ import java.util.List;
  * the device's primary context (JCuda for the driver API, cuBLAS through FFM). Decode steps are captured as CUDA
  * graphs, one per batch-size bucket, over static buffers; prefill runs eagerly.
  *
- * <p>Two pairs of ops are fused when the model calls them back to back: q/k norm is folded into the RoPE + KV-write
- * kernel, and, for decode-sized batches, SiLU-and-mul into the down projection's GEMV. The first op of a pair only
- * records what it owes; any other consumer of that tensor settles the debt first.
+ * <p>Ops the model calls back to back are fused, which matters most for decode at small batch, where a step is a
+ * chain of dependent kernels: q/k norm is folded into the RoPE + KV-write kernel; and for GEMV-sized batches an
+ * RMSNorm is folded into the next GEMV's prologue, a projection followed by {@code addRmsNorm} adds into the residual
+ * in its epilogue, and the gate/up GEMV followed by {@code siluMul} writes silu(gate)·up itself. The first op of a
+ * pair only records what it owes ({@link #pending}); every op either consumes that debt or settles it (launches it
+ * unfused) before anything else, so the stream always sees the model's order. A method that hands a tensor to
+ * anything outside these ops must call {@link #settleAll()} first.
  */
 public final class CudaBackend implements Backend {
     private final CudaContext cx;
@@ -37,11 +41,8 @@ public final class CudaBackend implements Backend {
     private final DecodeGraphs graphs;
 
     private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
-    /**
-     * Fold SiLU-and-mul into the down projection's GEMV. Off by default: measured on an H100 it saves a launch but
-     * each weight row then re-reads fp32 gate and up (4x the weight bytes) from cache, which costs more.
-     */
-    private final boolean fuseSilu = Boolean.getBoolean("baton.cuda.fuseSilu");
+    /** Fold norms, residual adds and SiLU into decode GEMVs ({@code -Dbaton.cuda.fuse=false} to compare). */
+    private final boolean fuse = !"false".equals(System.getProperty("baton.cuda.fuse"));
     /** Bumped whenever a buffer that a captured graph may reference is replaced. */
     private long generation;
     /** While a decode graph is warmed up or captured: the bucket's row count, which every op then runs over. */
@@ -55,9 +56,13 @@ public final class CudaBackend implements Backend {
     private boolean metaPending;
 
     private record PendingQk(CudaTensor.Storage qkv, CudaTensor qNorm, CudaTensor kNorm, float eps, int qHeads, int kvHeads, int headDim, int rows) {}
-    private record PendingSilu(CudaTensor.Storage act, CudaTensor gateUp, CudaTensor out, int rows) {}
+    /** An RMSNorm not yet launched: {@code out = rmsNorm(x) * weight}. */
+    private record PendingNorm(CudaTensor x, CudaTensor weight, float eps, CudaTensor out, int rows) {}
+    /** A GEMV not yet launched; {@code norm} non-null when its input is that norm (folded into its prologue). */
+    private record PendingGemv(CudaTensor x, PendingNorm norm, CudaTensor w, CudaTensor bias, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
-    private PendingSilu pendingSilu;
+    /** At most one of these is owed at a time. */
+    private Object pending;
     private OpProfiler profiler;
 
     public CudaBackend(int device) {
@@ -95,6 +100,12 @@ public final class CudaBackend implements Backend {
     public String graphStats() { return graphs.captures + " captured, " + graphs.size() + " live"; }
 
     public String deviceName() { return cx.deviceName; }
+
+    /** Kernels in the live decode graph of the bucket that serves {@code batch}, or 0. */
+    public int graphNodes(int batch) { return graphs.nodes(DecodeGraphs.bucket(batch)); }
+
+    /** Whether kernels are launched with programmatic dependent launch. */
+    public boolean pdl() { return cx.kernels.pdl; }
 
     public int multiprocessors() { return cx.smCount; }
 
@@ -173,7 +184,7 @@ public final class CudaBackend implements Backend {
         attention.capturing = false;
         graphRows = 0;
         pendingQk = null;
-        pendingSilu = null;
+        pending = null;
         uploadInvFreq(inverseFrequencies);
         boolean decode = BatchMetadata.isDecode(batch);
         int maxBlocks = BatchMetadata.maxBlocks(batch);
@@ -269,6 +280,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void embedding(BatchContext b, Tensor table, Tensor out) {
+        settleAll();
         CudaTensor o = (CudaTensor) out;
         begin();
         embedding.gather((CudaBatch) b, (CudaTensor) table, o, rowsOf(o));
@@ -278,44 +290,86 @@ public final class CudaBackend implements Backend {
     @Override
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         CudaTensor xs = (CudaTensor) x;
-        settle(xs);
+        settleAll();
+        int rows = rowsOf(xs);
+        if (fuse && rows <= linear.gemvMax && rows <= 8 && Linear.normFits(rows, xs.cols()) && (xs.cols() & 7) == 0) {
+            pending = new PendingNorm(xs, (CudaTensor) weight, eps, (CudaTensor) out, rows);
+            return;
+        }
+        launchNorm(new PendingNorm(xs, (CudaTensor) weight, eps, (CudaTensor) out, rows));
+    }
+
+    private void launchNorm(PendingNorm n) {
         begin();
-        norms.rmsNorm(xs, (CudaTensor) weight, eps, (CudaTensor) out, rowsOf(xs));
+        norms.rmsNorm(n.x, n.weight, n.eps, n.out, n.rows);
         end("rms_norm");
     }
 
     @Override
     public void addRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor out) {
         CudaTensor xs = (CudaTensor) x, r = (CudaTensor) residual;
-        settle(xs);
-        settle(r);
+        int rows = rowsOf(xs);
+        if (pending instanceof PendingGemv g && g.norm == null && g.bias == null && g.out.storage == xs.storage
+                && g.rows == rows && g.w.rows() == r.cols()) {
+            // residual += x·wᵀ in the GEMV's epilogue; x (the projection's output) is never written
+            pending = null;
+            Norms.requireF32(r, "residual");
+            begin();
+            linear.gemv(Linear.Form.RESIDUAL, g.w, g.x.address(), 0L, 0f, 0L, r.address(), rows);
+            end("gemv+residual " + rows + "x" + g.w.rows() + "x" + g.w.cols());
+            g.out.writes(CudaTensor.DType.F32);
+            rmsNorm(r, weight, eps, out);  // itself folded into the next GEMV where it can be
+            return;
+        }
+        settleAll();
         begin();
-        norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rowsOf(xs));
+        norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rows);
         end("add_rms_norm");
     }
 
     @Override
     public void linear(Tensor x, Tensor w, Tensor bias, Tensor out) {
-        CudaTensor xs = (CudaTensor) x, ws = (CudaTensor) w;
+        CudaTensor xs = (CudaTensor) x, ws = (CudaTensor) w, o = (CudaTensor) out, bs = (CudaTensor) bias;
         int m = rowsOf(xs);
-        CudaTensor siluOf = null;
-        if (pendingSilu != null && pendingSilu.act == xs.storage && linear.gemv(m, ws) && pendingSilu.rows == m) {
-            siluOf = pendingSilu.gateUp;  // fused: the GEMV forms silu(gate) * up itself
-            pendingSilu.out.writes(CudaTensor.DType.BF16);
-            pendingSilu = null;
+        PendingNorm norm = null;
+        if (pending instanceof PendingNorm n && n.out.storage == xs.storage && n.rows == m && linear.gemv(m, ws)
+                && ws.cols() == n.x.cols()) {
+            norm = n;  // the GEMV normalises its input itself
+            pending = null;
         }
-        if (siluOf == null) settle(xs);
-        if (m == 0) return;
+        settleAll();
+        if (m == 0) {
+            if (norm != null) launchNorm(norm);
+            return;
+        }
+        if (fuse && linear.gemv(m, ws)) {
+            if (norm == null && xs.dtype() != CudaTensor.DType.BF16) throw new IllegalStateException("GEMV input must be bf16, is " + xs);
+            pending = new PendingGemv(xs, norm, ws, bs, o, m);  // a following addRmsNorm or siluMul may take it
+            return;
+        }
         begin();
-        linear.forward(xs, ws, (CudaTensor) bias, (CudaTensor) out, m, siluOf);
-        if (profiler != null)
-            end((linear.gemv(m, ws) || siluOf != null ? (siluOf != null ? "gemv+silu " : "gemv ") : "gemm ") + m + "x" + ws.rows() + "x" + ws.cols());
+        linear.forward(xs, ws, bs, o, m);
+        if (profiler != null) end((linear.gemv(m, ws) ? "gemv " : "gemm ") + m + "x" + ws.rows() + "x" + ws.cols());
+    }
+
+    /** A deferred GEMV in its unfused (fp32 output) form. */
+    private void launchGemv(PendingGemv g) {
+        g.out.writes(CudaTensor.DType.F32);
+        long bias = g.bias == null ? 0L : g.bias.address();
+        begin();
+        if (g.norm != null) {
+            Norms.requireF32(g.norm.x, "rmsNorm input");
+            linear.gemv(Linear.Form.NORM, g.w, g.norm.x.address(), g.norm.weight.address(), g.norm.eps, bias, g.out.address(), g.rows);
+        } else {
+            linear.gemv(Linear.Form.PLAIN, g.w, g.x.address(), 0L, 0f, bias, g.out.address(), g.rows);
+        }
+        end((g.norm != null ? "gemv norm+" : "gemv ") + g.rows + "x" + g.w.rows() + "x" + g.w.cols());
     }
 
     @Override
     public void qkNorm(Tensor qkv, int qHeads, int kvHeads, int headDim, Tensor qWeight, Tensor kWeight, float eps) {
         CudaTensor t = (CudaTensor) qkv;
-        settle(t);
+        settleAll();
         pendingQk = new PendingQk(t.storage, (CudaTensor) qWeight, (CudaTensor) kWeight, eps, qHeads, kvHeads, headDim, rowsOf(t));
     }
 
@@ -331,7 +385,7 @@ public final class CudaBackend implements Backend {
             eps = p.eps;
             pendingQk = null;
         }
-        settle(t);
+        settleAll();
         begin();
         rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rowsOf(t));
         end(qn != null ? "qk_norm+rope+kv_store" : "rope+kv_store");
@@ -340,7 +394,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void attention(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer, Tensor out) {
         CudaTensor t = (CudaTensor) qkv;
-        settle(t);
+        settleAll();
         CudaBatch cb = (CudaBatch) b;
         begin();
         attention.attention(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, (CudaTensor) out, rowsOf(t), graphRows > 0);
@@ -350,12 +404,19 @@ public final class CudaBackend implements Backend {
     @Override
     public void siluMul(Tensor gateUp, Tensor out) {
         CudaTensor g = (CudaTensor) gateUp, o = (CudaTensor) out;
-        settle(g);
         int rows = rowsOf(g);
-        if (fuseSilu && rows <= linear.gemvMax && rows <= 8) {
-            pendingSilu = new PendingSilu(o.storage, g, o, rows);  // folded into the next GEMV if it reads `out`
+        if (pending instanceof PendingGemv p && p.norm != null && p.bias == null && p.out.storage == g.storage
+                && p.rows == rows && (p.w.rows() & 1) == 0 && o.cols() == p.w.rows() / 2) {
+            // the gate/up GEMV writes silu(gate)·up in its epilogue; gateUp itself is never written
+            pending = null;
+            Norms.requireF32(p.norm.x, "rmsNorm input");
+            o.writes(CudaTensor.DType.BF16);
+            begin();
+            linear.gemv(Linear.Form.NORM_GATE_UP_SILU, p.w, p.norm.x.address(), p.norm.weight.address(), p.norm.eps, 0L, o.address(), rows);
+            end("gemv norm+gateup+silu " + rows + "x" + p.w.rows() + "x" + p.w.cols());
             return;
         }
+        settleAll();
         begin();
         activation.siluMul(g, o, rows);
         end("silu_mul");
@@ -364,7 +425,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void gatherRows(BatchContext b, Tensor x, Tensor out) {
         CudaTensor xs = (CudaTensor) x, o = (CudaTensor) out;
-        settle(xs);
+        settleAll();
         CudaBatch cb = (CudaBatch) b;
         int rows = graphRows > 0 ? graphRows : cb.batch.logitRows().length;
         o.writes(xs.dtype());
@@ -375,24 +436,20 @@ public final class CudaBackend implements Backend {
         end("gather_rows");
     }
 
-    /** Launches whatever a fused-op pair still owes for {@code t}. */
-    private void settle(CudaTensor t) {
+    /** Launches, unfused and in order, whatever the last op still owes. */
+    void settleAll() {
         PendingQk q = pendingQk;
-        if (q != null && q.qkv == t.storage) {
+        if (q != null) {
             pendingQk = null;
-            rotary.qkNorm(t, q.qHeads, q.kvHeads, q.headDim, q.qNorm, q.kNorm, q.eps, q.rows);
+            rotary.qkNorm(new CudaTensor(q.qkv, 0), q.qHeads, q.kvHeads, q.headDim, q.qNorm, q.kNorm, q.eps, q.rows);
         }
-        PendingSilu s = pendingSilu;
-        if (s != null && s.act == t.storage) {
-            pendingSilu = null;
-            activation.siluMul(s.gateUp, s.out, s.rows);
-        }
+        Object p = pending;
+        pending = null;
+        if (p instanceof PendingNorm n) launchNorm(n);
+        else if (p instanceof PendingGemv g) launchGemv(g);
     }
 
-    private void settleAll() {
-        if (pendingQk != null) settle(new CudaTensor(pendingQk.qkv, 0));
-        if (pendingSilu != null) settle(pendingSilu.out);
-    }
+    private void settle(CudaTensor t) { settleAll(); }
 
     // ---------------------------------------------------------------- collectives (tensor parallelism, Nccl*)
 
@@ -491,6 +548,33 @@ public final class CudaBackend implements Backend {
             cx.heap.free(a);
             cx.heap.free(w);
             cx.heap.free(c);
+        }
+    }
+
+    /**
+     * The launch floor of a kernel chain: seconds per kernel of a CUDA graph of {@code n} empty kernels, each
+     * dependent on the one before, launched as the engine launches its kernels (programmatic dependent launch when
+     * {@link #pdl()}), with {@code blocks} blocks of 128 threads each.
+     */
+    public double measureLaunchFloor(int n, int blocks, int iterations) {
+        cx.bind();
+        jcuda.driver.CUgraph g = new jcuda.driver.CUgraph();
+        jcuda.driver.CUgraphExec exec = new jcuda.driver.CUgraphExec();
+        boolean captured = false, instantiated = false;
+        try {
+            Cu.check(JCudaDriver.cuStreamBeginCapture(cx.stream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
+            try {
+                for (int i = 0; i < n; i++) cx.launch("launch_floor_empty", blocks, 1, 1, 128, 0, i);
+            } finally {
+                Cu.check(JCudaDriver.cuStreamEndCapture(cx.stream, g), "cuStreamEndCapture");
+                captured = true;
+            }
+            Cu.check(JCudaDriver.cuGraphInstantiate(exec, g, 0), "cuGraphInstantiate");
+            instantiated = true;
+            return timeSeconds(iterations, () -> Cu.check(JCudaDriver.cuGraphLaunch(exec, cx.stream), "cuGraphLaunch")) / n;
+        } finally {
+            if (instantiated) JCudaDriver.cuGraphExecDestroy(exec);
+            if (captured) JCudaDriver.cuGraphDestroy(g);
         }
     }
 

@@ -17,13 +17,21 @@ import java.util.Map;
 /**
  * The kernels fatbin (built by nvcc into the jar as a resource), loaded as one module, and kernel launches. Launch
  * arguments are given as Java primitives: {@code long} for device pointers and 64-bit values, {@code int},
- * {@code float}.
+ * {@code float}. Launches go through {@code cuLaunchKernelEx} ({@link LaunchEx}) with programmatic dependent launch
+ * for every kernel that waits on its predecessor (all but the fill kernels); {@code -Dbaton.cuda.pdl=false}, or a
+ * driver without it, falls back to plain {@code cuLaunchKernel}.
  */
 final class Kernels implements AutoCloseable {
     static final String RESOURCE = "/ai/baton/engine/backend/cuda/kernels.fatbin";
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<String, Long> addresses = new HashMap<>();
+    private final LaunchEx launchEx;
+    /** Whether kernels are launched with programmatic dependent launch. */
+    final boolean pdl;
+    private CUstream lastStream;
+    private long lastStreamAddress;
     private boolean loaded;
 
     /** The fatbin's bytes, or null when this build had no nvcc. */
@@ -39,7 +47,12 @@ final class Kernels implements AutoCloseable {
         // cuModuleLoadData takes a fatbin too; JCuda 12.6's cuModuleLoadFatBinary never hands the module back.
         Cu.check(JCudaDriver.cuModuleLoadData(module, fatbin), "loading the kernels (cuModuleLoadData)");
         loaded = true;
+        launchEx = LaunchEx.open();
+        pdl = launchEx != null && !"false".equals(System.getProperty("baton.cuda.pdl"));
     }
+
+    /** Kernels that do not call pdl_wait (fills of fresh buffers) keep full stream ordering. */
+    private static boolean waitsOnPredecessor(String name) { return !name.startsWith("fill_"); }
 
     CUfunction function(String name) {
         CUfunction f = functions.get(name);
@@ -58,6 +71,20 @@ final class Kernels implements AutoCloseable {
     }
 
     void launch(CUstream stream, String name, int gx, int gy, int gz, int block, int sharedBytes, Object... args) {
+        if (launchEx != null) {
+            Long f = addresses.get(name);
+            if (f == null) {
+                f = Cu.address(function(name));
+                addresses.put(name, f);
+            }
+            if (stream != lastStream) {
+                lastStream = stream;
+                lastStreamAddress = Cu.address(stream);
+            }
+            int rc = launchEx.launch(f, lastStreamAddress, gx, gy, gz, block, sharedBytes, pdl && waitsOnPredecessor(name), args);
+            if (rc != 0) Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
+            return;
+        }
         NativePointerObject[] ps = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -76,6 +103,7 @@ final class Kernels implements AutoCloseable {
     public void close() {
         if (!loaded) return;
         loaded = false;
+        if (launchEx != null) launchEx.close();
         JCudaDriver.cuModuleUnload(module);
     }
 }
