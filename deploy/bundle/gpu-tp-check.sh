@@ -230,3 +230,4 @@ PY
 }
 
 main
+sleep 1   # let tee finish log.txt before the run ends
