@@ -28,6 +28,15 @@ public final class ClusterOptions {
     @Option(names = "--kv-blocks", defaultValue = "0", description = "KV blocks per node rank, 0 = the node's default")
     public int kvBlocks;
 
+    @Option(names = "--kv-cache-mib", defaultValue = "0", description = "KV cache memory per node rank when --kv-blocks is 0; 0 = the node's default")
+    public long kvCacheMib;
+
+    @Option(names = "--max-batch-tokens", defaultValue = "0", description = "token budget of one engine step on every node, 0 = the node's default")
+    public int maxBatchTokens;
+
+    @Option(names = "--max-seqs", defaultValue = "0", description = "sequences running at once on every node, 0 = the node's default")
+    public int maxSeqs;
+
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads per node, 0 = the cores shared among the nodes")
     public int threads;
 
@@ -41,6 +50,8 @@ public final class ClusterOptions {
         if (prefill < 0 || decode < 1) throw new IllegalArgumentException("need --decode >= 1 and --prefill >= 0");
         if (tpPrefill < 1 || tpDecode < 1) throw new IllegalArgumentException("--tp-prefill and --tp-decode must be >= 1");
         if (kvBlocks < 0 || threads < 0) throw new IllegalArgumentException("--kv-blocks and --threads must be >= 0");
+        if (kvCacheMib < 0 || maxBatchTokens < 0 || maxSeqs < 0)
+            throw new IllegalArgumentException("--kv-cache-mib, --max-batch-tokens and --max-seqs must be >= 0");
         if (port < 0 || port > 65535 || registryPort < 0 || registryPort > 65535) throw new IllegalArgumentException("ports must be in 0..65535");
     }
 }

@@ -80,6 +80,9 @@ public final class ClusterRunner implements AutoCloseable {
                     "--router", "127.0.0.1:" + registryPort, "--node-id", id,
                     "--bind-host", "127.0.0.1", "--advertise-host", "127.0.0.1", "--threads", Integer.toString(threads)));
             if (c.kvBlocks > 0) args.addAll(List.of("--kv-blocks", Integer.toString(c.kvBlocks)));
+            if (c.kvCacheMib > 0) args.addAll(List.of("--kv-cache-mib", Long.toString(c.kvCacheMib)));
+            if (c.maxBatchTokens > 0) args.addAll(List.of("--max-batch-tokens", Integer.toString(c.maxBatchTokens)));
+            if (c.maxSeqs > 0) args.addAll(List.of("--max-seqs", Integer.toString(c.maxSeqs)));
             Map<String, String> env = new LinkedHashMap<>();
             if (gpus > 0) {
                 // Each node gets its own GPUs while there are enough; beyond that they share, round robin.

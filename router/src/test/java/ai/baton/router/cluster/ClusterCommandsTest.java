@@ -99,6 +99,20 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void engineSizingOptionsReachEveryNodeAndDefaultsAreLeftToTheNode(@TempDir Path tmp) {
+        List<LocalCluster.NodeSpec> specs = ClusterRunner.specs(Path.of("m"), "cpu",
+                options(tmp, 1, 2, "--kv-cache-mib", "40000", "--max-batch-tokens", "8192", "--max-seqs", "256"), 1234);
+        assertEquals(3, specs.size());
+        for (LocalCluster.NodeSpec s : specs) {
+            String args = String.join(" ", s.args());
+            assertTrue(args.contains("--kv-cache-mib 40000") && args.contains("--max-batch-tokens 8192") && args.contains("--max-seqs 256"), args);
+        }
+        String plain = String.join(" ", ClusterRunner.specs(Path.of("m"), "cpu", options(tmp, 1, 1), 1234).getFirst().args());
+        assertFalse(plain.contains("--kv-cache-mib") || plain.contains("--max-batch-tokens") || plain.contains("--max-seqs"), plain);
+        assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--max-seqs", "-1").validate());
+    }
+
+    @Test
     void aNodeDyingAtStartupStopsEverythingWithAOneLineReason(@TempDir Path tmp) throws Exception {
         Path broken = tmp.resolve("broken-model");
         Files.createDirectories(broken);
