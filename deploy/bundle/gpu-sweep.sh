@@ -5,7 +5,8 @@
 # Default: the qwen3-0.6b shape (random weights), 1P:1D against two collocated replicas on 2 GPUs (same GPU count),
 # 5000-in / 250-out random prompts on a Poisson request-rate ladder. Results (summary.csv, one directory per
 # configuration with each point's bench JSON and Chrome trace, node logs) land in $OUT/sweep; the random model is
-# left out. Plots are drawn afterwards where Java has java.desktop: ./baton plot DIR.
+# left out. Each node gets a 40 GB KV cache, an 8192-token step
+# budget and 128 sequences (the CPU defaults, 256 MiB and 512 tokens, would not hold one 5000-token prompt). Plots are drawn afterwards where Java has java.desktop: ./baton plot DIR.
 set -uo pipefail
 OUT="${OUT:-$PWD/gpu-sweep-out}"
 CARRY="${CARRY:-.carry/x2}"
@@ -31,7 +32,8 @@ export BATON_LAUNCHER="$W/baton/baton"
 RES="$W/sweep"
 timeout -s INT "$BUDGET_S" "$W/baton/baton" sweep --synthetic-shape "$W/hub-configs/$SHAPE.json" \
   --synthetic-tokenizer "$W/tokenizers/qwen3" --out "$RES" --ratios 1:1 --collocated 1 --collocated-replicas 2 --tp 1 \
-  --gpus "$GPUS" --up-arg=--backend --up-arg=cuda --request-rates "$RATES" --point-seconds "$POINT_S" --num-prompts 16 \
+  --gpus "$GPUS" --up-arg=--backend --up-arg=cuda --up-arg=--kv-cache-mib --up-arg="${KV_MIB:-40000}" \
+  --up-arg=--max-batch-tokens --up-arg="${MAX_BATCH_TOKENS:-8192}" --up-arg=--max-seqs --up-arg="${MAX_SEQS:-128}" --request-rates "$RATES" --point-seconds "$POINT_S" --num-prompts 16 \
   --random-input-len 5000 --random-output-len 250 --num-warmups 8 --warmup-seconds 10 --goodput ttft:1000 tpot:50 \
   --no-plot ${SWEEP_ARGS:-}
 echo "[$(date +%T)] sweep exited with $?"
