@@ -87,7 +87,7 @@ final class DecodeGraphs implements AutoCloseable {
         CUgraph g = new CUgraph();
         Cu.check(JCudaDriver.cuStreamEndCapture(cx.stream, g), "cuStreamEndCapture");
         e.graph = g;
-        e.nodes = kernelNodes(g);
+        e.nodes = GraphKernels.count(Cu.address(g));
         CUgraphExec exec = new CUgraphExec();
         Cu.check(JCudaDriver.cuGraphInstantiate(exec, g, 0), "cuGraphInstantiate");
         e.exec = exec;
@@ -113,20 +113,6 @@ final class DecodeGraphs implements AutoCloseable {
         if (e.graph != null) JCudaDriver.cuGraphDestroy(e.graph);
         e.exec = null;
         e.graph = null;
-    }
-
-    /** Kernel nodes of a graph (programmatic launches add nodes of other types). */
-    static int kernelNodes(CUgraph g) {
-        long[] n = {0};
-        if (JCudaDriver.cuGraphGetNodes(g, null, n) != 0 || n[0] == 0) return 0;
-        jcuda.driver.CUgraphNode[] nodes = new jcuda.driver.CUgraphNode[(int) n[0]];
-        for (int i = 0; i < nodes.length; i++) nodes[i] = new jcuda.driver.CUgraphNode();
-        if (JCudaDriver.cuGraphGetNodes(g, nodes, n) != 0) return 0;
-        int kernels = 0;
-        int[] type = {0};
-        for (jcuda.driver.CUgraphNode node : nodes)
-            if (JCudaDriver.cuGraphNodeGetType(node, type) == 0 && type[0] == jcuda.driver.CUgraphNodeType.CU_GRAPH_NODE_TYPE_KERNEL) kernels++;
-        return kernels;
     }
 
     /** Kernels of the live graph of this batch-size bucket (any stride), or 0. */
