@@ -21,6 +21,12 @@ public final class CudaIpcPeer implements AutoCloseable {
     private final CudaDevice device;
     private volatile CudaDevice owner; // device holding the peer's memory, when visible here
     private final String peerName;
+    /**
+     * The batched copy kernel runs on the source device, so it needs the peer's memory mapped in the source
+     * device's own context: a mapping in the owner's context is not addressable from our kernels even with peer
+     * access enabled (seen on 2xH200: CUDA_ERROR_ILLEGAL_ADDRESS). Memcpy fallbacks then copy within that context.
+     */
+    private final boolean mapInSource;
     private final Map<Key, Long> mapped = new HashMap<>();
     private boolean closed;
 
@@ -28,6 +34,8 @@ public final class CudaIpcPeer implements AutoCloseable {
         this.device = device;
         this.owner = CudaDriver.get().deviceById(peerDeviceId).orElse(null);
         this.peerName = peerName;
+        this.mapInSource = owner != null && owner != device && KvCopyMode.current() == KvCopyMode.KERNEL
+                && device.peerAccessTo(owner) == null;
     }
 
     /**
@@ -35,11 +43,11 @@ public final class CudaIpcPeer implements AutoCloseable {
      * then needs peer access to the owner's context, which mapped the memory), else one cuMemcpy per op.
      */
     public KvCopyPath.Decision copy(java.util.List<ai.baton.kvtransfer.transport.CopyOp> ops) {
-        return device.copyIpc(owner, ops);
+        return device.copyIpc(mapInSource ? null : owner, ops);
     }
 
     private CudaDevice opener() {
-        return owner != null ? owner : device;
+        return owner != null && !mapInSource ? owner : device;
     }
 
     public CudaDevice device() {
@@ -55,7 +63,7 @@ public final class CudaIpcPeer implements AutoCloseable {
             try {
                 m = opener().openIpc(c.cudaIpcHandle());
             } catch (RuntimeException e) {
-                if (owner == null || owner == device || !mapped.isEmpty()) throw e;
+                if (owner == null || owner == device || mapInSource || !mapped.isEmpty()) throw e;
                 LOG.log(System.Logger.Level.INFO, "opening {0}'s memory in its own device's context failed ({1}); trying {2}",
                         peerName, e.getMessage(), device);
                 owner = null;
