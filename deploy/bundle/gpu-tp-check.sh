@@ -65,9 +65,9 @@ fixtures() {
       ids="$(python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]; print(','.join(map(str,c['prompt'])))" "$FX/$m/expected.json" "$i")"
       n="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['cases'][int(sys.argv[2])]['greedy']))" "$FX/$m/expected.json" "$i")"
       for tp in 1 2; do
-        timeout 120 "$B/baton" logits --backend cuda --tp "$tp" --model "$FX/$m" --prompt-ids "$ids" > "$d/$m-$i-logits-tp$tp.json" 2> "$d/$m-$i-logits-tp$tp.err"
+        timeout "${CALL_TIMEOUT:-120}" "$B/baton" logits --backend cuda --tp "$tp" --model "$FX/$m" --prompt-ids "$ids" > "$d/$m-$i-logits-tp$tp.json" 2> "$d/$m-$i-logits-tp$tp.err"
         echo "$m case $i logits tp $tp: exit $? $(head -c 300 "$d/$m-$i-logits-tp$tp.err")"
-        timeout 120 "$B/baton" generate --backend cuda --tp "$tp" --model "$FX/$m" --prompt-ids "$ids" --max-tokens "$n" --ignore-eos --json \
+        timeout "${CALL_TIMEOUT:-120}" "$B/baton" generate --backend cuda --tp "$tp" --model "$FX/$m" --prompt-ids "$ids" --max-tokens "$n" --ignore-eos --json \
           > "$d/$m-$i-greedy-tp$tp.json" 2> "$d/$m-$i-greedy-tp$tp.err"
         echo "$m case $i greedy tp $tp: exit $? $(head -c 300 "$d/$m-$i-greedy-tp$tp.err")"
       done
@@ -123,8 +123,9 @@ tpcheck() {
 bench() {
   for tp in 1 2; do
     stamp "== engine-bench TP $tp: llama-3.1-8b shape, batch $BATCH, context 512"
-    timeout 300 "$B/baton" engine-bench --config "$FX/hub-configs/llama-3.1-8b.json" --tp "$tp" --batch "$BATCH" --context 512 \
-      --prefill 512 --graphs on,off --no-profile --json "$OUT/engine-bench-tp$tp.json"
+    local graphs="${GRAPHS:-on,off}"; [ "$tp" = 2 ] && graphs="${TP2_GRAPHS:-$graphs}"
+    timeout "${BENCH_TIMEOUT:-300}" "$B/baton" engine-bench --config "$FX/hub-configs/llama-3.1-8b.json" --tp "$tp" --batch "$BATCH" --context 512 \
+      --prefill 512 --graphs "$graphs" --no-profile --json "$OUT/engine-bench-tp$tp.json"
     echo "engine-bench TP $tp exit code $?"
   done
 }

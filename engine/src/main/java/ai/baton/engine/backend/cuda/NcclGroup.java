@@ -6,6 +6,7 @@ import ai.baton.engine.backend.Communicator;
 import ai.baton.engine.backend.Tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -117,9 +118,26 @@ public final class NcclGroup implements AutoCloseable {
         MemorySegment[] c = comms;
         comms = null;
         if (c == null) return;
-        for (MemorySegment m : c) {
-            if (nccl.asyncError(m) == Nccl.SUCCESS) nccl.destroy(m);
-            else nccl.abort(m);
+        // Destroying a communicator waits for its peers to destroy theirs (seen on 2xH200 once decode graphs had
+        // captured all-reduces: destroying rank 0's from one thread never returned), so every rank's goes at once.
+        List<Thread> destroyers = new ArrayList<>(c.length);
+        for (int r = 0; r < c.length; r++) {
+            MemorySegment m = c[r];
+            destroyers.add(Thread.ofPlatform().daemon().name("nccl-destroy-" + r).start(() -> {
+                if (nccl.asyncError(m) == Nccl.SUCCESS) nccl.destroy(m);
+                else nccl.abort(m);
+            }));
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (Thread t : destroyers) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !t.join(java.time.Duration.ofNanos(left)))
+                    System.getLogger("ai.baton.engine.cuda").log(System.Logger.Level.WARNING, "an NCCL communicator did not finish closing within 30 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }
