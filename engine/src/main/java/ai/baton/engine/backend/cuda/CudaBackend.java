@@ -479,6 +479,18 @@ public final class CudaBackend implements Backend {
     /** Makes every captured decode graph stale (it references communicators that were replaced). */
     void invalidateGraphs() { generation++; }
 
+    /** Destroys the captured decode graphs now (they hold NCCL resources that a communicator's destroy waits for). */
+    void releaseGraphs() {
+        cx.bind();
+        try {
+            cx.synchronize();
+        } catch (RuntimeException ignored) {
+            // an aborted collective's error: the graphs go anyway
+        }
+        graphs.close();
+        generation++;
+    }
+
     // ---------------------------------------------------------------- results
 
     @Override

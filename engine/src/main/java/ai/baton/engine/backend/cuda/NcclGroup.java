@@ -29,6 +29,10 @@ public final class NcclGroup implements AutoCloseable {
         this.ranks = ranks;
         this.devices = devices;
         this.comms = nccl.commInitAll(devices);
+        // Decode graphs with captured all-reduces gave the right tokens on 2xH200 but left the communicators unable to
+        // close, and gained nothing measurable for the llama-3.1-8b shape (4.10 vs 3.97 ms/step at batch 1), so TP
+        // ranks run decode eagerly unless -Dbaton.cuda.tpGraphs=true (benchmarks may still turn graphs on per run).
+        if (!Boolean.getBoolean("baton.cuda.tpGraphs")) for (CudaBackend b : ranks) b.setGraphsEnabled(false);
     }
 
     /** Communicators over the ranks' backends (each a CudaBackend on its own GPU), rank r on backends[r]. */
@@ -86,7 +90,7 @@ public final class NcclGroup implements AutoCloseable {
         if (c == null) return;
         comms = null;
         abortedBecause = because;
-        for (MemorySegment m : c) nccl.abort(m);
+        onEveryComm(c, "abort", m -> nccl.abort(m));
     }
 
     public boolean aborted() { return comms == null && !closed; }
@@ -118,22 +122,31 @@ public final class NcclGroup implements AutoCloseable {
         MemorySegment[] c = comms;
         comms = null;
         if (c == null) return;
-        // Destroying a communicator waits for its peers to destroy theirs (seen on 2xH200 once decode graphs had
-        // captured all-reduces: destroying rank 0's from one thread never returned), so every rank's goes at once.
-        List<Thread> destroyers = new ArrayList<>(c.length);
-        for (int r = 0; r < c.length; r++) {
-            MemorySegment m = c[r];
-            destroyers.add(Thread.ofPlatform().daemon().name("nccl-destroy-" + r).start(() -> {
-                if (nccl.asyncError(m) == Nccl.SUCCESS) nccl.destroy(m);
-                else nccl.abort(m);
-            }));
+        for (CudaBackend b : ranks) b.releaseGraphs();
+        onEveryComm(c, "close", m -> {
+            if (nccl.asyncError(m) == Nccl.SUCCESS) nccl.destroy(m);
+            else nccl.abort(m);
+        });
+    }
+
+    /**
+     * Runs {@code op} on every communicator at once, one thread each, and waits (30 s at most). Destroy and abort are
+     * intra-node collectives in NCCL: called one after another from one thread, the first waits for a peer that is
+     * never reached (seen on 2xH200: rank 1 aborting both communicators in turn hung).
+     */
+    private static void onEveryComm(MemorySegment[] comms, String what, java.util.function.Consumer<MemorySegment> op) {
+        List<Thread> threads = new ArrayList<>(comms.length);
+        for (int r = 0; r < comms.length; r++) {
+            MemorySegment m = comms[r];
+            threads.add(Thread.ofPlatform().daemon().name("nccl-" + what + "-" + r).start(() -> op.accept(m)));
         }
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        for (Thread t : destroyers) {
+        for (Thread t : threads) {
             try {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !t.join(java.time.Duration.ofNanos(left)))
-                    System.getLogger("ai.baton.engine.cuda").log(System.Logger.Level.WARNING, "an NCCL communicator did not finish closing within 30 s");
+                    System.getLogger("ai.baton.engine.cuda").log(System.Logger.Level.WARNING,
+                            "NCCL " + what + " of a communicator did not finish within 30 s");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
