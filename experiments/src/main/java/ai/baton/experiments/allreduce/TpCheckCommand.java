@@ -7,6 +7,7 @@ import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.backend.cuda.CudaBackend;
 import ai.baton.engine.backend.cuda.DeviceSyntheticWeights;
 import ai.baton.engine.model.ModelConfig;
+import ai.baton.experiments.enginebench.Steps;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
@@ -158,7 +159,7 @@ public final class TpCheckCommand implements Callable<Integer> {
                 for (Chunk c : chunks) {
                     if (!c.logits) continue;
                     next[c.seq] = reference != null ? referenceToken(reference, s, c.seq, vocab)
-                            : argmax(logits, row * vocab, vocab);
+                            : Steps.argmax(logits, row * vocab, vocab);
                     row++;
                 }
             }
@@ -172,7 +173,7 @@ public final class TpCheckCommand implements Callable<Integer> {
         int row = 0;
         for (Chunk c : ref.plan.get(step)) {
             if (!c.logits) continue;
-            if (c.seq == seq) return argmax(ref.steps.get(step), row * vocab, vocab);
+            if (c.seq == seq) return Steps.argmax(ref.steps.get(step), row * vocab, vocab);
             row++;
         }
         throw new IllegalStateException("sequence " + seq + " has no logits at step " + step);
@@ -204,7 +205,7 @@ public final class TpCheckCommand implements Callable<Integer> {
         double againSeconds = (System.nanoTime() - t0) / 1e9;
         float[] expected = reference.steps.getLast();
         double worst = 0;
-        for (int row = 0; row < again.length / vocab; row++) worst = Math.max(worst, relativeL2(again, expected, row * vocab, vocab));
+        for (int row = 0; row < again.length / vocab; row++) worst = Math.max(worst, Steps.relativeL2(again, row * vocab, expected, row * vocab, vocab));
         boolean ok = error != null && error.contains("injected failure") && worst <= tolerance;
         out.put("next_step_seconds", againSeconds);
         out.put("next_step_max_rel_l2", worst);
@@ -223,8 +224,8 @@ public final class TpCheckCommand implements Callable<Integer> {
             double stepWorst = 0;
             int stepSame = 0;
             for (int r = 0; r < rows; r++) {
-                stepWorst = Math.max(stepWorst, relativeL2(a, b, r * vocab, vocab));
-                if (argmax(a, r * vocab, vocab) == argmax(b, r * vocab, vocab)) stepSame++;
+                stepWorst = Math.max(stepWorst, Steps.relativeL2(a, r * vocab, b, r * vocab, vocab));
+                if (Steps.argmax(a, r * vocab, vocab) == Steps.argmax(b, r * vocab, vocab)) stepSame++;
             }
             String kind = s == 0 ? "prefill" : s == 1 ? "mixed" : "decode";
             System.out.printf("  %4d %-8s %5d %12.2e %9d/%d%n", s, kind, rows, stepWorst, stepSame, rows);
@@ -253,46 +254,8 @@ public final class TpCheckCommand implements Callable<Integer> {
 
     /** Sequence q owns blocks [q*perSeq, (q+1)*perSeq). */
     private ForwardBatch batch(List<Chunk> chunks, int perSeq) {
-        int n = 0;
-        for (Chunk c : chunks) n += c.tokens.length;
-        int[] tokens = new int[n], pos = new int[n], slots = new int[n];
-        int[] qs = new int[chunks.size() + 1], ctx = new int[chunks.size()];
-        int[][] tables = new int[chunks.size()][];
-        List<Integer> logitRows = new ArrayList<>();
-        int t = 0;
-        for (int s = 0; s < chunks.size(); s++) {
-            Chunk c = chunks.get(s);
-            qs[s] = t;
-            int end = c.start + c.tokens.length;
-            int used = (end + blockSize - 1) / blockSize;
-            tables[s] = new int[used];
-            for (int b = 0; b < used; b++) tables[s][b] = c.seq * perSeq + b;
-            for (int i = 0; i < c.tokens.length; i++, t++) {
-                int p = c.start + i;
-                tokens[t] = c.tokens[i];
-                pos[t] = p;
-                slots[t] = tables[s][p / blockSize] * blockSize + p % blockSize;
-            }
-            ctx[s] = end;
-            if (c.logits) logitRows.add(t - 1);
-        }
-        qs[chunks.size()] = t;
-        return new ForwardBatch(tokens, pos, slots, qs, ctx, tables, logitRows.stream().mapToInt(Integer::intValue).toArray());
-    }
-
-    private static double relativeL2(float[] a, float[] b, int off, int n) {
-        double num = 0, den = 0;
-        for (int i = 0; i < n; i++) {
-            double d = (double) a[off + i] - b[off + i];
-            num += d * d;
-            den += (double) b[off + i] * b[off + i];
-        }
-        return Math.sqrt(num / Math.max(den, 1e-30));
-    }
-
-    private static int argmax(float[] l, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (l[off + i] > l[off + best]) best = i;
-        return best;
+        List<Steps.Chunk> steps = new ArrayList<>(chunks.size());
+        for (Chunk c : chunks) steps.add(new Steps.Chunk(c.tokens, c.start, c.seq * perSeq, perSeq, c.logits));
+        return Steps.batch(steps, blockSize);
     }
 }

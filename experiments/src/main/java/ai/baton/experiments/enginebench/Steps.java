@@ -9,13 +9,13 @@ import java.util.List;
  * Builds {@link ForwardBatch}es by hand for benchmarks and checks that drive the model directly (no scheduler):
  * each sequence owns a contiguous run of KV blocks; a step takes a chunk of new tokens from several sequences.
  */
-final class Steps {
+public final class Steps {
     private Steps() {}
 
     /** One sequence's part of a step: {@code tokens} new tokens starting at position {@code start}. */
-    record Chunk(int[] tokens, int start, int firstBlock, int blocks, boolean wantLogits) {}
+    public record Chunk(int[] tokens, int start, int firstBlock, int blocks, boolean wantLogits) {}
 
-    static ForwardBatch batch(List<Chunk> chunks, int blockSize) {
+    public static ForwardBatch batch(List<Chunk> chunks, int blockSize) {
         int n = 0;
         for (Chunk c : chunks) n += c.tokens.length;
         int[] tokens = new int[n], pos = new int[n], slots = new int[n];
@@ -45,14 +45,14 @@ final class Steps {
     }
 
     /** Every position's logits of one sequence (for causal-mask checks). */
-    static ForwardBatch allRows(int[] prompt, int blockSize) {
+    public static ForwardBatch allRows(int[] prompt, int blockSize) {
         ForwardBatch b = batch(List.of(new Chunk(prompt, 0, 0, (prompt.length + blockSize - 1) / blockSize, true)), blockSize);
         int[] rows = new int[prompt.length];
         for (int i = 0; i < rows.length; i++) rows[i] = i;
         return new ForwardBatch(b.tokens(), b.positions(), b.slots(), b.queryStarts(), b.contextLens(), b.blockTables(), rows);
     }
 
-    static double relativeL2(float[] a, int aOff, float[] b, int bOff, int n) {
+    public static double relativeL2(float[] a, int aOff, float[] b, int bOff, int n) {
         double num = 0, den = 0;
         for (int i = 0; i < n; i++) {
             double d = (double) a[aOff + i] - b[bOff + i];
@@ -62,7 +62,7 @@ final class Steps {
         return Math.sqrt(num / Math.max(den, 1e-30));
     }
 
-    static int argmax(float[] l, int off, int n) {
+    public static int argmax(float[] l, int off, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) if (l[off + i] > l[off + best]) best = i;
         return best;
