@@ -48,23 +48,27 @@ class BatchMetadataTest {
     }
 
     @Test
-    void prefillBatchGetsTilesOfAtMost64RowsPerSequence() {
-        // Sequence 0: 100 new tokens after a 10-token cached prefix; sequence 1: one decode token.
-        int n = 101;
+    void prefillBatchGetsTilesOfAtMostTileRowsPerSequence() {
+        // Sequence 0: 200 new tokens after a 10-token cached prefix (two tiles of 128 and 72 rows); sequence 1: one
+        // decode token (its own tile).
+        int r = BatchMetadata.TILE_ROWS, n = 201;
         int[] tokens = new int[n], pos = new int[n], slots = new int[n];
-        for (int i = 0; i < 100; i++) { pos[i] = 10 + i; slots[i] = 10 + i; }
-        pos[100] = 7;
-        slots[100] = 16 * 9 + 7;
-        ForwardBatch b = new ForwardBatch(tokens, pos, slots, new int[]{0, 100, 101}, new int[]{110, 8},
-                new int[][]{{0, 1, 2, 3, 4, 5, 6}, {9}}, new int[]{99, 100});
+        for (int i = 0; i < 200; i++) { pos[i] = 10 + i; slots[i] = 10 + i; }
+        pos[200] = 7;
+        slots[200] = 16 * 20 + 7;
+        int[] table0 = new int[14];
+        for (int i = 0; i < table0.length; i++) table0[i] = i;
+        ForwardBatch b = new ForwardBatch(tokens, pos, slots, new int[]{0, 200, 201}, new int[]{210, 8},
+                new int[][]{table0, {20}}, new int[]{199, 200});
         assertFalse(BatchMetadata.isDecode(b));
         BatchMetadata m = new BatchMetadata(b, n, BatchMetadata.maxBlocks(b), true);
+        assertEquals(128, r);
         assertEquals(3, m.numTiles);
         int[] t = java.util.Arrays.copyOfRange(m.data, m.tilesAt, m.tilesAt + 9);
-        assertArrayEquals(new int[]{0, 64, 0, 64, 36, 0, 100, 1, 1}, t);
-        assertEquals(110, m.maxContext);
-        assertEquals(1, m.data[m.seqAt + 100]);
-        assertEquals(7, BatchMetadata.maxBlocks(b));
+        assertArrayEquals(new int[]{0, 128, 0, 128, 72, 0, 200, 1, 1}, t);
+        assertEquals(210, m.maxContext);
+        assertEquals(1, m.data[m.seqAt + 200]);
+        assertEquals(14, BatchMetadata.maxBlocks(b));
     }
 
     @Test
