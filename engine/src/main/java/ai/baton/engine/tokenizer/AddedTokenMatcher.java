@@ -20,6 +20,8 @@ final class AddedTokenMatcher {
 
     private final Node root = new Node();
     private final boolean empty;
+    /** Bit c is set when some pattern starts with char c: most characters are ruled out without a map lookup. */
+    private final long[] firstChars = new long[1 << 10];
 
     /** patterns[i] is the string that stands for tokens[i] in the text it is matched against. */
     AddedTokenMatcher(List<AddedToken> tokens, List<String> patterns) {
@@ -29,6 +31,7 @@ final class AddedTokenMatcher {
             Node n = root;
             for (int k = 0; k < p.length(); k++) n = n.children.computeIfAbsent(p.charAt(k), c -> new Node());
             if (n.token == null) n.token = tokens.get(i);
+            firstChars[p.charAt(0) >>> 6] |= 1L << p.charAt(0);
         }
         empty = root.children.isEmpty();
     }
@@ -43,7 +46,9 @@ final class AddedTokenMatcher {
         int i = 0;
         int n = text.length();
         while (i < n) {
-            Node node = root.children.get(text.charAt(i));
+            char first = text.charAt(i);
+            if ((firstChars[first >>> 6] & (1L << first)) == 0) { i++; continue; }
+            Node node = root.children.get(first);
             if (node == null) { i++; continue; }
             AddedToken found = null;
             int foundEnd = -1;

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class BpeModel {
     private static final int CACHE_CAPACITY = 50_000;
     private static final int CACHEABLE_WORD_LENGTH = 128;
+    /** Words of up to this many symbols merge by scanning an array of pair ranks; longer ones use a heap. */
+    private static final int LINEAR_MAX = 48;
 
     private final Map<String, Integer> vocab;
     private final String[] idToToken;
@@ -21,6 +23,8 @@ final class BpeModel {
     private final int unkId; // -1 when there is no unk token: unknown characters are dropped, as HF does
     private final int[] charIds = new int[512]; // single-character tokens of the byte-level alphabet
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+    /** Rank of the pair of the two bytes' single-character tokens (a word's first pairs): 256 KB that stays in cache. */
+    private final int[] bytePairRank = new int[1 << 16];
 
     BpeModel(Map<String, Integer> vocab, String[] idToToken, PairRankMap ranks, int[] mergedId, boolean ignoreMerges, int unkId) {
         this.vocab = vocab;
@@ -30,6 +34,13 @@ final class BpeModel {
         this.ignoreMerges = ignoreMerges;
         this.unkId = unkId;
         for (char c = 0; c < charIds.length; c++) charIds[c] = vocab.getOrDefault(String.valueOf(c), -1);
+        for (int a = 0; a < 256; a++) {
+            int ia = charIds[ByteLevelAlphabet.charOf(a)];
+            for (int b = 0; b < 256; b++) {
+                int ib = charIds[ByteLevelAlphabet.charOf(b)];
+                bytePairRank[a << 8 | b] = ia < 0 || ib < 0 ? -1 : ranks.rank(ia, ib);
+            }
+        }
     }
 
     Integer tokenId(String token) { return vocab.get(token); }
@@ -46,6 +57,11 @@ final class BpeModel {
         if (ignoreMerges) { // Llama 3: a word that is itself a token is never split
             Integer id = vocab.get(word);
             if (id != null) { out.add(id); return; }
+        }
+        if (word.length() <= 2) { // one rank lookup at most: cheaper than the cache
+            int[] ids = merge(word);
+            for (int id : ids) out.add(id);
+            return;
         }
         int[] cached = cache.get(word);
         if (cached == null) {
@@ -64,44 +80,92 @@ final class BpeModel {
     private int[] merge(String word) {
         int n = word.length();
         int[] sym = new int[n];
+        int[] byteOf = new int[n]; // the byte a symbol's character stands for, or -1
         int count = 0;
         for (int i = 0; i < n; i++) {
+            char c = word.charAt(i);
             int id = initialId(word, i);
+            int b = id >= 0 && c < charIds.length ? ByteLevelAlphabet.byteOf(c) : -1;
             if (id < 0) id = unkId;
-            if (id >= 0) sym[count++] = id;
+            if (id >= 0) { byteOf[count] = b; sym[count++] = id; }
         }
         if (count <= 1) return Arrays.copyOf(sym, count);
-        if (count == 2) {
-            int r = ranks.rank(sym[0], sym[1]);
-            return r < 0 ? Arrays.copyOf(sym, 2) : new int[] {mergedId[r]};
+        int[] init = new int[count]; // init[k]: rank of (sym[k], sym[k + 1]), -1 for none
+        for (int k = 0; k + 1 < count; k++) {
+            init[k] = byteOf[k] >= 0 && byteOf[k + 1] >= 0 ? bytePairRank[byteOf[k] << 8 | byteOf[k + 1]] : ranks.rank(sym[k], sym[k + 1]);
         }
-        // doubly linked symbols; a merged-away symbol gets id -1
-        int[] prev = new int[count], next = new int[count];
+        init[count - 1] = -1;
+        if (count == 2) return init[0] < 0 ? Arrays.copyOf(sym, 2) : new int[] {mergedId[init[0]]};
+        return count <= LINEAR_MAX ? mergeByScan(sym, count, init) : mergeByHeap(sym, count, init);
+    }
+
+    /** A pair's rank, with "never merges" as Integer.MAX_VALUE so that the lowest rank is a plain minimum. */
+    private int rankOrMax(int left, int right) {
+        int r = ranks.rank(left, right);
+        return r < 0 ? Integer.MAX_VALUE : r;
+    }
+
+    /**
+     * For short words: the rank of every adjacent pair in an array, the lowest (leftmost on ties) found by a scan,
+     * the merged symbol and its two new pairs updated in place. Same merges, same order as the heap.
+     */
+    private int[] mergeByScan(int[] sym, int len, int[] init) {
+        int[] rk = init; // rk[k]: rank of (sym[k], sym[k + 1]), never-merging pairs as Integer.MAX_VALUE
+        for (int k = 0; k + 1 < len; k++) if (rk[k] < 0) rk[k] = Integer.MAX_VALUE;
+        while (len > 1) {
+            int best = -1, bestRank = Integer.MAX_VALUE;
+            for (int k = 0; k + 1 < len; k++) {
+                if (rk[k] < bestRank) { bestRank = rk[k]; best = k; }
+            }
+            if (best < 0) break;
+            sym[best] = mergedId[bestRank];
+            // drop symbol best + 1 and the pair that started at it
+            System.arraycopy(sym, best + 2, sym, best + 1, len - best - 2);
+            if (len - best - 3 > 0) System.arraycopy(rk, best + 2, rk, best + 1, len - best - 3);
+            len--;
+            if (best > 0) rk[best - 1] = rankOrMax(sym[best - 1], sym[best]);
+            if (best + 1 < len) rk[best] = rankOrMax(sym[best], sym[best + 1]);
+        }
+        return Arrays.copyOf(sym, len);
+    }
+
+    /**
+     * For long words: doubly linked symbols and a heap of (rank, position); pairRank[pos] holds the current rank of
+     * the pair starting at pos (-1 for none), so a stale heap entry is told by an array read, not a rank lookup (a
+     * rank names exactly one pair, so an equal rank means the same pair).
+     */
+    private int[] mergeByHeap(int[] sym, int count, int[] init) {
+        int[] prev = new int[count], next = new int[count], pairRank = init;
         for (int i = 0; i < count; i++) { prev[i] = i - 1; next[i] = i + 1 < count ? i + 1 : -1; }
         LongMinHeap heap = new LongMinHeap(count);
         for (int i = 0; i + 1 < count; i++) {
-            int r = ranks.rank(sym[i], sym[i + 1]);
+            int r = pairRank[i];
             if (r >= 0) heap.push(((long) r << 32) | i); // lowest rank first, then leftmost position
         }
         int alive = count;
         while (!heap.isEmpty()) {
             long top = heap.pop();
             int r = (int) (top >>> 32), pos = (int) top;
-            if (sym[pos] < 0) continue;
+            if (pairRank[pos] != r) continue; // stale entry (merged-away symbols have pairRank -1)
             int right = next[pos];
-            if (right < 0 || ranks.rank(sym[pos], sym[right]) != r) continue; // stale entry
             sym[pos] = mergedId[r];
             sym[right] = -1;
+            pairRank[right] = -1;
             next[pos] = next[right];
             if (next[pos] >= 0) prev[next[pos]] = pos;
             alive--;
             if (prev[pos] >= 0) {
-                int rl = ranks.rank(sym[prev[pos]], sym[pos]);
-                if (rl >= 0) heap.push(((long) rl << 32) | prev[pos]);
+                int p = prev[pos];
+                int rl = ranks.rank(sym[p], sym[pos]);
+                pairRank[p] = rl;
+                if (rl >= 0) heap.push(((long) rl << 32) | p);
             }
             if (next[pos] >= 0) {
                 int rr = ranks.rank(sym[pos], sym[next[pos]]);
+                pairRank[pos] = rr;
                 if (rr >= 0) heap.push(((long) rr << 32) | pos);
+            } else {
+                pairRank[pos] = -1;
             }
         }
         int[] out = new int[alive];

@@ -108,10 +108,16 @@ public final class Tokenizer {
     private static BpeModel buildModel(TokenizerJson json) {
         int merges = json.mergeResult.size();
         int[] left = json.mergeLeft.toArray(), right = json.mergeRight.toArray(), mergedId = json.mergeResult.toArray();
-        PairRankMap ranks = new PairRankMap(merges);
+        PairRankMap ranks = new PairRankMap(merges, Math.max(json.idToToken.length - 1, maxOf(mergedId)));
         for (int rank = 0; rank < merges; rank++) ranks.put(left[rank], right[rank], rank);
         int unkId = json.unkToken == null ? -1 : json.vocab.getOrDefault(json.unkToken, -1);
         return new BpeModel(json.vocab, json.idToToken, ranks, mergedId, json.ignoreMerges, unkId);
+    }
+
+    private static int maxOf(int[] a) {
+        int m = 0;
+        for (int v : a) m = Math.max(m, v);
+        return m;
     }
 
     private static void checkDecoder(JsonNode decoder, String file) {
