@@ -1,5 +1,7 @@
 package ai.baton.experiments.sweep;
 
+import ai.baton.experiments.bench.Bench;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -11,6 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +59,11 @@ class SweepTest {
             assertEquals(4, ok, "1:1 and collocated, two rates each");
             assertEquals(4, over, "2:1 and 1:2 need 3 GPUs");
             assertTrue(Files.exists(out.resolve("p1d1-tp1-1/rate-inf.json")));
+            // Rungs draw different prompts (a cluster's prefix cache would serve repeats), configurations the same.
+            long seedInf = Bench.JSON.readTree(out.resolve("p1d1-tp1-1/rate-inf.json").toFile()).path("sweep").path("seed").asLong();
+            long seed50 = Bench.JSON.readTree(out.resolve("p1d1-tp1-1/rate-50.json").toFile()).path("sweep").path("seed").asLong();
+            assertNotEquals(seedInf, seed50);
+            assertEquals(seedInf, Bench.JSON.readTree(out.resolve("colo-d1-tp1/rate-inf.json").toFile()).path("sweep").path("seed").asLong());
             assertTrue(Files.size(out.resolve("p1d1-tp1-1/rate-inf.trace.json")) > 0, "a trace per point by default");
             assertTrue(Files.readString(out.resolve("p1d1-tp1-1/cluster.log")).contains("fake cluster up"));
             Path plots = out.resolve("plots");
