@@ -208,6 +208,16 @@ public final class ModelRunner implements AutoCloseable {
     @Override
     public void close() {
         rankThreads.forEach(ExecutorService::shutdownNow);
+        // A rank still inside a step would use what is freed below: wait for it (a step is milliseconds to seconds).
+        for (ExecutorService t : rankThreads) {
+            try {
+                if (!t.awaitTermination(30, TimeUnit.SECONDS))
+                    System.getLogger("ai.baton.engine").log(System.Logger.Level.WARNING, "a tensor-parallel rank did not stop within 30 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (nccl != null) nccl.close();   // before the backends: communicators live in their contexts
         caches.forEach(KvCacheStorage::close);
         ranks.forEach(Transformer::close);

@@ -766,6 +766,16 @@ public final class KvAgent implements AutoCloseable {
         server.close();
         for (PeerLink l : List.copyOf(links)) l.close("agent closed");
         for (StagingSender s : stagingSenders.values()) s.close();
+        if (cudaExec != null) {
+            // A copy still running would write through the IPC mappings closed below (and remake device buffers).
+            cudaExec.shutdownNow();
+            try {
+                if (!cudaExec.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS))
+                    LOG.log(System.Logger.Level.WARNING, "KV agent {0}: a CUDA copy did not finish within 10 s", config.name);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Set<CudaDevice> copyDevices = new HashSet<>();
         for (CudaIpcPeer p : ipcPeers.values()) {
             p.close();
@@ -774,7 +784,6 @@ public final class KvAgent implements AutoCloseable {
         for (UcxConnection c : ucxConns.values()) c.close();
         for (KvPool p : List.copyOf(pools)) p.close();
         for (UcpMemory m : stagingMemory) ucx.release(m);
-        if (cudaExec != null) cudaExec.shutdownNow();
         // The copy stream and batched-copy buffers this agent's writes created (made again if another agent copies).
         for (CudaDevice d : copyDevices) d.close();
         if (ucx != null) ucx.close();

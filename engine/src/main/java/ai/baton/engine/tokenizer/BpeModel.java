@@ -59,8 +59,7 @@ final class BpeModel {
             if (id != null) { out.add(id); return; }
         }
         if (word.length() <= 2) { // one rank lookup at most: cheaper than the cache
-            int[] ids = merge(word);
-            for (int id : ids) out.add(id);
+            encodeShort(word, out);
             return;
         }
         int[] cached = cache.get(word);
@@ -69,6 +68,36 @@ final class BpeModel {
             if (word.length() <= CACHEABLE_WORD_LENGTH && cache.size() < CACHE_CAPACITY) cache.put(word, cached);
         }
         out.addAll(cached);
+    }
+
+    /** A word of one or two characters: what {@link #merge} gives, without its arrays (hot: most words are short). */
+    private void encodeShort(String word, IntList out) {
+        int a = initialId(word, 0), byteA = byteIfInitial(word, 0, a);
+        if (a < 0) a = unkId;
+        if (word.length() == 1) {
+            if (a >= 0) out.add(a);
+            return;
+        }
+        int b = initialId(word, 1), byteB = byteIfInitial(word, 1, b);
+        if (b < 0) b = unkId;
+        if (a < 0 || b < 0) {
+            if (a >= 0) out.add(a);
+            if (b >= 0) out.add(b);
+            return;
+        }
+        int r = byteA >= 0 && byteB >= 0 ? bytePairRank[byteA << 8 | byteB] : ranks.rank(a, b);
+        if (r < 0) {
+            out.add(a);
+            out.add(b);
+        } else {
+            out.add(mergedId[r]);
+        }
+    }
+
+    /** The byte that character i stands for when it has an initial symbol of the byte-level alphabet, else -1. */
+    private int byteIfInitial(String word, int i, int id) {
+        char c = word.charAt(i);
+        return id >= 0 && c < charIds.length ? ByteLevelAlphabet.byteOf(c) : -1;
     }
 
     private int initialId(String word, int i) {
@@ -83,9 +112,8 @@ final class BpeModel {
         int[] byteOf = new int[n]; // the byte a symbol's character stands for, or -1
         int count = 0;
         for (int i = 0; i < n; i++) {
-            char c = word.charAt(i);
             int id = initialId(word, i);
-            int b = id >= 0 && c < charIds.length ? ByteLevelAlphabet.byteOf(c) : -1;
+            int b = byteIfInitial(word, i, id);
             if (id < 0) id = unkId;
             if (id >= 0) { byteOf[count] = b; sym[count++] = id; }
         }

@@ -18,9 +18,6 @@ final class PairRankMap {
     private final int mask;
     private int size;
 
-    /** A map for up to {@code expected} merges of ids of any size. */
-    PairRankMap(int expected) { this(expected, Integer.MAX_VALUE); }
-
     /** A map for up to {@code expected} merges (ranks below it) of ids up to {@code maxId}. */
     PairRankMap(int expected, int maxId) {
         compact = maxId < (1 << ID_BITS) - 1 && expected <= (1 << RANK_BITS);

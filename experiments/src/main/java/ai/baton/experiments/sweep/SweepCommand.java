@@ -191,7 +191,6 @@ public final class SweepCommand implements Callable<Integer> {
         return w;
     }
 
-    /** The bench settings of one point against one cluster. */
     /**
      * Each rung draws its own prompts: a configuration's cluster lives through all its rungs, and prompts repeated
      * from an earlier rung would be served from the prefix cache (seen: half of a GPU rung's prompt tokens cached,
@@ -201,6 +200,7 @@ public final class SweepCommand implements Callable<Integer> {
         return seed + 1_000_003L * w.id().hashCode();
     }
 
+    /** The bench settings of one point against one cluster. */
     BenchOptions benchOptions(ClusterShape c, Workload w, Path dir, ClusterProcess cluster, double warmup) {
         BenchOptions o = new BenchOptions();
         o.baseUrl = cluster.baseUrl();

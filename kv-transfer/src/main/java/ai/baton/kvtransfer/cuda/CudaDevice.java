@@ -72,7 +72,10 @@ public final class CudaDevice implements DeviceMemory, AutoCloseable {
     public synchronized KvCopyPath.Decision copyIpc(CudaDevice owner, List<CopyOp> ops) {
         makeCurrent();
         CudaDevice peer = owner == null || owner == this ? null : owner;
-        String peerWhy = peer == null ? null : peerAccessTo(peer);
+        // Memory mapped in the owner's context is not addressable by our kernel even with peer access (the peer maps
+        // it in this context when it means to use the kernel): such writes always take the memcpy path.
+        String access = peer == null ? null : peerAccessTo(peer);   // enabled for the memcpy path as well
+        String peerWhy = peer == null ? null : access != null ? access : "the peer's memory is mapped in " + peer + "'s context";
         KvCopyPath.Decision d = KvCopyPath.choose(KvCopyMode.current(), ops.size(), kernel::unavailableReason, () -> peerWhy);
         CUstream s = stream();
         try {

@@ -53,7 +53,7 @@ public final class Exchange {
     private long waitDeadlineNanos;
     private long backoffMs = 10;
     private boolean waitingCounted;
-    private boolean dispatched;             // the router queue time was recorded (first plan made)
+    private boolean dispatched;             // the router queue time was recorded (see leaveQueueForNode)
 
     private boolean cancelled;
     private boolean done;
@@ -128,10 +128,6 @@ public final class Exchange {
                 plan.decode().acquire(decodeBlocks);
                 decodeAccounted = plan.decode();
                 remote = !plan.local();
-                if (!dispatched) {
-                    dispatched = true;
-                    d.metrics.routerQueue((System.nanoTime() - req.arrivalNanos()) / 1e9);
-                }
             }
         }
         if (failure != null) {
@@ -185,6 +181,18 @@ public final class Exchange {
         else d.timers.schedule(this::attemptSafely, delay, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The request leaves the router's queue for a node (a decode reservation granted, or a local generate): its
+     * queue time is observed once, here, so waits after a refused reservation are counted too. Hold the lock.
+     */
+    private void leaveQueueForNode() {
+        leaveWaiting();
+        if (!dispatched) {
+            dispatched = true;
+            d.metrics.routerQueue((System.nanoTime() - req.arrivalNanos()) / 1e9);
+        }
+    }
+
     private void leaveWaiting() {
         if (waitingCounted) {
             waitingCounted = false;
@@ -206,7 +214,7 @@ public final class Exchange {
     private void onReserved(RoutePlan plan, KvTarget target) {
         synchronized (this) {
             if (!cancelled && !done) {
-                leaveWaiting();
+                leaveQueueForNode();
                 heldReservation = target;
                 heldReservationNode = plan.decode();
                 prefillAccounted = plan.prefill();
@@ -298,7 +306,7 @@ public final class Exchange {
         GenerateRequest.Builder g = GenerateRequest.newBuilder().setRequestId(req.id()).addAllPromptIds(ids(req.prompt()))
                 .setSampling(req.sampling());
         synchronized (this) {
-            leaveWaiting();
+            leaveQueueForNode();
             if (first != null) {
                 g.setReservationId(heldReservation.getReservationId()).setFirstToken(first.getFirstToken());
                 if (first.hasFirstLogprob()) g.setFirstLogprob(first.getFirstLogprob());

@@ -476,9 +476,6 @@ public final class CudaBackend implements Backend {
     /** Device, stream and heap of this backend, for the NCCL classes of this package. */
     CudaContext context() { return cx; }
 
-    /** Makes every captured decode graph stale (it references communicators that were replaced). */
-    void invalidateGraphs() { generation++; }
-
     /** Destroys the captured decode graphs now (they hold NCCL resources that a communicator's destroy waits for). */
     void releaseGraphs() {
         cx.bind();

@@ -167,7 +167,7 @@ final class Nccl {
         } catch (Throwable t) {
             throw new EngineException("ncclAllReduce failed: " + t);
         }
-        check(rc, "ncclAllReduce(" + count + (dataType == BFLOAT16 ? " bf16" : " fp32") + ")", comm);
+        if (rc != SUCCESS) check(rc, "ncclAllReduce(" + count + (dataType == BFLOAT16 ? " bf16" : " fp32") + ")", comm);
     }
 
     /** Aborts the communicator's unfinished operations and frees it; returns NCCL's status (best effort). */

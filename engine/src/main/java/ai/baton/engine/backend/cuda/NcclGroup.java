@@ -22,7 +22,7 @@ public final class NcclGroup implements AutoCloseable {
     /** Rank r's communicator; null while aborted (until recovered) or once closed. */
     private volatile MemorySegment[] comms;
     private volatile String abortedBecause;
-    private boolean closed;
+    private volatile boolean closed;
 
     private NcclGroup(Nccl nccl, CudaBackend[] ranks, int[] devices) {
         this.nccl = nccl;
@@ -88,8 +88,8 @@ public final class NcclGroup implements AutoCloseable {
     public synchronized void abort(String because) {
         MemorySegment[] c = comms;
         if (c == null) return;
+        abortedBecause = because;   // before comms: a rank that sees null reads the reason
         comms = null;
-        abortedBecause = because;
         onEveryComm(c, "abort", m -> nccl.abort(m));
     }
 
@@ -108,8 +108,8 @@ public final class NcclGroup implements AutoCloseable {
                 // a stream left in capture or with an aborted kernel's error: the next forward starts it afresh
             }
         }
+        for (CudaBackend b : ranks) b.releaseGraphs();   // they hold the aborted communicators' resources
         MemorySegment[] fresh = nccl.commInitAll(devices);
-        for (CudaBackend b : ranks) b.invalidateGraphs();
         comms = fresh;
         abortedBecause = null;
     }
