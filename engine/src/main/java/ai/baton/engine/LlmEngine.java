@@ -399,7 +399,9 @@ public final class LlmEngine implements AutoCloseable {
         if (l == null || Thread.currentThread() == l) {
             drainCommands();
             try {
-                return c.call();
+                T v = c.call();
+                refreshStats();
+                return v;
             } catch (Exception e) {
                 throw e instanceof RuntimeException re ? re : new EngineException(e.getMessage(), e);
             }
@@ -407,7 +409,9 @@ public final class LlmEngine implements AutoCloseable {
         CompletableFuture<T> f = new CompletableFuture<>();
         command(() -> {
             try {
-                f.complete(c.call());
+                T v = c.call();
+                refreshStats(); // the caller sees its call's effect in stats() (blocks reserved or freed) on return
+                f.complete(v);
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
