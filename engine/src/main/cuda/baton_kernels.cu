@@ -6,6 +6,7 @@
 #include "rope_kv.cuh"
 #include "paged_attention.cuh"
 #include "prefill_attention.cuh"
+#include "flash_prefill2.cuh"
 #include "sampling.cuh"
 #include "random.cuh"
 #include "copy.cuh"

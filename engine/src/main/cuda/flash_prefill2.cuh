@@ -1,0 +1,294 @@
+// Prefill attention for Hopper (sm_90a): the contract of flash_prefill_d* (prefill_attention.cuh: tiles of up to 128
+// query rows of one sequence, keys gathered from the paged KV cache, causal, bf16 out), with both products on wgmma.
+// A block of 256 threads is two warpgroups; warpgroup g owns query rows 64g..64g+63 of the tile. Per 128-key tile:
+// S = Q K^T is wgmma m64n128k16 with Q and K read from shared memory by descriptor, the online softmax runs on the
+// S accumulators, and O += P V is wgmma m64nDk16 with P taken straight from registers (the accumulator layout is the
+// A-fragment layout) and V read transposed from shared memory. K/V tiles are gathered page by page with cp.async,
+// double-buffered: the next tile loads while this one computes. Shared tiles use the 128-byte swizzle wgmma expects:
+// rows of 64 bf16 (128 bytes), 16-byte chunk c of row r stored at chunk c ^ (r & 7), a head_dim of 128 split into
+// two 64-column halves stored one after the other. The running max only moves when a row's max grows by more than
+// 2^8 (exp2 domain), so O is rarely rescaled; P <= 256 stays exact enough in bf16 and the result is the same softmax.
+// Launch: grid (numTiles, qHeads), 256 threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic shared memory (above 48 KiB:
+// set the max-dynamic-shared-memory attribute). wgmma exists only in sm_90a code: other builds of these kernels trap.
+#pragma once
+#include <cstdio>
+#include "common.cuh"
+#include "prefill_attention.cuh"  // cp_async16, cp_async_commit/wait, ex2
+
+#define FP2_BM 128
+#define FP2_BN 128  // keys per tile (N of S = Q K^T): 64 would make the shared-operand wgmma bound by smem bandwidth
+#define FP2_THREADS 256
+// Q tile, two stages of K and V, and 1 KiB to align the tiles to the 1024-byte swizzle pattern:
+// 82944 bytes at head_dim 64 (two blocks per SM), 164864 at head_dim 128 (one block per SM).
+#define FLASH_PREFILL2_SMEM(D) (1024 + FP2_BM * (D) * 2 + 4 * FP2_BN * (D) * 2)
+
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define FP2_WGMMA 1
+#endif
+
+#ifdef FP2_WGMMA
+// D[64 x 64] (+)= A[64 x 16] B[16 x 64]; A and B from shared memory, both K-major.
+__device__ __forceinline__ void wgmma_ss_n64(float* d, uint64_t da, uint64_t db, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "l"(da), "l"(db), "r"(accumulate));
+}
+// D[64 x 64] += A[64 x 16] B[16 x 64]; A from registers, B from shared memory, MN-major (transposed).
+__device__ __forceinline__ void wgmma_rs_n64(float* d, const uint32_t* a, uint64_t db) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(1));
+}
+
+// D[64 x 128] (+)= A[64 x 16] B[16 x 128]; A and B from shared memory, both K-major.
+__device__ __forceinline__ void wgmma_ss_n128(float* d, uint64_t da, uint64_t db, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "l"(da), "l"(db), "r"(accumulate));
+}
+// D[64 x 128] += A[64 x 16] B[16 x 128]; A from registers, B from shared memory, MN-major (transposed).
+__device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint64_t db) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(1));
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+// Accumulators are written asynchronously: keep the compiler from touching them across issue and wait.
+template <int N>
+__device__ __forceinline__ void fence_regs(float* d) {
+#pragma unroll
+    for (int i = 0; i < N; i++) asm volatile("" : "+f"(d[i])::"memory");
+}
+// cp.async and st.shared writes are generic-proxy; wgmma reads through the async proxy.
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// Shared-memory matrix descriptor, 128-byte swizzle. Addresses and offsets in bytes (16-byte units in the encoding).
+__device__ __forceinline__ uint64_t smem_desc(uint32_t addr, uint32_t lbo, uint32_t sbo) {
+    return (uint64_t) ((addr & 0x3FFFF) >> 4) | ((uint64_t) ((lbo & 0x3FFFF) >> 4) << 16) |
+           ((uint64_t) ((sbo & 0x3FFFF) >> 4) << 32) | (1ull << 62);
+}
+
+// Element offset of 16-byte chunk `c` of row `row` in a swizzled [D/64][rows][64] bf16 tile.
+template <int ROWS>
+__device__ __forceinline__ int swz2(int row, int c) { return ((c >> 3) * ROWS + row) * 64 + (((c & 7) ^ (row & 7)) << 3); }
+
+#endif  // FP2_WGMMA
+
+template <int D, int BN>
+__device__ __forceinline__ void flash_prefill2_body(
+        const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
+        const int* __restrict__ positions, const int* __restrict__ tiles, const int* __restrict__ blockTables,
+        int btStride, bf16* __restrict__ out, int qHeads, int kvHeads, int blockShift, float scaleLog2, int numTiles) {
+#ifdef FP2_WGMMA
+    constexpr int CH = D / 8;                      // 16-byte chunks per row
+    constexpr int ROWS_PER_PASS = FP2_THREADS / CH;
+    constexpr int NS = BN / 2;                     // S accumulators per thread (m64 x BN over 128 threads)
+    constexpr int NO = D / 2;                      // O accumulators per thread
+    constexpr int KV_TILE = BN * D;                // elements of one K or V stage
+    extern __shared__ uint8_t fp2_smem_raw[];
+    const uint32_t rawAddr = (uint32_t) __cvta_generic_to_shared(fp2_smem_raw);
+    bf16* sQ = reinterpret_cast<bf16*>(fp2_smem_raw + ((1024u - (rawAddr & 1023u)) & 1023u));  // [D/64][BM][64]
+    bf16* sK = sQ + FP2_BM * D;                                                             // [stage][D/64][BN][64]
+    bf16* sV = sK + 2 * KV_TILE;                                                            // [stage][D/64][BN][64]
+    const uint32_t aQ = (uint32_t) __cvta_generic_to_shared(sQ);
+    const uint32_t aK = (uint32_t) __cvta_generic_to_shared(sK);
+    const uint32_t aV = (uint32_t) __cvta_generic_to_shared(sV);
+    pdl_enter();
+
+    const int tile = numTiles - 1 - blockIdx.x;  // later (longer) tiles first: better tail balance
+    const int h = blockIdx.y, kvh = h / (qHeads / kvHeads);
+    const int t0 = tiles[tile * 3], nrows = tiles[tile * 3 + 1], seq = tiles[tile * 3 + 2];
+    const int pos0 = positions[t0];
+    const int kvLen = pos0 + nrows;
+    const int* table = blockTables + (size_t) seq * btStride;
+    const int tid = threadIdx.x, lane = tid & 31, wg = tid >> 7, wq = (tid >> 5) & 3;
+    const int blockMask = (1 << blockShift) - 1;
+
+    const int myCh = tid % CH, myRow = tid / CH;
+    auto loadKv = [&](int kt, int stage) {
+        bf16* dk = sK + stage * KV_TILE;
+        bf16* dv = sV + stage * KV_TILE;
+#pragma unroll
+        for (int row = myRow; row < BN; row += ROWS_PER_PASS) {
+            const int j = kt * BN + row;
+            const bool ok = j < kvLen;
+            size_t off = 0;
+            if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
+            cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
+            cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
+        }
+    };
+
+    const int nkt = (kvLen + BN - 1) / BN;
+    loadKv(0, 0);
+    cp_async_commit();
+
+    for (int c = tid; c < FP2_BM * CH; c += FP2_THREADS) {
+        const int row = c / CH, ch = c % CH;
+        uint4 v = make_uint4(0, 0, 0, 0);
+        if (row < nrows) {
+            const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
+            const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
+            v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
+        }
+        *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
+    }
+
+    float o[NO];
+#pragma unroll
+    for (int i = 0; i < NO; i++) o[i] = 0.f;
+    float mrow[2] = {-INFINITY, -INFINITY};  // running max, already multiplied by scaleLog2
+    float lrow[2] = {0.f, 0.f};
+    const int m0 = wg * 64;
+    const int wgFirst = pos0 + m0, wgLast = wgFirst + 63;
+    const int qp = wgFirst + wq * 16 + (lane >> 2);  // position of this thread's first row; +8 for the second
+    // Descriptors: K-major Q and K (SBO 1024 = one 8-row swizzle atom; LBO unused), MN-major V (LBO = the stride
+    // between 64-column halves of head_dim, SBO = 1024 between groups of 8 keys).
+    const uint64_t dQ = smem_desc(aQ + m0 * 128, 16, 1024);
+
+    for (int kt = 0; kt < nkt; kt++) {
+        const int stage = kt & 1;
+        if (kt + 1 < nkt) {
+            loadKv(kt + 1, stage ^ 1);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        fence_proxy_async();
+        __syncthreads();
+        const int key0 = kt * BN;
+        if (key0 <= wgLast) {  // warpgroup-uniform: else every key of this tile lies after every row of this group
+            float s[NS];
+            const uint64_t dK = smem_desc(aK + stage * KV_TILE * 2, 16, 1024);
+            wgmma_fence();
+#pragma unroll
+            for (int ks = 0; ks < D / 16; ks++) {
+                // k-step ks: half ks/4 of head_dim, 32 bytes per k-step inside the 128-byte swizzled row.
+                const uint32_t qo = (ks >> 2) * FP2_BM * 128 + (ks & 3) * 32;
+                const uint32_t ko = (ks >> 2) * BN * 128 + (ks & 3) * 32;
+                if constexpr (BN == 128) wgmma_ss_n128(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+                else wgmma_ss_n64(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+            }
+            wgmma_commit();
+            wgmma_wait0();
+            fence_regs<NS>(s);
+
+            if (key0 + BN - 1 > wgFirst) {  // the tile crosses this group's diagonal: mask keys after each row
+#pragma unroll
+                for (int nt = 0; nt < BN / 8; nt++) {
+                    const int key = key0 + nt * 8 + (lane & 3) * 2;
+                    if (key > qp) s[nt * 4 + 0] = -INFINITY;
+                    if (key + 1 > qp) s[nt * 4 + 1] = -INFINITY;
+                    if (key > qp + 8) s[nt * 4 + 2] = -INFINITY;
+                    if (key + 1 > qp + 8) s[nt * 4 + 3] = -INFINITY;
+                }
+            }
+            // Online softmax. Tile 0 holds key 0, visible to every row, so the running max is finite from then on.
+            float corr[2];
+#pragma unroll
+            for (int hh = 0; hh < 2; hh++) {
+                float mx = -INFINITY;
+#pragma unroll
+                for (int nt = 0; nt < BN / 8; nt++) mx = fmaxf(mx, fmaxf(s[nt * 4 + 2 * hh], s[nt * 4 + 2 * hh + 1]));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                const float mxs = mx * scaleLog2;
+                float c = 1.f;
+                if (mxs > mrow[hh] + 8.f) {  // -inf running max (first tile): always taken
+                    c = ex2(mrow[hh] - mxs);
+                    mrow[hh] = mxs;
+                }
+                corr[hh] = c;
+                const float ms = mrow[hh];
+                float l = 0.f;
+#pragma unroll
+                for (int nt = 0; nt < BN / 8; nt++) {
+                    s[nt * 4 + 2 * hh] = ex2(fmaf(s[nt * 4 + 2 * hh], scaleLog2, -ms));
+                    s[nt * 4 + 2 * hh + 1] = ex2(fmaf(s[nt * 4 + 2 * hh + 1], scaleLog2, -ms));
+                    l += s[nt * 4 + 2 * hh] + s[nt * 4 + 2 * hh + 1];
+                }
+                lrow[hh] = lrow[hh] * c + l;
+            }
+            if (__any_sync(0xffffffffu, corr[0] != 1.f || corr[1] != 1.f)) {  // warp-uniform branch
+#pragma unroll
+                for (int i = 0; i < D / 8; i++) {
+                    o[i * 4 + 0] *= corr[0];
+                    o[i * 4 + 1] *= corr[0];
+                    o[i * 4 + 2] *= corr[1];
+                    o[i * 4 + 3] *= corr[1];
+                }
+            }
+            // O += P V: P's A fragment for keys 16kk..16kk+15 is S accumulator blocks 2kk and 2kk+1.
+            uint32_t p[BN / 16][4];
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++) {
+                p[kk][0] = pack2(s[kk * 8 + 0], s[kk * 8 + 1]);
+                p[kk][1] = pack2(s[kk * 8 + 2], s[kk * 8 + 3]);
+                p[kk][2] = pack2(s[kk * 8 + 4], s[kk * 8 + 5]);
+                p[kk][3] = pack2(s[kk * 8 + 6], s[kk * 8 + 7]);
+            }
+            const uint64_t dV = smem_desc(aV + stage * KV_TILE * 2, BN * 128, 1024);
+            wgmma_fence();
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++) {
+                const uint64_t d = dV + ((kk * 2048) >> 4);  // 16 keys = two 8-row swizzle atoms
+                if constexpr (D == 128) wgmma_rs_n128(o, p[kk], d);
+                else wgmma_rs_n64(o, p[kk], d);
+            }
+            wgmma_commit();
+            wgmma_wait0();
+            fence_regs<NO>(o);
+#pragma unroll
+            for (int kk = 0; kk < BN / 16; kk++)  // P must stay live until the wgmma reading it has completed
+                asm volatile("" ::"r"(p[kk][0]), "r"(p[kk][1]), "r"(p[kk][2]), "r"(p[kk][3]));
+        }
+        __syncthreads();  // this stage is reloaded on the next iteration
+    }
+
+    const size_t stride = (size_t) qHeads * D;
+#pragma unroll
+    for (int hh = 0; hh < 2; hh++) {
+        float l = lrow[hh];
+        l += __shfl_xor_sync(0xffffffffu, l, 1);
+        l += __shfl_xor_sync(0xffffffffu, l, 2);
+        const float inv = l > 0.f ? 1.f / l : 0.f;
+        const int r = m0 + wq * 16 + hh * 8 + (lane >> 2);
+        if (r >= nrows) continue;
+        bf16* dst = out + (size_t) (t0 + r) * stride + h * D + (lane & 3) * 2;
+#pragma unroll
+        for (int nt = 0; nt < D / 8; nt++)
+            *reinterpret_cast<uint32_t*>(dst + nt * 8) = pack2(o[nt * 4 + 2 * hh] * inv, o[nt * 4 + 2 * hh + 1] * inv);
+    }
+#else
+    // Not sm_90a code (sm_80/sm_89/plain sm_90, or PTX JIT-compiled for another GPU): no wgmma, so fail loudly.
+    if (threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0)
+        printf("flash_prefill2_d%d: built without sm_90a code; use flash_prefill_d%d\n", D, D);
+    __trap();
+#endif
+}
+
+// Blocks per SM: head_dim 64 fits two (shared memory and 126 registers), so one block's softmax overlaps the
+// other's tensor-core work; head_dim 128 needs 164 KiB and 186 registers: one.
+#define FLASH_PREFILL2_KERNEL(D, MINB)                                                                               \
+    extern "C" __global__ void __launch_bounds__(FP2_THREADS, MINB) flash_prefill2_d##D(                                \
+            const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,     \
+            const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,               \
+            float scaleLog2, int numTiles) {                                                                         \
+        flash_prefill2_body<D, FP2_BN>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads,      \
+                                       kvHeads, blockShift, scaleLog2, numTiles);                                    \
+    }
+
+FLASH_PREFILL2_KERNEL(64, 2)
+FLASH_PREFILL2_KERNEL(128, 1)

@@ -1,0 +1,357 @@
+// Standalone check and benchmark of the prefill attention kernels (no Java): flash_prefill_d* (old, the verified
+// fallback) against flash_prefill2_d* (wgmma, sm_90a) and alternative configurations of the new body, all against a
+// naive fp32 reference over the same paged KV cache. Build and run (H100):
+//   nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -I engine/src/main/cuda \
+//        engine/src/test/cuda/flash_bench.cu -o /tmp/flash_bench && /tmp/flash_bench /tmp/flash_bench.json
+// Exit status: 0 all good; 1 flash_prefill2_d* is less accurate than allowed (2 x old error + 1e-3, max-abs or
+// relative L2) or produced non-finite output; 3 only an alternative configuration failed; 2 a CUDA error.
+#include <cuda_runtime.h>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "prefill_attention.cuh"
+#include "flash_prefill2.cuh"
+
+#define CK(x)                                                                                                  \
+    do {                                                                                                       \
+        cudaError_t e_ = (x);                                                                                  \
+        if (e_ != cudaSuccess) {                                                                               \
+            fprintf(stderr, "CUDA error: %s\n  at %s:%d: %s\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); \
+            exit(2);                                                                                           \
+        }                                                                                                      \
+    } while (0)
+
+typedef void (*AttnKernel)(const float*, int, const bf16*, const bf16*, const int*, const int*, const int*, int, bf16*,
+                           int, int, int, float, int);
+
+// Other configurations of the new body (keys per tile, blocks per SM), to pick the best on the device.
+template <int D, int BN, int MINB>
+__global__ void __launch_bounds__(FP2_THREADS, MINB)
+        fp2_variant(const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,
+                    const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,
+                    float scaleLog2, int numTiles) {
+    flash_prefill2_body<D, BN>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
+                               blockShift, scaleLog2, numTiles);
+}
+static int fp2_smem(int D, int bn) { return 1024 + FP2_BM * D * 2 + 4 * bn * D * 2; }
+
+// Reference: one block per (checked row, head); softmax(q K^T * scale) V in fp32 over keys 0..pos, q rounded to bf16
+// as the kernels do.
+__global__ void ref_attention(const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions,
+                              const int* seqOfToken, const int* blockTables, int btStride, const int* rowList,
+                              float* ref, int qHeads, int kvHeads, int D, int blockShift, float scale) {
+    extern __shared__ float rsm[];  // [D] q, then [pos + 1] scores
+    __shared__ float red[32];
+    const int token = rowList[blockIdx.x], h = blockIdx.y, kvh = h / (qHeads / kvHeads);
+    const int pos = positions[token];
+    const int* table = blockTables + (size_t) seqOfToken[token] * btStride;
+    const int bs = 1 << blockShift;
+    float* q = rsm;
+    float* sc = rsm + D;
+    for (int d = threadIdx.x; d < D; d += blockDim.x)
+        q[d] = __bfloat162float(__float2bfloat16(qkv[(size_t) token * cols + (size_t) h * D + d]));
+    __syncthreads();
+    float mx = -INFINITY;
+    for (int j = threadIdx.x; j <= pos; j += blockDim.x) {
+        const bf16* k = kc + (((size_t) table[j >> blockShift] * kvHeads + kvh) * bs + (j & (bs - 1))) * D;
+        float acc = 0.f;
+        for (int d = 0; d < D; d++) acc += q[d] * __bfloat162float(k[d]);
+        sc[j] = acc * scale;
+        mx = fmaxf(mx, sc[j]);
+    }
+    mx = block_max(mx, red);
+    float sum = 0.f;
+    for (int j = threadIdx.x; j <= pos; j += blockDim.x) {
+        sc[j] = expf(sc[j] - mx);
+        sum += sc[j];
+    }
+    sum = block_sum(sum, red);  // its barriers also publish sc
+    for (int d = threadIdx.x; d < D; d += blockDim.x) {
+        float acc = 0.f;
+        for (int j = 0; j <= pos; j++) {
+            const bf16* v = vc + (((size_t) table[j >> blockShift] * kvHeads + kvh) * bs + (j & (bs - 1))) * D;
+            acc += sc[j] * __bfloat162float(v[d]);
+        }
+        ref[((size_t) blockIdx.x * qHeads + h) * D + d] = acc / sum;
+    }
+}
+
+struct Variant {
+    std::string name;
+    AttnKernel k;
+    int threads, smem;
+    bool isNew, isAlt;
+};
+
+struct Seq {
+    int prefix, rows;
+};
+
+struct Case {
+    std::string name;
+    std::vector<Seq> seqs;
+    bool trend;     // keys drift upwards along the sequence: the running max keeps growing (exercises rescaling)
+    int checkStep;  // check every checkStep-th row (plus the last 128 rows of each sequence)
+};
+
+static float bf2f(bf16 v) { return __bfloat162float(v); }
+
+int main(int argc, char** argv) {
+    const char* jsonPath = argc > 1 ? argv[1] : "flash_bench.json";
+    int dev = 0;
+    CK(cudaSetDevice(dev));
+    cudaDeviceProp prop;
+    CK(cudaGetDeviceProperties(&prop, dev));
+    printf("device: %s (sm_%d%d, %d SMs, %zu KiB smem/block opt-in)\n", prop.name, prop.major, prop.minor,
+           prop.multiProcessorCount, prop.sharedMemPerBlockOptin / 1024);
+    if (prop.major != 9 || prop.minor != 0) {
+        fprintf(stderr, "flash_prefill2 needs an sm_90 GPU (this binary carries sm_90a code only)\n");
+        return 2;
+    }
+
+    struct Shape {
+        int D, qHeads, kvHeads;
+        const char* model;
+    };
+    const Shape shapes[] = {{128, 16, 8, "qwen3-0.6b"}, {64, 32, 8, "llama-3.2-1b"}};
+    const Case cases[] = {
+            {"n512", {{0, 512}}, false, 1},
+            {"n2048", {{0, 2048}}, false, 1},
+            {"n8192", {{0, 8192}}, false, 16},
+            {"prefix1000+1500", {{1000, 1500}}, true, 1},
+            {"2seq700+1300", {{0, 700}, {0, 1300}}, true, 1},
+    };
+    const int blockShift = 4, bs = 1 << blockShift;
+
+    FILE* js = fopen(jsonPath, "w");
+    if (!js) {
+        fprintf(stderr, "cannot write %s\n", jsonPath);
+        return 2;
+    }
+    fprintf(js, "{\"device\": \"%s\", \"results\": [\n", prop.name);
+    bool firstJson = true, newFailed = false, altFailed = false;
+    std::vector<std::string> failures;
+
+    printf("\n%-13s %-16s %6s %-22s %9s %9s %10s %10s %8s\n", "model", "case", "rows", "kernel", "ms", "TFLOP/s",
+           "max_abs", "rel_l2", "vs_old");
+    for (const Shape& sh : shapes) {
+        const int D = sh.D, qH = sh.qHeads, kvH = sh.kvHeads;
+        const int cols = (qH + 2 * kvH) * D;
+        const float scale = 1.f / sqrtf((float) D), scaleLog2 = scale * BATON_LOG2E;
+        std::vector<Variant> vars;
+        if (D == 128) {
+            vars.push_back({"old flash_prefill_d128", flash_prefill_d128, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
+            vars.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FP2_THREADS, FLASH_PREFILL2_SMEM(128), true, false});
+            vars.push_back({"alt bn64 x2/SM", fp2_variant<128, 64, 2>, FP2_THREADS, fp2_smem(128, 64), true, true});
+        } else {
+            vars.push_back({"old flash_prefill_d64", flash_prefill_d64, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
+            vars.push_back({"new flash_prefill2_d64", flash_prefill2_d64, FP2_THREADS, FLASH_PREFILL2_SMEM(64), true, false});
+            vars.push_back({"alt bn128 x1/SM", fp2_variant<64, 128, 1>, FP2_THREADS, fp2_smem(64, 128), true, true});
+            vars.push_back({"alt bn64 x2/SM", fp2_variant<64, 64, 2>, FP2_THREADS, fp2_smem(64, 64), true, true});
+        }
+        for (const Variant& v : vars)
+            CK(cudaFuncSetAttribute((const void*) v.k, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+
+        for (const Case& cs : cases) {
+            std::mt19937 rng(1234 + D);
+            std::uniform_real_distribution<float> u(-1.f, 1.f);
+            // Host-side batch metadata, as BatchMetadata builds it.
+            std::vector<int> positions, seqOfToken, tiles, kvLens;
+            int totalBlocks = 0, maxBlocks = 0;
+            for (size_t s = 0; s < cs.seqs.size(); s++) {
+                const int t0 = (int) positions.size();
+                for (int r = 0; r < cs.seqs[s].rows; r++) {
+                    positions.push_back(cs.seqs[s].prefix + r);
+                    seqOfToken.push_back((int) s);
+                }
+                for (int r = 0; r < cs.seqs[s].rows; r += FP_BM) {
+                    tiles.push_back(t0 + r);
+                    tiles.push_back(std::min(FP_BM, cs.seqs[s].rows - r));
+                    tiles.push_back((int) s);
+                }
+                const int kvLen = cs.seqs[s].prefix + cs.seqs[s].rows;
+                kvLens.push_back(kvLen);
+                const int nb = (kvLen + bs - 1) / bs;
+                totalBlocks += nb;
+                maxBlocks = std::max(maxBlocks, nb);
+            }
+            const int T = (int) positions.size(), numTiles = (int) tiles.size() / 3, btStride = maxBlocks;
+            std::vector<int> perm(totalBlocks);
+            for (int i = 0; i < totalBlocks; i++) perm[i] = i;
+            std::shuffle(perm.begin(), perm.end(), rng);
+            std::vector<int> bt((size_t) cs.seqs.size() * btStride, -1);
+            {
+                int at = 0;
+                for (size_t s = 0; s < cs.seqs.size(); s++)
+                    for (int b = 0; b < (kvLens[s] + bs - 1) / bs; b++) bt[s * btStride + b] = perm[at++];
+            }
+            // Cache [block][kvHead][slot][D]; qkv [T][cols] with only the q part read.
+            const size_t cacheElems = (size_t) totalBlocks * kvH * bs * D;
+            std::vector<bf16> hk(cacheElems), hv(cacheElems);
+            for (size_t i = 0; i < cacheElems; i++) {
+                hk[i] = __float2bfloat16(u(rng));
+                hv[i] = __float2bfloat16(u(rng));
+            }
+            if (cs.trend)
+                for (size_t s = 0; s < cs.seqs.size(); s++)
+                    for (int j = 0; j < kvLens[s]; j++)
+                        for (int g = 0; g < kvH; g++)
+                            for (int d = 0; d < 8; d++) {
+                                const size_t at = (((size_t) bt[s * btStride + (j >> blockShift)] * kvH + g) * bs +
+                                                   (j & (bs - 1))) * D + d;
+                                hk[at] = __float2bfloat16(bf2f(hk[at]) + 8.f * j / kvLens[s]);
+                            }
+            std::vector<float> hq((size_t) T * cols);
+            for (int t = 0; t < T; t++)
+                for (int c = 0; c < cols; c++) {
+                    float x = 2.f * u(rng);
+                    if (cs.trend && c % D < 8) x = 2.f + fabsf(x) * 0.5f;
+                    hq[(size_t) t * cols + c] = x;
+                }
+            std::vector<int> rowList;
+            for (int t = 0; t < T; t++) {
+                const int s = seqOfToken[t];
+                const int lastRows = positions[t] >= kvLens[s] - 128;
+                if (t % cs.checkStep == 0 || lastRows) rowList.push_back(t);
+            }
+            const int R = (int) rowList.size();
+            double flops = 0;
+            for (int t = 0; t < T; t++) flops += 4.0 * qH * D * (positions[t] + 1.0);
+
+            float *dq, *dref;
+            bf16 *dk, *dv, *dout;
+            int *dpos, *dseq, *dtiles, *dbt, *drows;
+            CK(cudaMalloc(&dq, hq.size() * 4));
+            CK(cudaMalloc(&dk, cacheElems * 2));
+            CK(cudaMalloc(&dv, cacheElems * 2));
+            CK(cudaMalloc(&dout, (size_t) T * qH * D * 2));
+            CK(cudaMalloc(&dref, (size_t) R * qH * D * 4));
+            CK(cudaMalloc(&dpos, T * 4));
+            CK(cudaMalloc(&dseq, T * 4));
+            CK(cudaMalloc(&dtiles, tiles.size() * 4));
+            CK(cudaMalloc(&dbt, bt.size() * 4));
+            CK(cudaMalloc(&drows, R * 4));
+            CK(cudaMemcpy(dq, hq.data(), hq.size() * 4, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(dk, hk.data(), cacheElems * 2, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(dv, hv.data(), cacheElems * 2, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(dpos, positions.data(), T * 4, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(dseq, seqOfToken.data(), T * 4, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(dtiles, tiles.data(), tiles.size() * 4, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(dbt, bt.data(), bt.size() * 4, cudaMemcpyHostToDevice));
+            CK(cudaMemcpy(drows, rowList.data(), R * 4, cudaMemcpyHostToDevice));
+
+            int maxKv = 0;
+            for (int l : kvLens) maxKv = std::max(maxKv, l);
+            const int refSmem = (D + maxKv) * 4;
+            CK(cudaFuncSetAttribute((const void*) ref_attention, cudaFuncAttributeMaxDynamicSharedMemorySize, refSmem));
+            ref_attention<<<dim3(R, qH), 128, refSmem>>>(dq, cols, dk, dv, dpos, dseq, dbt, btStride, drows, dref, qH,
+                                                         kvH, D, blockShift, scale);
+            CK(cudaGetLastError());
+            CK(cudaDeviceSynchronize());
+            std::vector<float> href((size_t) R * qH * D);
+            CK(cudaMemcpy(href.data(), dref, href.size() * 4, cudaMemcpyDeviceToHost));
+
+            std::vector<bf16> hout((size_t) T * qH * D);
+            double oldAbs = 0, oldRel = 0, oldMs = 0;
+            for (const Variant& v : vars) {
+                auto launch = [&]() {
+                    v.k<<<dim3(numTiles, qH), v.threads, v.smem>>>(dq, cols, dk, dv, dpos, dtiles, dbt, btStride, dout,
+                                                                   qH, kvH, blockShift, scaleLog2, numTiles);
+                };
+                // Correctness: output poisoned with NaN first, so unwritten rows show.
+                CK(cudaMemset(dout, 0xFF, hout.size() * 2));
+                launch();
+                CK(cudaGetLastError());
+                CK(cudaDeviceSynchronize());
+                CK(cudaMemcpy(hout.data(), dout, hout.size() * 2, cudaMemcpyDeviceToHost));
+                double maxAbs = 0, num = 0, den = 0;
+                bool finite = true;
+                for (int i = 0; i < R; i++)
+                    for (int c = 0; c < qH * D; c++) {
+                        const float got = bf2f(hout[(size_t) rowList[i] * qH * D + c]);
+                        const float want = href[(size_t) i * qH * D + c];
+                        if (!std::isfinite(got)) finite = false;
+                        const double e = fabs((double) got - want);
+                        maxAbs = std::max(maxAbs, e);
+                        num += e * e;
+                        den += (double) want * want;
+                    }
+                const double rel = sqrt(num / std::max(den, 1e-30));
+                // Timing: warm-up, then the median of 15 individually timed launches.
+                for (int i = 0; i < 3; i++) launch();
+                CK(cudaGetLastError());
+                cudaEvent_t e0, e1;
+                CK(cudaEventCreate(&e0));
+                CK(cudaEventCreate(&e1));
+                std::vector<float> ms;
+                for (int i = 0; i < 15; i++) {
+                    CK(cudaEventRecord(e0));
+                    launch();
+                    CK(cudaEventRecord(e1));
+                    CK(cudaEventSynchronize(e1));
+                    float m;
+                    CK(cudaEventElapsedTime(&m, e0, e1));
+                    ms.push_back(m);
+                }
+                CK(cudaGetLastError());
+                CK(cudaEventDestroy(e0));
+                CK(cudaEventDestroy(e1));
+                std::sort(ms.begin(), ms.end());
+                const double med = ms[ms.size() / 2];
+                const double tflops = flops / (med * 1e-3) / 1e12;
+                if (!v.isNew) {
+                    oldAbs = maxAbs;
+                    oldRel = rel;
+                    oldMs = med;
+                }
+                bool fail = false;
+                if (v.isNew && (!finite || maxAbs > 2 * oldAbs + 1e-3 || rel > 2 * oldRel + 1e-3 || !(maxAbs == maxAbs))) {
+                    fail = true;
+                    char buf[512];
+                    snprintf(buf, sizeof buf, "%s D=%d %s: max_abs %.3g (old %.3g), rel_l2 %.3g (old %.3g)%s",
+                             v.name.c_str(), D, cs.name.c_str(), maxAbs, oldAbs, rel, oldRel,
+                             finite ? "" : ", NON-FINITE output");
+                    failures.push_back(buf);
+                    if (v.isAlt) altFailed = true;
+                    else newFailed = true;
+                }
+                const double ratio = v.isNew ? oldMs / med : 1.0;
+                printf("%-13s %-16s %6d %-22s %9.3f %9.1f %10.2e %10.2e %7.2fx%s\n", sh.model, cs.name.c_str(), T,
+                       v.name.c_str(), med, tflops, maxAbs, rel, ratio, fail ? "  FAIL" : "");
+                fflush(stdout);
+                fprintf(js,
+                        "%s  {\"model\": \"%s\", \"head_dim\": %d, \"q_heads\": %d, \"kv_heads\": %d, \"case\": \"%s\", "
+                        "\"rows\": %d, \"checked_rows\": %d, \"kernel\": \"%s\", \"threads\": %d, \"smem\": %d, "
+                        "\"ms\": %.5f, \"tflops\": %.2f, \"speedup_vs_old\": %.4f, \"max_abs_err\": %.4e, "
+                        "\"rel_l2_err\": %.4e, \"finite\": %s, \"fail\": %s}",
+                        firstJson ? "" : ",\n", sh.model, D, qH, kvH, cs.name.c_str(), T, R, v.name.c_str(), v.threads,
+                        v.smem, med, tflops, ratio, maxAbs, rel, finite ? "true" : "false", fail ? "true" : "false");
+                firstJson = false;
+            }
+            CK(cudaFree(dq));
+            CK(cudaFree(dk));
+            CK(cudaFree(dv));
+            CK(cudaFree(dout));
+            CK(cudaFree(dref));
+            CK(cudaFree(dpos));
+            CK(cudaFree(dseq));
+            CK(cudaFree(dtiles));
+            CK(cudaFree(dbt));
+            CK(cudaFree(drows));
+        }
+    }
+    fprintf(js, "\n], \"new_failed\": %s, \"alt_failed\": %s}\n", newFailed ? "true" : "false",
+            altFailed ? "true" : "false");
+    fclose(js);
+    printf("\nJSON written to %s\n", jsonPath);
+    for (const std::string& f : failures) printf("FAIL: %s\n", f.c_str());
+    if (newFailed) return 1;
+    if (altFailed) return 3;
+    printf("all checks passed\n");
+    return 0;
+}
