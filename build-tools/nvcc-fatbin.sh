@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compiles one CUDA translation unit into a fatbin resource: sm_80, sm_89, sm_90 machine code plus compute_90 PTX for
+# Compiles one CUDA translation unit into a fatbin resource: sm_80, sm_89, sm_90a machine code (sm_90a: Hopper's wgmma, which
+# flash_prefill2 needs; it runs on every compute capability 9.0 GPU) plus compute_90 PTX for
 # newer GPUs. Called by Maven (engine, kv-transfer) during generate-resources:
 #   nvcc-fatbin.sh MAIN.cu OUTPUT.fatbin LABEL
 # Without nvcc it says so and succeeds; the module then reports at run time that it has no kernels (engine) or falls
@@ -34,7 +35,7 @@ echo "[$LABEL] $NVCC -> $OUT"
 "$NVCC" -fatbin -O3 -std=c++17 -lineinfo \
   -gencode arch=compute_80,code=sm_80 \
   -gencode arch=compute_89,code=sm_89 \
-  -gencode arch=compute_90,code=sm_90 \
+  -gencode arch=compute_90a,code=sm_90a \
   -gencode arch=compute_90,code=compute_90 \
   ${BATON_NVCC_FLAGS:-} \
   -o "$OUT.tmp.$$" "$MAIN"

@@ -3,6 +3,7 @@
 #include "norm.cuh"
 #include "activation.cuh"
 #include "gemv.cuh"
+#include "gemv_prefetch.cuh"
 #include "rope_kv.cuh"
 #include "paged_attention.cuh"
 #include "prefill_attention.cuh"

@@ -55,6 +55,26 @@ __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void
     };
     bool have = blockIdx.x < groups && kStart < K;
     if (have) load(blockIdx.x * rowsPerBlock + warp / KS, kStart);
+    // Also ready before the wait: the norm's weights (K <= 2048) and, for the residual add, the residual of this
+    // block's first rows; the kernel before only writes this GEMV's input (the residual was last written at least
+    // two kernels back, and a kernel starts only once the one before it has passed its own wait).
+    constexpr int NW = 4;
+    float4 gw[NW];
+    const bool normEarly = IN == GIN_NORM && K <= NW * GEMV_WARPS * 32 * 4;
+    if (normEarly) {
+#pragma unroll
+        for (int r = 0; r < NW; r++) {
+            const int i = (threadIdx.x + r * blockDim.x) * 4;
+            gw[r] = i < K ? *reinterpret_cast<const float4*>(normW + i) : make_float4(0.f, 0.f, 0.f, 0.f);
+        }
+    }
+    float yEarly[M];
+    const int n0 = blockIdx.x * rowsPerBlock + warp / KS;
+    const bool residEarly = OUT == GOUT_RESID && lane == 0 && kpart == 0 && blockIdx.x < groups && n0 < N;
+    if (residEarly) {
+#pragma unroll
+        for (int t = 0; t < M; t++) yEarly[t] = t < m ? reinterpret_cast<const float*>(Y)[(size_t) t * N + n0] : 0.f;
+    }
     pdl_wait();
     pdl_launch();
 
@@ -68,10 +88,21 @@ __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void
             }
             ss = block_sum(ss, red);
             const float inv = 1.0f / sqrtf(ss / K + eps);
-            for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
-                const float4 a = *reinterpret_cast<const float4*>(xr + i), g = *reinterpret_cast<const float4*>(normW + i);
-                *reinterpret_cast<uint2*>(sx + (size_t) t * K + i) =
-                        make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
+            if (normEarly) {
+#pragma unroll
+                for (int r = 0; r < NW; r++) {
+                    const int i = (threadIdx.x + r * blockDim.x) * 4;
+                    if (i >= K) break;
+                    const float4 a = *reinterpret_cast<const float4*>(xr + i), g = gw[r];
+                    *reinterpret_cast<uint2*>(sx + (size_t) t * K + i) =
+                            make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
+                }
+            } else {
+                for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
+                    const float4 a = *reinterpret_cast<const float4*>(xr + i), g = *reinterpret_cast<const float4*>(normW + i);
+                    *reinterpret_cast<uint2*>(sx + (size_t) t * K + i) =
+                            make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
+                }
             }
         }
         __syncthreads();
@@ -149,7 +180,8 @@ __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void
                 if (OUT == GOUT_F32) {
                     reinterpret_cast<float*>(Y)[(size_t) t * N + n] = acc[0][t] + (bias != nullptr ? bias[n] : 0.f);
                 } else if (OUT == GOUT_RESID) {
-                    reinterpret_cast<float*>(Y)[(size_t) t * N + n] += acc[0][t];
+                    float* y = reinterpret_cast<float*>(Y) + (size_t) t * N + n;
+                    *y = (residEarly && grp == blockIdx.x ? yEarly[t] : *y) + acc[0][t];
                 } else {
                     reinterpret_cast<bf16*>(Y)[(size_t) t * N + n] = __float2bfloat16_rn(silu(acc[0][t]) * acc[R - 1][t]);
                 }

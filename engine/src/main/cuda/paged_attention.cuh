@@ -2,49 +2,172 @@
 // token, the G query heads that share one KV head (GQA: each K/V element is read once for all of them), and one
 // contiguous share of the token's context, which is split across blocks so that short batches still fill the GPU.
 // A token at position p attends to keys 0..p of its sequence through the block table, so this kernel is also the
-// exact fallback for prefill rows. Blocks of one (token, kvHead) combine their partial results themselves: the last
-// to finish (an atomic ticket) merges all splits, so no second launch is needed.
+// exact fallback for prefill rows. The grid's split count is an upper bound (a decode graph is captured once for any
+// context): the kernel uses only as many splits as give each at least one pass of the block over keys, and the other
+// blocks leave at once. Blocks of one (token, kvHead) combine their partial results themselves: the last to finish
+// (an atomic ticket) merges all splits, so no second launch is needed.
 //
 // Inside a block, each warp walks keys in steps; a key is covered by LPK = D/8 lanes holding 8 dims each, so a warp
 // holds KPW = 32/LPK keys per step and issues STEPS steps of K and V loads before using them. Every lane keeps an
 // online-softmax state (max, sum, 8 dims of the output per head) for the keys of its lane group; groups, then
 // warps, are merged at the end.
+//
+// The ROPE variant is decode's whole attention block in one kernel: it takes q, k and v as the QKV projection left
+// them, applies Qwen3's q/k RMSNorm (when given) and the rotary embedding in registers, stores the new k and v into
+// the cache (one block per (token, kvHead) does), and uses the new key and value from registers for the token's own
+// position. Valid only when no two rows of the batch belong to one sequence (decode), since a row never sees keys
+// that other rows write in the same launch.
 #pragma once
 #include "common.cuh"
 
 #define PA_WARPS 4
 
-template <int D, int GM>
+// Cosine and sine of the rotary angle pos * inv_freq for the 8 dims d0..d0+7 of a head that this lane holds (dims d
+// and d + D/2 share a frequency). fp32, as HF computes the angle.
+template <int D>
+__device__ __forceinline__ void rope_angles(int dl, float pos, const float* __restrict__ invFreq, float* cs, float* sn) {
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const int d = dl * 8 + i;
+        sincosf(pos * invFreq[d < D / 2 ? d : d - D / 2], &sn[i], &cs[i]);
+    }
+}
+
+// The rotary embedding (rotate-half) of this lane's 8 dims of one head, after the optional RMSNorm over the head
+// (its D dims are spread over the LPK lanes of a lane group). Same math as rope_store.
+template <int D>
+__device__ __forceinline__ void rope8(float* x, int dl, const float* cs, const float* sn,
+                                      const float* __restrict__ normW, float eps) {
+    constexpr int LPK = D / 8;
+    if (normW != nullptr) {
+        float ss = 0.f;
+#pragma unroll
+        for (int i = 0; i < 8; i++) ss += x[i] * x[i];
+#pragma unroll
+        for (int o = LPK / 2; o > 0; o >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, o);
+        const float inv = 1.0f / sqrtf(ss / D + eps);
+#pragma unroll
+        for (int i = 0; i < 8; i++) x[i] = normW[dl * 8 + i] * (x[i] * inv);
+    }
+    float y[8];
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        // The other half of the pair sits D/2 dims away: LPK/2 lanes over, or (D = 8) in this lane.
+        const float other = LPK >= 2 ? __shfl_xor_sync(0xffffffffu, x[i], LPK >= 2 ? LPK / 2 : 1) : x[i ^ 4];
+        y[i] = dl * 8 + i < D / 2 ? x[i] * cs[i] - other * sn[i] : x[i] * cs[i] + other * sn[i];
+    }
+#pragma unroll
+    for (int i = 0; i < 8; i++) x[i] = y[i];
+}
+
+template <int D, int GM, bool ROPE>
 __device__ __forceinline__ void paged_attention_body(
         const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
         const int* __restrict__ positions, const int* __restrict__ seqOfToken, const int* __restrict__ blockTables,
         int btStride, bf16* __restrict__ out, float* __restrict__ partO, float* __restrict__ partLse,
-        int* __restrict__ tickets, int qHeads, int kvHeads, int blockSize, float scaleLog2) {
-    pdl_enter();
+        int* __restrict__ tickets, int qHeads, int kvHeads, int blockSize, float scaleLog2,
+        const int* __restrict__ slots, const float* __restrict__ invFreq, const float* __restrict__ qNormW,
+        const float* __restrict__ kNormW, float eps, int decode, bf16* __restrict__ kStore, bf16* __restrict__ vStore) {
     constexpr int LPK = D / 8;
     constexpr int KPW = 32 / LPK;
     constexpr int STEPS = GM >= 8 ? 2 : 4;
+    constexpr int KEYS_PER_PASS = PA_WARPS * STEPS * KPW;
     __shared__ float smM[PA_WARPS][GM], smL[PA_WARPS][GM];
     __shared__ float smO[PA_WARPS][GM][D];
+    __shared__ float smW[GM][32];
     __shared__ int lastFlag;
 
-    const int t = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, S = gridDim.z;
+    const int t = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z;
     const int G = qHeads / kvHeads;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int kg = lane / LPK, dl = lane % LPK;
     const int len = positions[t] + 1;  // padding rows carry position -1: nothing to attend
+    // Splits actually used: at least one full pass of the block's warps over keys each, at most the grid's.
+    const int S = min((int) gridDim.z, max(1, (len + KEYS_PER_PASS - 1) / KEYS_PER_PASS));
+    if (split >= S) {
+        pdl_enter();
+        return;
+    }
     const int chunk = (max(len, 0) + S - 1) / S;
     const int start = split * chunk, end = min(len, start + chunk);
     const int* table = blockTables + (size_t) (len > 0 ? seqOfToken[t] : 0) * btStride;
+    const float* row = qkv + (size_t) t * cols;
+
+    // In a decode batch the keys before the token's own were written by earlier steps, and the batch metadata by the
+    // host before this step: the first pass of K/V loads (and the rotary angles) go out before waiting on the previous
+    // kernel. Only the token's own key (written by rope_store, or formed here) waits. Prefill rows read keys that
+    // rope_store wrote just before, so they load after the wait.
+    uint4 kr[STEPS], vr[STEPS];
+    auto loadKv = [&](int base, bool early) {
+#pragma unroll
+        for (int s = 0; s < STEPS; s++) {
+            const int j = base + s * KPW + kg;
+            if (j < end && !(early && j == len - 1)) {
+                const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + dl * 8;
+                kr[s] = *reinterpret_cast<const uint4*>(kc + off);
+                vr[s] = *reinterpret_cast<const uint4*>(vc + off);
+            } else {
+                kr[s] = make_uint4(0, 0, 0, 0);
+                vr[s] = make_uint4(0, 0, 0, 0);
+            }
+        }
+    };
+    const int base0 = start + warp * STEPS * KPW;
+    if (decode && base0 < end) loadKv(base0, true);
+    float cs[8], sn[8];
+    if (ROPE) rope_angles<D>(dl, (float) max(len - 1, 0), invFreq, cs, sn);
+    pdl_enter();
+
+    // ROPE: the new key and value (bf16, as the cache holds them) of this token for this lane's 8 dims.
+    uint4 kNew = make_uint4(0, 0, 0, 0), vNew = make_uint4(0, 0, 0, 0);
+    if (ROPE && len > 0) {
+        float k[8], v[8];
+        const float* kp = row + (size_t) (qHeads + kvh) * D + dl * 8;
+        const float* vp = row + (size_t) (qHeads + kvHeads + kvh) * D + dl * 8;
+        const float4 k0 = reinterpret_cast<const float4*>(kp)[0], k1 = reinterpret_cast<const float4*>(kp)[1];
+        const float4 v0 = reinterpret_cast<const float4*>(vp)[0], v1 = reinterpret_cast<const float4*>(vp)[1];
+        k[0] = k0.x; k[1] = k0.y; k[2] = k0.z; k[3] = k0.w; k[4] = k1.x; k[5] = k1.y; k[6] = k1.z; k[7] = k1.w;
+        v[0] = v0.x; v[1] = v0.y; v[2] = v0.z; v[3] = v0.w; v[4] = v1.x; v[5] = v1.y; v[6] = v1.z; v[7] = v1.w;
+        rope8<D>(k, dl, cs, sn, kNormW, eps);
+        kNew = make_uint4(pack2(k[0], k[1]), pack2(k[2], k[3]), pack2(k[4], k[5]), pack2(k[6], k[7]));
+        vNew = make_uint4(pack2(v[0], v[1]), pack2(v[2], v[3]), pack2(v[4], v[5]), pack2(v[6], v[7]));
+        const int slot = slots[t];
+        if (split == S - 1 && warp == 0 && kg == 0 && slot >= 0) {
+            const size_t off = (((size_t) (slot / blockSize) * kvHeads + kvh) * blockSize + slot % blockSize) * D + dl * 8;
+            *reinterpret_cast<uint4*>(kStore + off) = kNew;
+            *reinterpret_cast<uint4*>(vStore + off) = vNew;
+        }
+    }
+    // The token's own key in the first pass: from registers (ROPE) or from the cache, now written.
+    if (!decode && base0 < end) loadKv(base0, false);
+    if (decode && base0 < end) {
+#pragma unroll
+        for (int s = 0; s < STEPS; s++) {
+            const int j = base0 + s * KPW + kg;
+            if (j == len - 1 && j < end) {
+                if (ROPE) {
+                    kr[s] = kNew;
+                    vr[s] = vNew;
+                } else {
+                    const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + dl * 8;
+                    kr[s] = *reinterpret_cast<const uint4*>(kc + off);
+                    vr[s] = *reinterpret_cast<const uint4*>(vc + off);
+                }
+            }
+        }
+    }
 
     float q[GM][8];
 #pragma unroll
     for (int g = 0; g < GM; g++) {
         if (g < G) {
-            const float* qp = qkv + (size_t) t * cols + (size_t) (kvh * G + g) * D + dl * 8;
+            const float* qp = row + (size_t) (kvh * G + g) * D + dl * 8;
             const float4 a = reinterpret_cast<const float4*>(qp)[0], b = reinterpret_cast<const float4*>(qp)[1];
-            q[g][0] = a.x * scaleLog2; q[g][1] = a.y * scaleLog2; q[g][2] = a.z * scaleLog2; q[g][3] = a.w * scaleLog2;
-            q[g][4] = b.x * scaleLog2; q[g][5] = b.y * scaleLog2; q[g][6] = b.z * scaleLog2; q[g][7] = b.w * scaleLog2;
+            q[g][0] = a.x; q[g][1] = a.y; q[g][2] = a.z; q[g][3] = a.w;
+            q[g][4] = b.x; q[g][5] = b.y; q[g][6] = b.z; q[g][7] = b.w;
+            if (ROPE) rope8<D>(q[g], dl, cs, sn, qNormW, eps);
+#pragma unroll
+            for (int i = 0; i < 8; i++) q[g][i] *= scaleLog2;
         } else {
 #pragma unroll
             for (int i = 0; i < 8; i++) q[g][i] = 0.f;
@@ -59,18 +182,16 @@ __device__ __forceinline__ void paged_attention_body(
         for (int i = 0; i < 8; i++) acc[g][i] = 0.f;
     }
 
-    for (int base = start + warp * STEPS * KPW; base < end; base += PA_WARPS * STEPS * KPW) {
-        uint4 kr[STEPS], vr[STEPS];
+    for (int base = base0; base < end; base += PA_WARPS * STEPS * KPW) {
+        if (base != base0) {
+            loadKv(base, false);
+            if (ROPE) {  // the token's own key is not in the cache before this kernel's store
 #pragma unroll
-        for (int s = 0; s < STEPS; s++) {
-            const int j = base + s * KPW + kg;
-            if (j < end) {
-                const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + dl * 8;
-                kr[s] = *reinterpret_cast<const uint4*>(kc + off);
-                vr[s] = *reinterpret_cast<const uint4*>(vc + off);
-            } else {
-                kr[s] = make_uint4(0, 0, 0, 0);
-                vr[s] = make_uint4(0, 0, 0, 0);
+                for (int s = 0; s < STEPS; s++)
+                    if (base + s * KPW + kg == len - 1) {
+                        kr[s] = kNew;
+                        vr[s] = vNew;
+                    }
             }
         }
         float sc[STEPS][GM];
@@ -159,7 +280,7 @@ __device__ __forceinline__ void paged_attention_body(
         if (S == 1) {
             out[outRow + (size_t) h * D + d] = __float2bfloat16_rn(L > 0.f ? O / L : 0.f);
         } else {
-            const size_t ps = ((size_t) t * qHeads + h) * S + split;
+            const size_t ps = ((size_t) t * qHeads + h) * gridDim.z + split;
             partO[ps * D + d] = L > 0.f ? O / L : 0.f;
             if (d == 0) partLse[ps] = L > 0.f ? mx + log2f(L) : -INFINITY;
         }
@@ -176,36 +297,46 @@ __device__ __forceinline__ void paged_attention_body(
     __syncthreads();
     if (!lastFlag) return;
     __threadfence();
+    // Weights of the splits (S <= 32): one warp per head, one lane per split.
+    for (int g = warp; g < G && g < GM; g += PA_WARPS) {
+        const size_t p0 = ((size_t) t * qHeads + kvh * G + g) * gridDim.z;
+        const float lse = lane < S ? __ldcg(partLse + p0 + lane) : -INFINITY;
+        const float mx = warp_max(lse);
+        const float a = rescale(lse, mx);
+        const float W = warp_sum(a);
+        smW[g][lane] = W > 0.f ? a / W : 0.f;
+    }
+    __syncthreads();
     for (int idx = threadIdx.x; idx < G * D; idx += blockDim.x) {
         const int g = idx / D, d = idx % D;
+        if (g >= GM) break;
         const int h = kvh * G + g;
-        const size_t p0 = ((size_t) t * qHeads + h) * S;
-        float mx = -INFINITY;
-        for (int s = 0; s < S; s++) mx = fmaxf(mx, __ldcg(partLse + p0 + s));
-        float W = 0.f, O = 0.f;
-        if (mx != -INFINITY) {
-            for (int s = 0; s < S; s++) {
-                const float a = rescale(__ldcg(partLse + p0 + s), mx);
-                W += a;
-                O += a * __ldcg(partO + (p0 + s) * D + d);
-            }
-        }
-        out[outRow + (size_t) h * D + d] = __float2bfloat16_rn(W > 0.f ? O / W : 0.f);
+        const float* po = partO + ((size_t) t * qHeads + h) * gridDim.z * D + d;
+        float O = 0.f;
+#pragma unroll 8
+        for (int s = 0; s < S; s++) O = fmaf(smW[g][s], __ldcg(po + (size_t) s * D), O);
+        out[outRow + (size_t) h * D + d] = __float2bfloat16_rn(O);
     }
     if (threadIdx.x == 0) tickets[t * kvHeads + kvh] = 0;  // ready for the next launch (and graph replay)
 }
 
-#define PAGED_ATTENTION_KERNEL(D, GM)                                                                               \
-    extern "C" __global__ void __launch_bounds__(PA_WARPS * 32) paged_attention_d##D##_g##GM(                        \
+#define PAGED_ATTENTION_KERNEL(NAME, D, GM, ROPE)                                                                   \
+    extern "C" __global__ void __launch_bounds__(PA_WARPS * 32) NAME##_d##D##_g##GM(                                 \
             const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* seqOfToken, \
             const int* blockTables, int btStride, bf16* out, float* partO, float* partLse, int* tickets,            \
-            int qHeads, int kvHeads, int blockSize, float scaleLog2) {                                               \
-        paged_attention_body<D, GM>(qkv, cols, kc, vc, positions, seqOfToken, blockTables, btStride, out, partO,     \
-                                    partLse, tickets, qHeads, kvHeads, blockSize, scaleLog2);                        \
+            int qHeads, int kvHeads, int blockSize, float scaleLog2, const int* slots, const float* invFreq,       \
+            const float* qNormW, const float* kNormW, float eps, int decode) {                                      \
+        paged_attention_body<D, GM, ROPE>(qkv, cols, kc, vc, positions, seqOfToken, blockTables, btStride, out,     \
+                                          partO, partLse, tickets, qHeads, kvHeads, blockSize, scaleLog2, slots,    \
+                                          invFreq, qNormW, kNormW, eps, decode, const_cast<bf16*>(kc),              \
+                                          const_cast<bf16*>(vc));                                                   \
     }
 
-#define PAGED_ATTENTION_FOR_D(D) \
-    PAGED_ATTENTION_KERNEL(D, 1) PAGED_ATTENTION_KERNEL(D, 2) PAGED_ATTENTION_KERNEL(D, 4) PAGED_ATTENTION_KERNEL(D, 8)
+#define PAGED_ATTENTION_FOR_D(D)                                                                                     \
+    PAGED_ATTENTION_KERNEL(paged_attention, D, 1, false) PAGED_ATTENTION_KERNEL(paged_attention, D, 2, false)        \
+    PAGED_ATTENTION_KERNEL(paged_attention, D, 4, false) PAGED_ATTENTION_KERNEL(paged_attention, D, 8, false)        \
+    PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 1, true) PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 2, true) \
+    PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 4, true) PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 8, true)
 
 PAGED_ATTENTION_FOR_D(8)
 PAGED_ATTENTION_FOR_D(16)

@@ -10,13 +10,23 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
                                       const float* __restrict__ qNormW, const float* __restrict__ kNormW, float eps,
                                       bf16* __restrict__ kCache, bf16* __restrict__ vCache,
                                       int qHeads, int kvHeads, int D, int blockSize) {
-    pdl_enter();
+    constexpr int MAX_PAIRS = 4;  // rotary pairs per lane: D <= 256
     const int t = blockIdx.x;
     const int lane = threadIdx.x & 31;
     const int head = blockIdx.y * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    // The batch metadata and the angles depend on nothing the previous kernel writes: ready before waiting on it.
+    const int slot = slots[t];
+    const float pos = (float) positions[t];
+    const int half = D / 2;
+    float cs[MAX_PAIRS], sn[MAX_PAIRS];
+#pragma unroll
+    for (int r = 0; r < MAX_PAIRS; r++) {
+        const int i = lane + 32 * r;
+        if (i < half) sincosf(pos * invFreq[i], &sn[r], &cs[r]);
+    }
+    pdl_enter();
     if (head >= qHeads + 2 * kvHeads) return;
     float* x = qkv + (size_t) t * cols + (size_t) head * D;
-    const int slot = slots[t];
     if (head >= qHeads + kvHeads) {  // a V head: copy into the cache
         if (slot < 0) return;
         const int vh = head - qHeads - kvHeads;
@@ -26,28 +36,34 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
     }
     const bool isK = head >= qHeads;
     const float* nw = isK ? kNormW : qNormW;
+    float x1[MAX_PAIRS], x2[MAX_PAIRS];
+#pragma unroll
+    for (int r = 0; r < MAX_PAIRS; r++) {
+        const int i = lane + 32 * r;
+        x1[r] = i < half ? x[i] : 0.f;
+        x2[r] = i < half ? x[i + half] : 0.f;
+    }
     float inv = 1.f;
     if (nw != nullptr) {
         float ss = 0.f;
-        for (int i = lane; i < D; i += 32) ss += x[i] * x[i];
+#pragma unroll
+        for (int r = 0; r < MAX_PAIRS; r++) ss += x1[r] * x1[r] + x2[r] * x2[r];
         ss = warp_sum(ss);
         inv = 1.0f / sqrtf(ss / D + eps);
     }
-    const int half = D / 2;
-    const float pos = (float) positions[t];
     bf16* dst = nullptr;
     if (isK && slot >= 0)
         dst = kCache + (((size_t) (slot / blockSize) * kvHeads + (head - qHeads)) * blockSize + slot % blockSize) * D;
-    for (int i = lane; i < half; i += 32) {
-        float x1 = x[i], x2 = x[i + half];
+#pragma unroll
+    for (int r = 0; r < MAX_PAIRS; r++) {
+        const int i = lane + 32 * r;
+        if (i >= half) break;
+        float a = x1[r], b = x2[r];
         if (nw != nullptr) {
-            x1 = nw[i] * (x1 * inv);
-            x2 = nw[i + half] * (x2 * inv);
+            a = nw[i] * (a * inv);
+            b = nw[i + half] * (b * inv);
         }
-        const float angle = pos * invFreq[i];
-        float s, c;
-        sincosf(angle, &s, &c);
-        const float y1 = x1 * c - x2 * s, y2 = x2 * c + x1 * s;
+        const float y1 = a * cs[r] - b * sn[r], y2 = b * cs[r] + a * sn[r];
         x[i] = y1;
         x[i + half] = y2;
         if (dst != nullptr) {

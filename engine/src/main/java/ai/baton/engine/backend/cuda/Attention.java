@@ -15,15 +15,21 @@ final class Attention {
     private static final int[] HEAD_DIMS = {8, 16, 32, 64, 128, 256};
     /** Kernel names by log2(head_dim) - 3 and log2(group bucket), built once (launches are on the hot path). */
     private static final String[][] PAGED = new String[HEAD_DIMS.length][4];
+    /** The same with q/k norm, RoPE and the KV write of the token itself folded in (decode batches). */
+    private static final String[][] PAGED_ROPE = new String[HEAD_DIMS.length][4];
 
     static {
         for (int i = 0; i < HEAD_DIMS.length; i++)
-            for (int g = 0; g < 4; g++) PAGED[i][g] = "paged_attention_d" + HEAD_DIMS[i] + "_g" + (1 << g);
+            for (int g = 0; g < 4; g++) {
+                PAGED[i][g] = "paged_attention_d" + HEAD_DIMS[i] + "_g" + (1 << g);
+                PAGED_ROPE[i][g] = "paged_attention_rope_d" + HEAD_DIMS[i] + "_g" + (1 << g);
+            }
     }
 
     private final CudaContext cx;
     private final Runnable buffersChanged;
     private final boolean flashEnabled;
+    private final boolean wgmma;
     private final Set<String> sharedMemorySet = new HashSet<>();
     private DeviceMemory partO, partLse, tickets;
     private long partOBytes, partLseBytes, ticketBytes;
@@ -33,9 +39,14 @@ final class Attention {
         this.cx = cx;
         this.buffersChanged = buffersChanged;
         this.flashEnabled = !"false".equals(System.getProperty("baton.cuda.flash"));
+        // The wgmma kernel exists only as sm_90a code (H100, H200); -Dbaton.cuda.flash2=false keeps the mma.sync one.
+        this.wgmma = cx.computeCapability == 90 && !"false".equals(System.getProperty("baton.cuda.flash2"));
     }
 
-    /** Splits of each context: enough blocks to fill the GPU twice over, at most 32. */
+    /**
+     * Splits of each context: enough blocks to fill the GPU twice over, at most 32. The kernel uses fewer when the
+     * context is short (a captured graph keeps the grid of the context it was captured at).
+     */
     int splits(int rows, int kvHeads, int maxContext, boolean fixedShape) {
         int blocks = rows * kvHeads;
         int s = Math.max(1, Math.min(32, (2 * cx.smCount + blocks - 1) / blocks));
@@ -45,25 +56,55 @@ final class Attention {
 
     void attention(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
                    CudaTensor out, int rows, boolean fixedShape) {
-        Norms.requireF32(qkv, "qkv");
-        int group = qHeads / kvHeads;
-        if (group * kvHeads != qHeads) throw new EngineException("query heads " + qHeads + " not a multiple of KV heads " + kvHeads);
-        if (group > 8) throw new EngineException("GQA groups larger than 8 are not supported by the CUDA backend (group " + group + ")");
-        if (!supported(headDim)) throw new EngineException("head_dim " + headDim + " is not supported by the CUDA backend (8..256, a power of two)");
+        check(qkv, qHeads, kvHeads, headDim);
         out.writes(CudaTensor.DType.BF16);
         float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
         int bs = kv.layout().blockSize();
         if (!b.decode && flashEnabled && (headDim == 64 || headDim == 128) && b.meta.numTiles > 0 && Integer.bitCount(bs) == 1) {
-            String fn = headDim == 64 ? "flash_prefill_d64" : "flash_prefill_d128";
-            // Q tile plus two stages of K and V tiles (64 keys each): 96 KiB at head_dim 128, two blocks per SM.
-            int smem = (BatchMetadata.TILE_ROWS + 4 * 64) * headDim * 2;
+            String fn;
+            int smem, threads;
+            if (wgmma) {
+                // flash_prefill2.cuh: Q tile plus two stages of 128-key K and V tiles, aligned to 1 KiB; two warpgroups.
+                fn = headDim == 64 ? "flash_prefill2_d64" : "flash_prefill2_d128";
+                smem = 1024 + (BatchMetadata.TILE_ROWS + 4 * 128) * headDim * 2;
+                threads = 256;
+            } else {
+                // Q tile plus two stages of K and V tiles (64 keys each): 96 KiB at head_dim 128, two blocks per SM.
+                fn = headDim == 64 ? "flash_prefill_d64" : "flash_prefill_d128";
+                smem = (BatchMetadata.TILE_ROWS + 4 * 64) * headDim * 2;
+                threads = 128;
+            }
             if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, smem);
-            cx.launch(fn, b.meta.numTiles, qHeads, 1, 128, smem,
+            cx.launch(fn, b.meta.numTiles, qHeads, 1, threads, smem,
                     qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.tiles(),
                     b.blockTables(), b.meta.btStride, out.address(), qHeads, kvHeads, Integer.numberOfTrailingZeros(bs),
                     scaleLog2, b.meta.numTiles);
             return;
         }
+        launchPaged(PAGED, b, qkv, qHeads, kvHeads, headDim, kv, layer, out, rows, fixedShape, scaleLog2, 0L, null, null, 0f);
+    }
+
+    /**
+     * Decode attention that first does what {@code rope_store} would: q/k norm (when given), RoPE, and the write of
+     * each row's new K and V into the cache. Only for batches whose rows are distinct sequences (decode).
+     */
+    void attentionWithRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
+                           CudaTensor out, int rows, boolean fixedShape, long invFreq, CudaTensor qNorm, CudaTensor kNorm, float eps) {
+        if (!b.decode) throw new IllegalStateException("fused RoPE attention is for decode batches only");
+        check(qkv, qHeads, kvHeads, headDim);
+        out.writes(CudaTensor.DType.BF16);
+        float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
+        launchPaged(PAGED_ROPE, b, qkv, qHeads, kvHeads, headDim, kv, layer, out, rows, fixedShape, scaleLog2, invFreq,
+                qNorm, kNorm, eps);
+    }
+
+    /** Head dims the fused decode kernel covers (all that the paged kernel does). */
+    static boolean fusesRope(int headDim) { return supported(headDim); }
+
+    private void launchPaged(String[][] names, CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim,
+                             CudaKvCache kv, int layer, CudaTensor out, int rows, boolean fixedShape, float scaleLog2,
+                             long invFreq, CudaTensor qNorm, CudaTensor kNorm, float eps) {
+        int group = qHeads / kvHeads;
         int s = splits(rows, kvHeads, b.meta.maxContext, fixedShape);
         long po = 0, pl = 0, tk = 0;
         if (s > 1) {
@@ -73,9 +114,19 @@ final class Attention {
             tk = tickets.address;
         }
         int gm = group <= 1 ? 0 : group <= 2 ? 1 : group <= 4 ? 2 : 3;
-        cx.launch(PAGED[Integer.numberOfTrailingZeros(headDim) - 3][gm], rows, kvHeads, s, 128, 0,
+        cx.launch(names[Integer.numberOfTrailingZeros(headDim) - 3][gm], rows, kvHeads, s, 128, 0,
                 qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.seqOfToken(),
-                b.blockTables(), b.meta.btStride, out.address(), po, pl, tk, qHeads, kvHeads, bs, scaleLog2);
+                b.blockTables(), b.meta.btStride, out.address(), po, pl, tk, qHeads, kvHeads, kv.layout().blockSize(),
+                scaleLog2, b.slots(), invFreq, qNorm == null ? 0L : qNorm.address(), kNorm == null ? 0L : kNorm.address(), eps,
+                b.decode ? 1 : 0);
+    }
+
+    private static void check(CudaTensor qkv, int qHeads, int kvHeads, int headDim) {
+        Norms.requireF32(qkv, "qkv");
+        int group = qHeads / kvHeads;
+        if (group * kvHeads != qHeads) throw new EngineException("query heads " + qHeads + " not a multiple of KV heads " + kvHeads);
+        if (group > 8) throw new EngineException("GQA groups larger than 8 are not supported by the CUDA backend (group " + group + ")");
+        if (!supported(headDim)) throw new EngineException("head_dim " + headDim + " is not supported by the CUDA backend (8..256, a power of two)");
     }
 
     static boolean supported(int headDim) {

@@ -25,6 +25,8 @@ final class CudaContext implements AutoCloseable {
     final Kernels kernels;
     final Cublas cublas;
     final int smCount;
+    /** Compute capability, major * 10 + minor (90 for H100/H200). */
+    final int computeCapability;
     final String deviceName;
     private boolean retained, streamCreated;
 
@@ -52,6 +54,10 @@ final class CudaContext implements AutoCloseable {
             int[] sms = {0};
             Cu.check(JCudaDriver.cuDeviceGetAttribute(sms, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device), "cuDeviceGetAttribute");
             smCount = sms[0];
+            int[] major = {0}, minor = {0};
+            Cu.check(JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device), "cuDeviceGetAttribute");
+            Cu.check(JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device), "cuDeviceGetAttribute");
+            computeCapability = major[0] * 10 + minor[0];
             byte[] name = new byte[256];
             JCudaDriver.cuDeviceGetName(name, name.length, device);
             deviceName = new String(name, 0, indexOfZero(name)).trim();

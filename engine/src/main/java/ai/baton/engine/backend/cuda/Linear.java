@@ -14,9 +14,20 @@ final class Linear {
     enum Form {
         PLAIN("gemv"), NORM("gemv_norm"), RESIDUAL("gemv_resid"), NORM_GATE_UP_SILU("gemv_norm_gateup");
         final String[] byRows;
-        Form(String prefix) { byRows = new String[]{prefix + "_m1", prefix + "_m2", prefix + "_m4", prefix + "_m8"}; }
+        /** The one-token prefetching kernels (gemv_prefetch.cuh) by entry of {@link #PREFETCH_CHUNKS}. */
+        final String[] prefetchByChunks;
+        Form(String prefix) {
+            byRows = new String[]{prefix + "_m1", prefix + "_m2", prefix + "_m4", prefix + "_m8"};
+            prefetchByChunks = new String[PREFETCH_CHUNKS.length];
+            for (int i = 0; i < PREFETCH_CHUNKS.length; i++) prefetchByChunks[i] = prefix.replace("gemv", "gemvp") + "_c" + PREFETCH_CHUNKS[i];
+        }
         boolean norm() { return this == NORM || this == NORM_GATE_UP_SILU; }
+        int rowsPerUnit() { return this == NORM_GATE_UP_SILU ? 2 : 1; }
     }
+
+    /** Weight chunks per lane and row (K up to 256 times this) that gemv_prefetch.cuh is built for. */
+    private static final int[] PREFETCH_CHUNKS = {1, 2, 4, 8, 12, 16};
+    private static final int PREFETCH_REGISTER_CHUNKS = 16, PREFETCH_WARPS = 8;
 
     /** Most shared memory a NORM-form GEMV may take for its normalised rows. */
     static final int NORM_SMEM_MAX = 96 * 1024;
@@ -30,6 +41,27 @@ final class Linear {
         // Measured on an H100: the GEMV streams weights at ~85% of copy bandwidth for one row, but re-reading the
         // activations per row makes it lose to cuBLAS from a few rows on; so one row by default.
         this.gemvMax = Integer.getInteger("baton.cuda.gemvMax", 1);
+        this.prefetch = !"false".equals(System.getProperty("baton.cuda.gemvPrefetch"));
+    }
+
+    private final boolean prefetch;
+
+    /**
+     * The prefetching kernel for a one-token GEMV of n row units of width k, or null where the strided kernel fits
+     * better: a row unit must fit in the registers that hold the weights, and the matrix in two batches of them
+     * (larger ones are streamed at full bandwidth anyway).
+     */
+    private String prefetchKernel(Form form, int n, int k) {
+        if (!prefetch) return null;
+        int r = form.rowsPerUnit(), needed = (k + 255) / 256;
+        for (int i = 0; i < PREFETCH_CHUNKS.length; i++) {
+            int cpr = PREFETCH_CHUNKS[i];
+            if (cpr < needed) continue;
+            if (r * cpr > PREFETCH_REGISTER_CHUNKS || (r == 2 && cpr > 8)) return null;
+            long perBatch = (long) (PREFETCH_REGISTER_CHUNKS / (r * cpr)) * cx.smCount * PREFETCH_WARPS;
+            return n <= 2 * perBatch ? form.prefetchByChunks[i] : null;
+        }
+        return null;
     }
 
     boolean gemv(int m, CudaTensor w) {
@@ -65,6 +97,14 @@ final class Linear {
     void gemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m) {
         int k = w.cols();
         int n = form == Form.NORM_GATE_UP_SILU ? w.rows() / 2 : w.rows();
+        if (m == 1) {
+            String fn = prefetchKernel(form, n, k);
+            if (fn != null) {
+                // one block of 256 threads per SM: half an SM, so the next kernel's blocks fit beside it
+                cx.launch(fn, cx.smCount, 1, 1, PREFETCH_WARPS * 32, form.norm() ? 2 * k : 0, w.address(), x, normW, eps, bias, y, n, k);
+                return;
+            }
+        }
         int tpl = m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
         int ks = n <= 2048 ? 4 : n <= 8192 ? 2 : 1;
         int rowsPerBlock = 4 / ks;

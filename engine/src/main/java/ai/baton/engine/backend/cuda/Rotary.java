@@ -9,6 +9,7 @@ final class Rotary {
     void ropeAndStore(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
                       long invFreq, CudaTensor qNorm, CudaTensor kNorm, float eps, int rows) {
         Norms.requireF32(qkv, "qkv");
+        if (headDim > 256) throw new ai.baton.engine.EngineException("head_dim " + headDim + " is not supported by the CUDA backend (at most 256)");
         int heads = qHeads + 2 * kvHeads;
         cx.launch("rope_store", rows, (heads + 3) / 4, 1, 128, 0,
                 qkv.address(), qkv.cols(), b.positions(), b.slots(), invFreq,

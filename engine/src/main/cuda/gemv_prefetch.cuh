@@ -1,0 +1,154 @@
+// One-token GEMV that loads its weights before the previous kernel has finished (decode at batch 1).
+//
+// A decode step is a chain of small dependent kernels; each one's weight bytes are few enough that DRAM latency, not
+// bandwidth, sets its time. Here every warp of the grid takes whole rows (row units: one row, or the gate and up rows
+// n and N + n) and holds up to 16 16-byte chunks of them in registers. The first batch of chunks is loaded before
+// griddepcontrol.wait: weights never depend on earlier kernels. Blocks are sized to leave half of an SM free
+// (256 threads, at most 128 registers, one block per SM), so with programmatic dependent launch this kernel's blocks
+// are resident, and its weight loads in flight, while the kernel before it still runs; when that one ends, what is
+// left is the short dependent part: read the input, multiply, reduce across the warp, write.
+// Used when the matrix is small enough for one or two batches of loads (see Linear.java); the strided gemv_* kernels
+// stream larger ones. Forms are those of gemv.cuh (NORM input prologue; F32, RESID and SILU outputs), for one token.
+#pragma once
+#include "common.cuh"
+#include "activation.cuh"
+#include "gemv.cuh"
+
+#define GEMVP_WARPS 8
+#define GEMVP_CHUNKS 16  // 16-byte weight chunks each lane holds: 64 registers
+
+// CPR: chunks of one row per lane (K <= CPR * 256); R: rows per unit (2 for gate/up).
+template <int IN, int OUT, int CPR, int R>
+__device__ __forceinline__ void gemvp_body(const bf16* __restrict__ W, const void* __restrict__ X,
+                                           const float* __restrict__ normW, float eps, const float* __restrict__ bias,
+                                           void* __restrict__ Y, int N, int K) {
+    constexpr int CU = R * CPR;                 // chunks per unit
+    constexpr int UB = GEMVP_CHUNKS / CU;       // units per batch
+    static_assert(UB >= 1, "a row unit must fit in the register batch");
+    extern __shared__ uint4 gemv_smem[];        // NORM: the normalised input row, bf16 [K]
+    __shared__ float red[32];
+    bf16* sx = reinterpret_cast<bf16*>(gemv_smem);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int warps = gridDim.x * GEMVP_WARPS;
+    const int gw = blockIdx.x * GEMVP_WARPS + warp;
+
+    uint4 buf[UB * CU];
+    auto loadBatch = [&](int first) {
+#pragma unroll
+        for (int b = 0; b < UB; b++) {
+            const int n = first + b * warps;
+#pragma unroll
+            for (int r = 0; r < R; r++)
+#pragma unroll
+                for (int u = 0; u < CPR; u++) {
+                    const int k = (lane + 32 * u) * 8;
+                    buf[b * CU + r * CPR + u] = n < N && k < K ? ld_stream(W + ((size_t) n + (size_t) r * N) * K + k)
+                                                               : make_uint4(0, 0, 0, 0);
+                }
+        }
+    };
+    loadBatch(gw);
+    // Also before the wait (see gemv.cuh): the norm's weights, and the residual of this warp's first rows.
+    constexpr int NW = 2;
+    float4 gw4[NW];
+    const bool normEarly = IN == GIN_NORM && K <= NW * GEMVP_WARPS * 32 * 4;
+    if (normEarly) {
+#pragma unroll
+        for (int r = 0; r < NW; r++) {
+            const int i = (threadIdx.x + r * blockDim.x) * 4;
+            gw4[r] = i < K ? *reinterpret_cast<const float4*>(normW + i) : make_float4(0.f, 0.f, 0.f, 0.f);
+        }
+    }
+    float yEarly[UB];
+    if (OUT == GOUT_RESID && lane == 0) {
+#pragma unroll
+        for (int b = 0; b < UB; b++) {
+            const int n = gw + b * warps;
+            yEarly[b] = n < N ? reinterpret_cast<const float*>(Y)[n] : 0.f;
+        }
+    }
+    pdl_wait();
+    pdl_launch();
+
+    if (IN == GIN_NORM) {
+        const float* xr = reinterpret_cast<const float*>(X);
+        float ss = 0.f;
+        for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
+            const float4 a = *reinterpret_cast<const float4*>(xr + i);
+            ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
+        }
+        ss = block_sum(ss, red);
+        const float inv = 1.0f / sqrtf(ss / K + eps);
+        auto put = [&](int i, float4 g) {
+            const float4 a = *reinterpret_cast<const float4*>(xr + i);
+            *reinterpret_cast<uint2*>(sx + i) =
+                    make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
+        };
+#pragma unroll
+        for (int r = 0; r < NW; r++) {
+            const int i = (threadIdx.x + r * blockDim.x) * 4;
+            if (i < K) put(i, normEarly ? gw4[r] : *reinterpret_cast<const float4*>(normW + i));
+        }
+        for (int i = (threadIdx.x + NW * blockDim.x) * 4; i < K; i += blockDim.x * 4)
+            put(i, *reinterpret_cast<const float4*>(normW + i));
+        __syncthreads();
+    }
+
+    for (int first = gw; first < N; first += UB * warps) {
+        if (first != gw) loadBatch(first);
+#pragma unroll
+        for (int b = 0; b < UB; b++) {
+            const int n = first + b * warps;
+            if (n >= N) break;  // warp-uniform
+            float acc[R];
+#pragma unroll
+            for (int r = 0; r < R; r++) acc[r] = 0.f;
+#pragma unroll
+            for (int u = 0; u < CPR; u++) {
+                const int k = (lane + 32 * u) * 8;
+                if (k >= K) break;
+                float xf[8];
+                unpack8(IN == GIN_NORM ? *reinterpret_cast<const uint4*>(sx + k)
+                                       : *reinterpret_cast<const uint4*>(reinterpret_cast<const bf16*>(X) + k), xf);
+#pragma unroll
+                for (int r = 0; r < R; r++) {
+                    float wf[8];
+                    unpack8(buf[b * CU + r * CPR + u], wf);
+#pragma unroll
+                    for (int i = 0; i < 8; i++) acc[r] = fmaf(wf[i], xf[i], acc[r]);
+                }
+            }
+#pragma unroll
+            for (int r = 0; r < R; r++) acc[r] = warp_sum(acc[r]);
+            if (lane == 0) {
+                if (OUT == GOUT_F32) {
+                    reinterpret_cast<float*>(Y)[n] = acc[0] + (bias != nullptr ? bias[n] : 0.f);
+                } else if (OUT == GOUT_RESID) {
+                    float* y = reinterpret_cast<float*>(Y) + n;
+                    *y = (first == gw ? yEarly[b] : *y) + acc[0];
+                } else {
+                    reinterpret_cast<bf16*>(Y)[n] = __float2bfloat16_rn(silu(acc[0]) * acc[R - 1]);
+                }
+            }
+        }
+    }
+}
+
+// gemvp_<form>_c<CPR>(W, X, normW, eps, bias, Y, N, K)
+#define GEMVP_VARIANT(NAME, IN, OUT, R, CPR)                                                                         \
+    extern "C" __global__ void __launch_bounds__(GEMVP_WARPS * 32, 2) NAME##_c##CPR(                                  \
+        const bf16* W, const void* X, const float* normW, float eps, const float* bias, void* Y, int N, int K) {     \
+        gemvp_body<IN, OUT, CPR, R>(W, X, normW, eps, bias, Y, N, K);                                                 \
+    }
+#define GEMVP_ALL_CPR(NAME, IN, OUT, R)                                                                              \
+    GEMVP_VARIANT(NAME, IN, OUT, R, 1) GEMVP_VARIANT(NAME, IN, OUT, R, 2) GEMVP_VARIANT(NAME, IN, OUT, R, 4)         \
+    GEMVP_VARIANT(NAME, IN, OUT, R, 8)
+#define GEMVP_WIDE_CPR(NAME, IN, OUT) GEMVP_VARIANT(NAME, IN, OUT, 1, 12) GEMVP_VARIANT(NAME, IN, OUT, 1, 16)
+
+GEMVP_ALL_CPR(gemvp, GIN_BF16, GOUT_F32, 1)
+GEMVP_WIDE_CPR(gemvp, GIN_BF16, GOUT_F32)
+GEMVP_ALL_CPR(gemvp_norm, GIN_NORM, GOUT_F32, 1)
+GEMVP_WIDE_CPR(gemvp_norm, GIN_NORM, GOUT_F32)
+GEMVP_ALL_CPR(gemvp_resid, GIN_BF16, GOUT_RESID, 1)
+GEMVP_WIDE_CPR(gemvp_resid, GIN_BF16, GOUT_RESID)
+GEMVP_ALL_CPR(gemvp_norm_gateup, GIN_NORM, GOUT_SILU, 2)
