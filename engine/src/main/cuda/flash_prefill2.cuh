@@ -8,14 +8,17 @@
 // at chunk c ^ (r & 7), a head_dim of 128 split into two 64-column halves stored one after the other. The running
 // max only moves when a row's max grows by more than 2^8 (exp2 domain), so O is rarely rescaled; P <= 256 stays
 // exact enough in bf16 and the result is the same softmax.
-// Two bodies:
+// Three bodies:
 //  - flash_prefill2_body: S, softmax, P V in sequence per tile, K/V double-buffered. Two blocks per SM overlap one
 //    block's softmax with the other's tensor-core work. The measured best (H100): head_dim 128 with 64-key tiles,
 //    head_dim 64 with 128-key tiles, both two blocks per SM. This is what flash_prefill2_d64/_d128 launch.
 //  - flash_prefill2_pipe_body: software-pipelined inside each warpgroup: S(j) = Q K(j)^T and O += P(j-1) V(j-1) are
 //    issued together, the softmax of S(j) runs while P(j-1) V(j-1) is still on the tensor cores, and O is rescaled
 //    after. V needs three stages (V(j-1) is read during iteration j while V(j+1) loads), K two. One barrier per tile.
-// Launch: grid (numTiles, qHeads), FLASH_PREFILL2_THREADS (256) threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic
+//    Measured slower (one block per SM, both warpgroups in lockstep: their softmaxes coincide).
+//  - flash_prefill2_ws_body: warp-specialised (producer warpgroup + two consumer warpgroups taking turns on the
+//    tensor cores, mbarrier ring of K/V stages); see its comment. FP2_ENGINE_WS selects it for the engine's kernels.
+// Launch: grid (numTiles, qHeads), FLASH_PREFILL2_THREADS (256; 384 with FP2_ENGINE_WS) threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic
 // shared memory (above 48 KiB: set the max-dynamic-shared-memory attribute). wgmma exists only in sm_90a code:
 // other builds of these kernels trap.
 #pragma once
@@ -25,7 +28,21 @@
 
 #define FP2_BM 128
 #define FP2_THREADS 256
+// Which body the engine's flash_prefill2_d64/_d128 use: 0 the plain body, 256 threads, two blocks per SM (measured
+// best so far); 1 the warp-specialised body (flash_prefill2_ws_body: 384 threads, one block per SM, 128-key tiles,
+// 3 stages at head_dim 128 and 4 at 64). Switching changes the launch: the engine (Attention.java) must pass
+// FLASH_PREFILL2_THREADS threads and FLASH_PREFILL2_SMEM(D) bytes as defined here.
+#ifndef FP2_ENGINE_WS
+#define FP2_ENGINE_WS 0
+#endif
+#define FP2_WS_ST(D) ((D) == 64 ? 4 : 3)
+#if FP2_ENGINE_WS
+#define FLASH_PREFILL2_THREADS FP3_THREADS
+// = 1024 + 256 * D + ST * 512 * D + 16 * ST: 148544 bytes at head_dim 64, 230448 at 128.
+#define FLASH_PREFILL2_SMEM(D) FP3_SMEM(D, 128, FP2_WS_ST(D))
+#else
 #define FLASH_PREFILL2_THREADS FP2_THREADS
+#endif
 // Keys per tile of the default kernels: 64 at head_dim 128 (99 KiB of shared memory, two blocks per SM), 128 at
 // head_dim 64 (81 KiB, two blocks per SM).
 #define FP2_DEFAULT_BN(D) ((D) == 64 ? 128 : 64)
@@ -34,7 +51,9 @@
 // Pipelined body: Q tile, two K stages, three V stages.
 #define FP2_PIPE_SMEM(D, BN) (1024 + FP2_BM * (D) * 2 + 5 * (BN) * (D) * 2)
 // = 1024 + 256 * D + 65536: 82944 bytes at head_dim 64, 99328 at head_dim 128.
+#if !FP2_ENGINE_WS
 #define FLASH_PREFILL2_SMEM(D) FP2_SMEM(D, FP2_DEFAULT_BN(D))
+#endif
 
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define FP2_WGMMA 1
@@ -543,6 +562,242 @@ __device__ __forceinline__ void flash_prefill2_pipe_body(
 #endif
 }
 
+// Warp-specialised body (FA3-like structure, own code): 384 threads = three warpgroups, one block per SM.
+//  - warpgroup 0 is the producer: it gathers K/V tiles into an ST-stage ring with cp.async, and per stage waits for
+//    its own copies, fences them into the async proxy and arrives on that stage's "full" mbarrier (128 arrivals).
+//    It gives registers away (setmaxnreg.dec) since it holds no accumulators.
+//  - warpgroups 1 and 2 consume: each owns 64 query rows of the 128-row tile (Q loaded by itself), and per key tile
+//    j issues S(j) = Q K(j)^T and O += P(j-1) V(j-1) together, runs the softmax of S(j) while P(j-1) V(j-1) is on the
+//    tensor cores, then rescales O and packs P(j). One warp-leader arrival per consumer warp on the stage's "empty"
+//    mbarrier (8 arrivals) hands the stage back once P(j-1) V(j-1) has completed.
+//  - the two consumers take turns issuing wgmma (named barriers 1 and 2, 256 threads: own 128 sync + the other's
+//    128 arrive), so one warpgroup's softmax runs while the other's GEMMs occupy the tensor cores, instead of both
+//    doing softmax at the same time as in the lockstep bodies above.
+// Both consumers run the same number of issue events (nkt + 1) so the turn-taking barriers stay balanced; a
+// warpgroup whose rows all precede a key tile skips its wgmma but still takes its turn and releases the stage.
+// Blocks are ordered longest tile first across all heads (one block per SM: the tail matters).
+// Launch: FP3_THREADS (384) threads, FP3_SMEM(D, BN, ST) bytes of dynamic shared memory, 1 block per SM.
+#define FP3_THREADS 384
+// Q tile, ST stages of K and V, 2 * ST mbarriers, 1 KiB of alignment slack.
+#define FP3_SMEM(D, BN, ST) (1024 + FP2_BM * (D) * 2 + (ST) * 2 * (BN) * (D) * 2 + 16 * (ST))
+// Registers after the hand-over: 128 * 56 + 256 * 224 = 64512 = 384 * 168, the launch-bounds allocation.
+#define FP3_PRODUCER_REGS 56
+#define FP3_CONSUMER_REGS 224
+
+#ifdef FP2_WGMMA
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
+}
+// Spins until the phase of the given parity has completed.
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+    uint32_t done;
+    do {
+        asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+    } while (!done);
+}
+__device__ __forceinline__ void named_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
+__device__ __forceinline__ void named_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
+#endif
+
+template <int D, int BN, int ST>
+__device__ __forceinline__ void flash_prefill2_ws_body(
+        const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
+        const int* __restrict__ positions, const int* __restrict__ tiles, const int* __restrict__ blockTables,
+        int btStride, bf16* __restrict__ out, int qHeads, int kvHeads, int blockShift, float scaleLog2, int numTiles) {
+#ifdef FP2_WGMMA
+    static_assert(ST >= 3, "the producer signals stage j-1 after issuing j: fewer stages deadlock");
+    constexpr int CH = D / 8;
+    constexpr int NS = BN / 2;
+    constexpr int NO = D / 2;
+    constexpr int KV_TILE = BN * D;
+    extern __shared__ uint8_t fp2_smem_raw[];
+    const uint32_t rawAddr = (uint32_t) __cvta_generic_to_shared(fp2_smem_raw);
+    bf16* sQ = reinterpret_cast<bf16*>(fp2_smem_raw + ((1024u - (rawAddr & 1023u)) & 1023u));  // [D/64][BM][64]
+    bf16* sK = sQ + FP2_BM * D;                                                             // [ST][D/64][BN][64]
+    bf16* sV = sK + ST * KV_TILE;                                                           // [ST][D/64][BN][64]
+    const uint32_t aQ = (uint32_t) __cvta_generic_to_shared(sQ);
+    const uint32_t aK = (uint32_t) __cvta_generic_to_shared(sK);
+    const uint32_t aV = (uint32_t) __cvta_generic_to_shared(sV);
+    const uint32_t aFull = aV + ST * KV_TILE * 2;  // ST mbarriers, then ST more for "empty"
+    const uint32_t aEmpty = aFull + 8 * ST;
+    const int tid = threadIdx.x, lane = tid & 31, wg = tid >> 7, wq = (tid >> 5) & 3;
+    if (tid == 0) {
+        for (int i = 0; i < ST; i++) {
+            mbar_init(aFull + 8 * i, 128);
+            mbar_init(aEmpty + 8 * i, 8);
+        }
+    }
+    pdl_enter();
+    __syncthreads();  // barriers initialised (the last block-wide barrier: roles split below)
+
+    const int lin = blockIdx.y * gridDim.x + blockIdx.x;  // grid (numTiles, qHeads); longest tiles of all heads first
+    const int tile = numTiles - 1 - lin / qHeads;
+    const int h = lin % qHeads, kvh = h / (qHeads / kvHeads);
+    const int t0 = tiles[tile * 3], nrows = tiles[tile * 3 + 1], seq = tiles[tile * 3 + 2];
+    const int pos0 = positions[t0];
+    const int kvLen = pos0 + nrows;
+    const int nkt = (kvLen + BN - 1) / BN;
+
+    if (wg == 0) {
+        // Producer.
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(FP3_PRODUCER_REGS));
+        const int* table = blockTables + (size_t) seq * btStride;
+        const int blockMask = (1 << blockShift) - 1;
+        constexpr int ROWS_PER_PASS = 128 / CH;
+        const int myCh = tid % CH, myRow = tid / CH;
+        for (int kt = 0; kt < nkt; kt++) {
+            const int st = kt % ST;
+            if (kt >= ST) mbar_wait(aEmpty + 8 * st, ((kt / ST) - 1) & 1);  // consumers done with tile kt - ST
+            bf16* dk = sK + st * KV_TILE;
+            bf16* dv = sV + st * KV_TILE;
+#pragma unroll 4
+            for (int row = myRow; row < BN; row += ROWS_PER_PASS) {
+                const int j = kt * BN + row;
+                const bool ok = j < kvLen;
+                size_t off = 0;
+                if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
+                cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
+                cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
+            }
+            cp_async_commit();
+            if (kt >= 1) {  // tile kt - 1 has landed (its group is the older of the two in flight)
+                cp_async_wait<1>();
+                fence_proxy_async();
+                mbar_arrive(aFull + 8 * ((kt - 1) % ST));
+            }
+        }
+        cp_async_wait<0>();
+        fence_proxy_async();
+        mbar_arrive(aFull + 8 * ((nkt - 1) % ST));
+        return;
+    }
+
+    // Consumers.
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(FP3_CONSUMER_REGS));
+    const int cw = wg - 1;  // 0 or 1
+    const int m0 = cw * 64;
+    for (int c = tid & 127; c < 64 * CH; c += 128) {
+        const int row = m0 + c / CH, ch = c % CH;
+        uint4 v = make_uint4(0, 0, 0, 0);
+        if (row < nrows) {
+            const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
+            const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
+            v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
+        }
+        *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
+    }
+    fence_proxy_async();
+    named_sync(3 + cw, 128);  // this warpgroup's Q rows written and visible to its wgmma
+
+    float o[NO];
+#pragma unroll
+    for (int i = 0; i < NO; i++) o[i] = 0.f;
+    float mrow[2] = {-INFINITY, -INFINITY};
+    float lrow[2] = {0.f, 0.f};
+    float s[NS];
+    uint32_t p[BN / 16][4];
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; kk++) p[kk][0] = p[kk][1] = p[kk][2] = p[kk][3] = 0u;
+    const int wgFirst = pos0 + m0, wgLast = wgFirst + 63;
+    const int qp = wgFirst + wq * 16 + (lane >> 2);
+    const int jEnd = min(nkt, wgLast / BN + 1);  // tiles 0..jEnd-1 hold keys this warpgroup sees; jEnd >= 1
+    const uint64_t dQ = smem_desc(aQ + m0 * 128, 16, 1024);
+    const int myTurn = 1 + cw, otherTurn = 2 - cw;
+
+    auto issueS = [&](int j) {
+        const uint64_t dK = smem_desc(aK + (j % ST) * KV_TILE * 2, 16, 1024);
+#pragma unroll
+        for (int ks = 0; ks < D / 16; ks++) {
+            const uint32_t qo = (ks >> 2) * FP2_BM * 128 + (ks & 3) * 32;
+            const uint32_t ko = (ks >> 2) * BN * 128 + (ks & 3) * 32;
+            if constexpr (BN == 128) wgmma_ss_n128(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+            else wgmma_ss_n64(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+        }
+        wgmma_commit();
+    };
+    auto issuePV = [&](int j) {
+        const uint64_t dV = smem_desc(aV + (j % ST) * KV_TILE * 2, BN * 128, 1024);
+#pragma unroll
+        for (int kk = 0; kk < BN / 16; kk++) {
+            const uint64_t d = dV + ((kk * 2048) >> 4);
+            if constexpr (D == 128) wgmma_rs_n128(o, p[kk], d);
+            else wgmma_rs_n64(o, p[kk], d);
+        }
+        wgmma_commit();
+    };
+    auto keepP = [&]() {
+#pragma unroll
+        for (int kk = 0; kk < BN / 16; kk++)
+            asm volatile("" ::"r"(p[kk][0]), "r"(p[kk][1]), "r"(p[kk][2]), "r"(p[kk][3]));
+    };
+    auto packP = [&]() {
+#pragma unroll
+        for (int kk = 0; kk < BN / 16; kk++) {
+            p[kk][0] = pack2(s[kk * 8 + 0], s[kk * 8 + 1]);
+            p[kk][1] = pack2(s[kk * 8 + 2], s[kk * 8 + 3]);
+            p[kk][2] = pack2(s[kk * 8 + 4], s[kk * 8 + 5]);
+            p[kk][3] = pack2(s[kk * 8 + 6], s[kk * 8 + 7]);
+        }
+    };
+
+    if (cw == 1) named_arrive(1, 256);  // consumer 0 takes the first turn
+    // Event j issues S(j) (j < jEnd) and P(j-1) V(j-1) (1 <= j <= jEnd); events 0..nkt for both consumers.
+    for (int j = 0; j <= nkt; j++) {
+        if (j < nkt) mbar_wait(aFull + 8 * (j % ST), (j / ST) & 1);
+        const bool doS = j < jEnd, doPV = j >= 1 && j <= jEnd;
+        const bool passTurn = !(cw == 1 && j == nkt);  // consumer 0 has no turn after its last event to hand it
+        named_sync(myTurn, 256);
+        // Warpgroup-uniform cases, each retiring its own wgmma groups (nothing in flight across a branch join).
+        if (doS && doPV) {
+            wgmma_fence();
+            issueS(j);
+            issuePV(j - 1);
+            if (passTurn) named_arrive(otherTurn, 256);
+            wgmma_wait<1>();  // S(j) done; P(j-1) V(j-1) may still run
+            fence_regs<NS>(s);
+            float corr[2];
+            fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
+            wgmma_wait<0>();
+            fence_regs<NO>(o);
+            keepP();
+            fp2_rescale<NO>(o, corr);
+            packP();
+        } else if (doS) {  // j == 0
+            wgmma_fence();
+            issueS(j);
+            if (passTurn) named_arrive(otherTurn, 256);
+            wgmma_wait<0>();
+            fence_regs<NS>(s);
+            float corr[2];
+            fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
+            packP();  // O is still zero: nothing to rescale
+        } else if (doPV) {  // this warpgroup's last P
+            wgmma_fence();
+            issuePV(j - 1);
+            if (passTurn) named_arrive(otherTurn, 256);
+            wgmma_wait<0>();
+            fence_regs<NO>(o);
+            keepP();
+        } else {
+            if (passTurn) named_arrive(otherTurn, 256);
+        }
+        if (j >= 1) {  // this warp is done with tile j - 1 (its P V, or nothing)
+            __syncwarp();
+            if (lane == 0) mbar_arrive(aEmpty + 8 * ((j - 1) % ST));
+        }
+    }
+    fp2_store<D>(o, lrow, out, t0, nrows, m0, wq, lane, h, qHeads);
+#else
+    if (threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0)
+        printf("flash_prefill2 (warp-specialised) d%d: built without sm_90a code\n", D);
+    __trap();
+#endif
+}
+
 // The engine's kernels: the plain body at FP2_DEFAULT_BN(D) keys per tile, two blocks per SM at both head dims
 // (registers <= 128; shared memory 81 / 97 KiB), so one block's softmax overlaps the other's tensor-core work.
 #define FLASH_PREFILL2_KERNEL(D, MINB)                                                                               \
@@ -554,5 +809,19 @@ __device__ __forceinline__ void flash_prefill2_pipe_body(
                                                   qHeads, kvHeads, blockShift, scaleLog2, numTiles);                 \
     }
 
+#define FLASH_PREFILL2_WS_KERNEL(D)                                                                                  \
+    extern "C" __global__ void __launch_bounds__(FP3_THREADS, 1) flash_prefill2_d##D(                                   \
+            const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,     \
+            const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,               \
+            float scaleLog2, int numTiles) {                                                                         \
+        flash_prefill2_ws_body<D, 128, FP2_WS_ST(D)>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, \
+                                                     qHeads, kvHeads, blockShift, scaleLog2, numTiles);             \
+    }
+
+#if FP2_ENGINE_WS
+FLASH_PREFILL2_WS_KERNEL(64)
+FLASH_PREFILL2_WS_KERNEL(128)
+#else
 FLASH_PREFILL2_KERNEL(64, 2)
 FLASH_PREFILL2_KERNEL(128, 2)
+#endif

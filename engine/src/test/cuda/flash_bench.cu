@@ -6,6 +6,8 @@
 // Order: per head dim, the old kernel, the engine's default and the known-good alternatives run in this process
 // (JSON flushed after every line). Then each new, never-run variant runs in a child process of its own (this binary
 // with --child NAME; a trap or hang there kills only the child, which is reported as that variant's failure).
+// Variants: D=128: "ws bn128 st3" (384 threads, FP3_SMEM(128,128,3) = 230448 B, 1 block/SM), "ws bn64 st4"
+// (384, FP3_SMEM(128,64,4) = 164928 B, 1/SM); D=64: "ws bn128 st4" (384, FP3_SMEM(64,128,4) = 148544 B, 1/SM).
 // Last, a summary names the fastest passing flash_prefill2 configuration per case and per head dim.
 // Exit status: 0 all good; 1 flash_prefill2_d* is less accurate than allowed (2 x old error + 1e-3, max-abs or
 // relative L2) or produced non-finite output; 3 only an alternative configuration failed (or crashed); 2 a CUDA
@@ -51,6 +53,16 @@ __global__ void __launch_bounds__(FP2_THREADS, MINB)
     else
         flash_prefill2_body<D, BN>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
                                    blockShift, scaleLog2, numTiles);
+}
+
+// Warp-specialised body: 384 threads (producer + two consumer warpgroups), one block per SM.
+template <int D, int BN, int ST>
+__global__ void __launch_bounds__(FP3_THREADS, 1)
+        fp3_variant(const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,
+                    const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,
+                    float scaleLog2, int numTiles) {
+    flash_prefill2_ws_body<D, BN, ST>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
+                                      blockShift, scaleLog2, numTiles);
 }
 
 // Reference: one block per (checked row, head); softmax(q K^T * scale) V in fp32 over keys 0..pos, q rounded to bf16
@@ -151,15 +163,12 @@ static std::vector<Variant> variantsFor(int D) {
     if (D == 128) {
         v.push_back({"old flash_prefill_d128", flash_prefill_d128, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
         v.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(128), true, false});
-        v.push_back({"alt bn128 x1/SM", fp2_variant<128, 128, 1, 0>, FP2_THREADS, FP2_SMEM(128, 128), true, true});
-        v.push_back({"pipe bn128 x1/SM", fp2_variant<128, 128, 1, 1>, FP2_THREADS, FP2_PIPE_SMEM(128, 128), true, true, true});
-        v.push_back({"pipe bn64 x1/SM", fp2_variant<128, 64, 1, 1>, FP2_THREADS, FP2_PIPE_SMEM(128, 64), true, true, true});
+        v.push_back({"ws bn128 st3", fp3_variant<128, 128, 3>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
+        v.push_back({"ws bn64 st4", fp3_variant<128, 64, 4>, FP3_THREADS, FP3_SMEM(128, 64, 4), true, true, true});
     } else {
         v.push_back({"old flash_prefill_d64", flash_prefill_d64, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
         v.push_back({"new flash_prefill2_d64", flash_prefill2_d64, FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(64), true, false});
-        v.push_back({"alt bn64 x2/SM", fp2_variant<64, 64, 2, 0>, FP2_THREADS, FP2_SMEM(64, 64), true, true});
-        v.push_back({"pipe bn128 x1/SM", fp2_variant<64, 128, 1, 1>, FP2_THREADS, FP2_PIPE_SMEM(64, 128), true, true, true});
-        v.push_back({"pipe bn64 x2/SM", fp2_variant<64, 64, 2, 1>, FP2_THREADS, FP2_PIPE_SMEM(64, 64), true, true, true});
+        v.push_back({"ws bn128 st4", fp3_variant<64, 128, 4>, FP3_THREADS, FP3_SMEM(64, 128, 4), true, true, true});
     }
     return v;
 }
