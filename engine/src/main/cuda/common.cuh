@@ -67,10 +67,31 @@ __device__ __forceinline__ uint4 ld_stream(const void* p) {
 // writes are visible; every kernel calls it before touching activations (reads and writes alike), and before any
 // early exit, so completion stays transitive along the chain. pdl_launch() lets the next kernel start being
 // scheduled. Both are no-ops for a normal launch and on older GPUs.
+//
+// Decode timeline (diagnostics: EngineBench --timeline): while baton_timeline points at a buffer, the first thread of
+// block 0 of every kernel appends when it reached pdl_wait and when the wait returned ([0] counts the entries).
+// Otherwise it costs one thread one load, issued before the wait.
+__device__ unsigned long long* baton_timeline;
+__device__ __forceinline__ unsigned long long global_ns() {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
 __device__ __forceinline__ void pdl_wait() {
+    const bool first = threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0 && blockIdx.z == 0;
+    unsigned long long* tl = first ? baton_timeline : nullptr;
+    const unsigned long long t0 = tl != nullptr ? global_ns() : 0ull;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
+    if (tl != nullptr) {
+        const unsigned long long t1 = global_ns();
+        const unsigned long long i = atomicAdd(tl, 1ull);
+        if (i < 8192) {
+            tl[1 + 2 * i] = t0;
+            tl[2 + 2 * i] = t1;
+        }
+    }
 }
 __device__ __forceinline__ void pdl_launch() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900

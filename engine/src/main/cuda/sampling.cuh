@@ -53,6 +53,51 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const f
     if (threadIdx.x == 0) out[blockIdx.x] = best.i == 0x7fffffff ? 0 : best.i;
 }
 
+// Greedy for long rows: grid (rows, splits), each block takes a contiguous slice of its row (float4 loads where rows
+// are 16-byte aligned) and leaves its best in partial[row][split]; the last block of a row to finish (an atomic
+// ticket) picks the row's winner. One 1024-thread block per row walked 150k logits in ~150 dependent loads.
+#define ARGMAX_SPLIT_THREADS 256
+extern "C" __global__ void __launch_bounds__(ARGMAX_SPLIT_THREADS) argmax_split(
+        const float* __restrict__ logits, int vocab, int* __restrict__ out, float* __restrict__ partV,
+        int* __restrict__ partI, int* __restrict__ tickets) {
+    pdl_enter();
+    __shared__ ArgMax red[32];
+    __shared__ int last;
+    const int row = blockIdx.x, S = gridDim.y, s = blockIdx.y;
+    const float* l = logits + (size_t) row * vocab;
+    const int chunk = (((vocab + S - 1) / S) + 3) & ~3;
+    const int begin = s * chunk, end = min(vocab, begin + chunk);
+    ArgMax best{-INFINITY, 0x7fffffff};
+    if ((vocab & 3) == 0) {  // begin and end are multiples of 4: whole float4s
+        for (int i = begin + threadIdx.x * 4; i < end; i += blockDim.x * 4) {
+            const float4 v = *reinterpret_cast<const float4*>(l + i);
+            best = better(best, ArgMax{v.x, i});
+            best = better(best, ArgMax{v.y, i + 1});
+            best = better(best, ArgMax{v.z, i + 2});
+            best = better(best, ArgMax{v.w, i + 3});
+        }
+    } else {
+        for (int i = begin + threadIdx.x; i < end; i += blockDim.x) best = better(best, ArgMax{l[i], i});
+    }
+    best = block_argmax(best, red);
+    if (threadIdx.x == 0) {
+        partV[row * S + s] = best.v;
+        partI[row * S + s] = best.i;
+        __threadfence();
+        last = atomicAdd(&tickets[row], 1) == S - 1;
+    }
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    ArgMax b{-INFINITY, 0x7fffffff};
+    for (int j = threadIdx.x; j < S; j += blockDim.x) b = better(b, ArgMax{__ldcg(partV + row * S + j), __ldcg(partI + row * S + j)});
+    b = block_argmax(b, red);
+    if (threadIdx.x == 0) {
+        out[row] = b.i == 0x7fffffff ? 0 : b.i;
+        tickets[row] = 0;  // ready for the next launch
+    }
+}
+
 // Radix select over keys >= floorKey. With byMass false, finds the key of the k-th largest element (by count);
 // with byMass true, the key u* such that the weight of keys > u* is below `target` and that of keys >= u* is not.
 __device__ uint32_t radix_select(const float* l, int vocab, uint32_t floorKey, bool byMass, float target, int k,

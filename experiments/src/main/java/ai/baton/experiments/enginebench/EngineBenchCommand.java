@@ -54,6 +54,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "write results here") Path json;
     @Option(names = "--profile", defaultValue = "true", negatable = true, description = "per-op GPU time of a decode step and a prefill")
     boolean profile;
+    @Option(names = "--timeline", description = "kernel timeline of one decode step at the first batch size, graphs off and on")
+    boolean timeline;
     @Spec CommandSpec spec;
 
     private static final int LAUNCH_CHAIN = 256;
@@ -221,6 +223,7 @@ public final class EngineBenchCommand implements Callable<Integer> {
                 }
             }
             if (cb != null && profile && tp == 1) m.put("profile", profile(runner, cb, mc, perSeq, rnd));
+            if (cb != null && timeline && tp == 1) m.put("timeline", timeline(runner, cb, mc, batches.getFirst(), perSeq, rnd));
             if (cb != null) {
                 cb.setGraphsEnabled(true);
                 m.put("graphs", cb.graphStats());
@@ -256,6 +259,52 @@ public final class EngineBenchCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * One decode step's chain of kernels, eager (which names them) and as a graph replay: for each kernel, the time from
+     * its wait on the previous kernel returning to the next kernel's returning ("chain"), and how long it had been
+     * waiting ("early": started that long before its predecessor finished).
+     */
+    private Map<String, Object> timeline(ModelRunner runner, CudaBackend cb, ModelConfig mc, int bsz, int perSeq, SplittableRandom rnd) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<String> names = List.of();
+        for (boolean graphs : new boolean[]{false, true}) {
+            cb.setGraphsEnabled(graphs);
+            int saved = decodeSteps;
+            decodeSteps = 2;
+            decodeMs(runner, mc, bsz, perSeq, rnd);  // warm-up and capture
+            decodeSteps = saved;
+            cb.startTimeline();
+            decodeStep(runner, mc, rnd.ints(bsz, 0, mc.vocabSize()).toArray(), 8, perSeq);
+            CudaBackend.Timeline t = cb.stopTimeline();
+            if (!graphs) names = t.names();
+            long[][] e = t.entries();
+            if (e.length == 0) continue;
+            Map<String, double[]> byName = new LinkedHashMap<>();  // chain us, early us, count
+            List<Map<String, Object>> kernels = new ArrayList<>();
+            for (int i = 0; i < e.length; i++) {
+                String name = i < names.size() && names.size() == e.length ? names.get(i) : "#" + i;
+                double chain = i + 1 < e.length ? (e[i + 1][1] - e[i][1]) / 1e3 : 0, early = (e[i][1] - e[i][0]) / 1e3;
+                double[] a = byName.computeIfAbsent(name, k -> new double[3]);
+                a[0] += chain;
+                a[1] += early;
+                a[2]++;
+                kernels.add(Map.of("kernel", name, "chain_us", chain, "early_us", early));
+            }
+            double span = (e[e.length - 1][1] - e[0][1]) / 1e3;
+            System.out.printf("  timeline, decode batch %d, graphs %s: %d kernels, %.1f us from the first kernel's wait to the last's%s%n",
+                    bsz, graphs ? "on" : "off", e.length, span, names.size() == e.length ? "" : " (names: " + names.size() + " launches)");
+            Map<String, Object> sum = new LinkedHashMap<>();
+            byName.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).forEach(x -> {
+                double[] a = x.getValue();
+                System.out.printf("    %-28s %4d x  chain %7.2f us each %8.1f us total  waited %6.2f us each%n",
+                        x.getKey(), (long) a[2], a[0] / a[2], a[0], a[1] / a[2]);
+                sum.put(x.getKey(), Map.of("count", a[2], "chain_us_each", a[0] / a[2], "chain_us_total", a[0], "waited_us_each", a[1] / a[2]));
+            });
+            out.put(graphs ? "graphs_on" : "graphs_off", Map.of("span_us", span, "by_kernel", sum, "kernels", kernels));
+        }
+        return out;
+    }
+
     private static Map<String, Object> printProfile(String title, Map<String, double[]> t, int runs) {
         double total = t.values().stream().mapToDouble(v -> v[0]).sum() / runs;
         System.out.printf("  profile, %s: %.3f ms of GPU time%n", title, total);
@@ -271,18 +320,22 @@ public final class EngineBenchCommand implements Callable<Integer> {
     /** Mean wall time of one decode step (forward + device sampling + ids to host) after warm-up (graph capture). */
     private double decodeMs(ModelRunner runner, ModelConfig mc, int bsz, int perSeq, SplittableRandom rnd) {
         int[] tokens = rnd.ints(bsz, 0, mc.vocabSize()).toArray();
-        SamplingParams[] params = new SamplingParams[bsz];
-        long[] bits = new long[bsz];
         int warm = 8;  // eager warm-up and capture of the bucket's graph, then replays; also lets the JIT settle
         long start = 0;
         for (int s = 0; s < warm + decodeSteps; s++) {
             if (s == warm) start = System.nanoTime();
-            List<Steps.Chunk> chunks = new ArrayList<>(bsz);
-            for (int i = 0; i < bsz; i++)
-                chunks.add(new Steps.Chunk(new int[]{tokens[i]}, context + s, i * perSeq, perSeq, true));
-            tokens = runner.forwardSample(Steps.batch(chunks, blockSize), params, bits);
+            tokens = decodeStep(runner, mc, tokens, s, perSeq);
         }
         return (System.nanoTime() - start) / 1e6 / decodeSteps;
+    }
+
+    /** One decode step of tokens.length sequences at context + s; returns the sampled tokens. */
+    private int[] decodeStep(ModelRunner runner, ModelConfig mc, int[] tokens, int s, int perSeq) {
+        int bsz = tokens.length;
+        List<Steps.Chunk> chunks = new ArrayList<>(bsz);
+        for (int i = 0; i < bsz; i++)
+            chunks.add(new Steps.Chunk(new int[]{tokens[i]}, context + s, i * perSeq, perSeq, true));
+        return runner.forwardSample(Steps.batch(chunks, blockSize), new SamplingParams[bsz], new long[bsz]);
     }
 
     private int blocks(int tokens) { return (tokens + blockSize - 1) / blockSize; }

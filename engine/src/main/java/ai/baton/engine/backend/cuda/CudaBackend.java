@@ -46,6 +46,8 @@ public final class CudaBackend implements Backend {
     private final boolean fuse = !"false".equals(System.getProperty("baton.cuda.fuse"));
     /** Fold decode's q/k norm, RoPE and KV write into the attention kernel ({@code -Dbaton.cuda.fuseRope=false}). */
     private final boolean fuseRope = !"false".equals(System.getProperty("baton.cuda.fuseRope"));
+    /** Write the gate/up product in bf16 for siluMul, as a bf16 model does ({@code -Dbaton.cuda.gateUpBf16=false}). */
+    private final boolean gateUpBf16 = !"false".equals(System.getProperty("baton.cuda.gateUpBf16"));
     /** Bumped whenever a buffer that a captured graph may reference is replaced. */
     private long generation;
     /** While a decode graph is warmed up or captured: the bucket's row count, which every op then runs over. */
@@ -66,6 +68,9 @@ public final class CudaBackend implements Backend {
     /** RoPE + KV write of a decode batch not yet launched: the attention that follows does it. */
     private record PendingRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
                                CudaTensor qNorm, CudaTensor kNorm, float eps) {}
+    /** A cuBLAS product (no bias) not yet launched: a following addRmsNorm accumulates it into the residual, siluMul
+     *  takes it in bf16. */
+    private record PendingGemm(CudaTensor x, CudaTensor w, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
     private PendingRope pendingRope;
     /** At most one of these is owed at a time. */
@@ -131,6 +136,28 @@ public final class CudaBackend implements Backend {
         profiler.close();
         profiler = null;
         return t;
+    }
+
+    private KernelTimeline timeline;
+
+    /** A step's kernels as {@link KernelTimeline} saw them: names (of eager launches) and {start, waitReturned} ns. */
+    public record Timeline(List<String> names, long[][] entries) {}
+
+    /** Starts recording a kernel timeline (diagnostics; graph replays are recorded too, without names). */
+    public void startTimeline() {
+        if (timeline != null) timeline.close();
+        timeline = new KernelTimeline(cx);
+    }
+
+    public Timeline stopTimeline() {
+        if (timeline == null) return new Timeline(List.of(), new long[0][]);
+        try {
+            long[][] e = timeline.stop();
+            return new Timeline(timeline.names(), e);
+        } finally {
+            timeline.close();
+            timeline = null;
+        }
     }
 
     private void begin() { if (profiler != null) profiler.begin(); }
@@ -329,6 +356,18 @@ public final class CudaBackend implements Backend {
             rmsNorm(r, weight, eps, out);  // itself folded into the next GEMV where it can be
             return;
         }
+        if (pending instanceof PendingGemm g && g.out.storage == xs.storage && g.rows == rows && g.w.rows() == r.cols()) {
+            // residual += x·wᵀ by cuBLAS (beta = 1); the projection's output is never written
+            pending = null;
+            Norms.requireF32(r, "residual");
+            begin();
+            cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, r.address(), Cublas.R_32F, rows,
+                    g.w.rows(), g.w.cols(), true);
+            end("gemm+residual " + rows + "x" + g.w.rows() + "x" + g.w.cols());
+            g.out.writes(CudaTensor.DType.F32);
+            rmsNorm(r, weight, eps, out);
+            return;
+        }
         settleAll();
         begin();
         norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rows);
@@ -353,6 +392,10 @@ public final class CudaBackend implements Backend {
         if (fuse && linear.gemv(m, ws)) {
             if (norm == null && xs.dtype() != CudaTensor.DType.BF16) throw new IllegalStateException("GEMV input must be bf16, is " + xs);
             pending = new PendingGemv(xs, norm, ws, bs, o, m);  // a following addRmsNorm or siluMul may take it
+            return;
+        }
+        if (fuse && bs == null && !linear.gemv(m, ws) && xs.dtype() == CudaTensor.DType.BF16 && ws.dtype() == CudaTensor.DType.BF16) {
+            pending = new PendingGemm(xs, ws, o, m);  // likewise
             return;
         }
         begin();
@@ -445,6 +488,19 @@ public final class CudaBackend implements Backend {
             end("gemv norm+gateup+silu " + rows + "x" + p.w.rows() + "x" + p.w.cols());
             return;
         }
+        if (gateUpBf16 && pending instanceof PendingGemm p && p.out.storage == g.storage && p.rows == rows
+                && p.w.rows() == 2 * o.cols()) {
+            pending = null;
+            g.writes(CudaTensor.DType.BF16);
+            begin();
+            cx.cublas.linear(p.x.address(), Cublas.R_16BF, p.w.address(), Cublas.R_16BF, g.address(), Cublas.R_16BF, rows,
+                    p.w.rows(), p.w.cols(), false);
+            end("gemm(bf16 out) " + rows + "x" + p.w.rows() + "x" + p.w.cols());
+            begin();
+            activation.siluMul(g, o, rows);
+            end("silu_mul(bf16)");
+            return;
+        }
         settleAll();
         begin();
         activation.siluMul(g, o, rows);
@@ -481,6 +537,11 @@ public final class CudaBackend implements Backend {
         pending = null;
         if (p instanceof PendingNorm n) launchNorm(n);
         else if (p instanceof PendingGemv g) launchGemv(g);
+        else if (p instanceof PendingGemm g) {
+            begin();
+            linear.forward(g.x, g.w, null, g.out, g.rows);
+            end("gemm " + g.rows + "x" + g.w.rows() + "x" + g.w.cols());
+        }
     }
 
     private void settle(CudaTensor t) { settleAll(); }

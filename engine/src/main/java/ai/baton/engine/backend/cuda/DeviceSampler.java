@@ -12,7 +12,9 @@ import java.lang.foreign.ValueLayout;
 final class DeviceSampler implements AutoCloseable {
     private final CudaContext cx;
     private PinnedHost staging;
-    private DeviceMemory params, bits, ids;
+    /** Most blocks one row's greedy argmax is split over (argmax_split). */
+    private static final int ARGMAX_SPLITS = 64;
+    private DeviceMemory params, bits, ids, partV, partI, tickets;
     private int capacity;
 
     DeviceSampler(CudaContext cx) { this.cx = cx; }
@@ -25,6 +27,10 @@ final class DeviceSampler implements AutoCloseable {
         params = cx.heap.allocate(capacity * 16L);
         bits = cx.heap.allocate(capacity * 8L);
         ids = cx.heap.allocate(capacity * 4L);
+        partV = cx.heap.allocate(capacity * 4L * ARGMAX_SPLITS);
+        partI = cx.heap.allocate(capacity * 4L * ARGMAX_SPLITS);
+        tickets = cx.heap.allocate(capacity * 4L);
+        Cu.check(JCudaDriver.cuMemsetD8(tickets.ptr, (byte) 0, capacity * 4L), "cuMemsetD8");
     }
 
     int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits) {
@@ -34,7 +40,10 @@ final class DeviceSampler implements AutoCloseable {
         boolean greedy = true;
         for (int i = 0; i < rows; i++) greedy &= p[i] == null || p[i].isGreedy();
         if (greedy) {
-            cx.launch("argmax_rows", rows, 1, 1, 1024, 0, logits.address(), vocab, ids.address);
+            // a slice of at least 2048 logits per block
+            int splits = Math.max(1, Math.min(ARGMAX_SPLITS, (vocab + 2047) / 2048));
+            cx.launch("argmax_split", rows, splits, 1, 256, 0, logits.address(), vocab, ids.address, partV.address,
+                    partI.address, tickets.address);
         } else {
             var seg = staging.segment;
             for (int i = 0; i < rows; i++) {
@@ -64,8 +73,11 @@ final class DeviceSampler implements AutoCloseable {
         cx.heap.free(params);
         cx.heap.free(bits);
         cx.heap.free(ids);
+        cx.heap.free(partV);
+        cx.heap.free(partI);
+        cx.heap.free(tickets);
         staging = null;
-        params = bits = ids = null;
+        params = bits = ids = partV = partI = tickets = null;
         capacity = 0;
     }
 }

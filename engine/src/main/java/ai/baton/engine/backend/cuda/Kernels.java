@@ -23,6 +23,8 @@ import java.util.Map;
  */
 final class Kernels implements AutoCloseable {
     static final String RESOURCE = "/ai/baton/engine/backend/cuda/kernels.fatbin";
+    /** Preferred shared-memory carveout (percent of the maximum) of every kernel; -1 leaves the driver's choice. */
+    private static final int CARVEOUT = Integer.getInteger("baton.cuda.carveout", 100);
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
@@ -30,6 +32,8 @@ final class Kernels implements AutoCloseable {
     private final LaunchEx launchEx;
     /** Whether kernels are launched with programmatic dependent launch. */
     final boolean pdl;
+    /** Names of the kernels launched while non-null, in order (for {@link KernelTimeline}). */
+    java.util.List<String> launchLog;
     private CUstream lastStream;
     private long lastStreamAddress;
     private boolean loaded;
@@ -59,6 +63,12 @@ final class Kernels implements AutoCloseable {
         if (f == null) {
             f = new CUfunction();
             Cu.check(JCudaDriver.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
+            // One shared-memory carveout for every kernel: an SM whose L1/shared split must change for the next
+            // kernel first drains, so kernels with different needs would not overlap under programmatic dependent
+            // launch (seen on an H100: a decode kernel never started early after one with less shared memory).
+            if (CARVEOUT >= 0)
+                Cu.check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
+                        CARVEOUT), "cuFuncSetAttribute(" + name + ", carveout)");
             functions.put(name, f);
         }
         return f;
@@ -71,6 +81,7 @@ final class Kernels implements AutoCloseable {
     }
 
     void launch(CUstream stream, String name, int gx, int gy, int gz, int block, int sharedBytes, Object... args) {
+        if (launchLog != null) launchLog.add(name);
         if (launchEx != null) {
             Long f = addresses.get(name);
             if (f == null) {
@@ -97,6 +108,13 @@ final class Kernels implements AutoCloseable {
         }
         int rc = JCudaDriver.cuLaunchKernel(function(name), gx, gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(ps), null);
         if (rc != 0) Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
+    }
+
+    /** Points the kernels' {@code baton_timeline} at a device buffer (0: off); see common.cuh. */
+    void setTimeline(long address) {
+        jcuda.driver.CUdeviceptr global = new jcuda.driver.CUdeviceptr();
+        Cu.check(JCudaDriver.cuModuleGetGlobal(global, new long[1], module, "baton_timeline"), "cuModuleGetGlobal(baton_timeline)");
+        Cu.check(JCudaDriver.cuMemcpyHtoD(global, Pointer.to(new long[]{address}), 8), "cuMemcpyHtoD(baton_timeline)");
     }
 
     @Override

@@ -45,6 +45,9 @@ final class Linear {
     }
 
     private final boolean prefetch;
+    /** Most register batches a matrix may take in the prefetching kernel, and its blocks per SM (tuning knobs). */
+    private final int prefetchBatches = Integer.getInteger("baton.cuda.gemvPrefetchBatches", 2);
+    private final int prefetchBlocksPerSm = Integer.getInteger("baton.cuda.gemvPrefetchBlocks", 1);
 
     /**
      * The prefetching kernel for a one-token GEMV of n row units of width k, or null where the strided kernel fits
@@ -58,8 +61,8 @@ final class Linear {
             int cpr = PREFETCH_CHUNKS[i];
             if (cpr < needed) continue;
             if (r * cpr > PREFETCH_REGISTER_CHUNKS || (r == 2 && cpr > 8)) return null;
-            long perBatch = (long) (PREFETCH_REGISTER_CHUNKS / (r * cpr)) * cx.smCount * PREFETCH_WARPS;
-            return n <= 2 * perBatch ? form.prefetchByChunks[i] : null;
+            long perBatch = (long) (PREFETCH_REGISTER_CHUNKS / (r * cpr)) * cx.smCount * prefetchBlocksPerSm * PREFETCH_WARPS;
+            return n <= prefetchBatches * perBatch ? form.prefetchByChunks[i] : null;
         }
         return null;
     }
@@ -101,7 +104,7 @@ final class Linear {
             String fn = prefetchKernel(form, n, k);
             if (fn != null) {
                 // one block of 256 threads per SM: half an SM, so the next kernel's blocks fit beside it
-                cx.launch(fn, cx.smCount, 1, 1, PREFETCH_WARPS * 32, form.norm() ? 2 * k : 0, w.address(), x, normW, eps, bias, y, n, k);
+                cx.launch(fn, cx.smCount * prefetchBlocksPerSm, 1, 1, PREFETCH_WARPS * 32, form.norm() ? 2 * k : 0, w.address(), x, normW, eps, bias, y, n, k);
                 return;
             }
         }
