@@ -603,7 +603,8 @@ __device__ __forceinline__ void named_sync(int id, int n) { asm volatile("bar.sy
 __device__ __forceinline__ void named_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 #endif
 
-template <int D, int BN, int ST>
+// PP = 0 drops the turn-taking (both consumers issue whenever ready): a diagnostic of what the ping-pong buys.
+template <int D, int BN, int ST, int PP = 1>
 __device__ __forceinline__ void flash_prefill2_ws_body(
         const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
         const int* __restrict__ positions, const int* __restrict__ tiles, const int* __restrict__ blockTables,
@@ -702,7 +703,8 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
     uint32_t p[BN / 16][4];
 #pragma unroll
     for (int kk = 0; kk < BN / 16; kk++) p[kk][0] = p[kk][1] = p[kk][2] = p[kk][3] = 0u;
-    const int wgFirst = pos0 + m0, wgLast = wgFirst + 63;
+    // Last position among this warpgroup's real rows (rows past nrows are never stored: no keys beyond kvLen).
+    const int wgFirst = pos0 + m0, wgLast = min(wgFirst + 63, kvLen - 1);
     const int qp = wgFirst + wq * 16 + (lane >> 2);
     const int jEnd = min(nkt, wgLast / BN + 1);  // tiles 0..jEnd-1 hold keys this warpgroup sees; jEnd >= 1
     const uint64_t dQ = smem_desc(aQ + m0 * 128, 16, 1024);
@@ -744,13 +746,14 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
         }
     };
 
-    if (cw == 1) named_arrive(1, 256);  // consumer 0 takes the first turn
+    if (PP && cw == 1) named_arrive(1, 256);  // consumer 0 takes the first turn
     // Event j issues S(j) (j < jEnd) and P(j-1) V(j-1) (1 <= j <= jEnd); events 0..nkt for both consumers.
     for (int j = 0; j <= nkt; j++) {
         if (j < nkt) mbar_wait(aFull + 8 * (j % ST), (j / ST) & 1);
         const bool doS = j < jEnd, doPV = j >= 1 && j <= jEnd;
-        const bool passTurn = !(cw == 1 && j == nkt);  // consumer 0 has no turn after its last event to hand it
-        named_sync(myTurn, 256);
+        // Consumer 1's last event hands no turn back: consumer 0 has no event left to take it (barrier 1 stays balanced).
+        const bool passTurn = PP && !(cw == 1 && j == nkt);
+        if (PP) named_sync(myTurn, 256);
         // Warpgroup-uniform cases, each retiring its own wgmma groups (nothing in flight across a branch join).
         if (doS && doPV) {
             wgmma_fence();

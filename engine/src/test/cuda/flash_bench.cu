@@ -7,7 +7,8 @@
 // (JSON flushed after every line). Then each new, never-run variant runs in a child process of its own (this binary
 // with --child NAME; a trap or hang there kills only the child, which is reported as that variant's failure).
 // Variants: D=128: "ws bn128 st3" (384 threads, FP3_SMEM(128,128,3) = 230448 B, 1 block/SM), "ws bn64 st4"
-// (384, FP3_SMEM(128,64,4) = 164928 B, 1/SM); D=64: "ws bn128 st4" (384, FP3_SMEM(64,128,4) = 148544 B, 1/SM).
+// (384, FP3_SMEM(128,64,4) = 164928 B, 1/SM), "ws bn128 st3 nopp" (diagnostic: consumers issue without taking
+// turns); D=64: "ws bn128 st4" (384, FP3_SMEM(64,128,4) = 148544 B, 1/SM).
 // Last, a summary names the fastest passing flash_prefill2 configuration per case and per head dim.
 // Exit status: 0 all good; 1 flash_prefill2_d* is less accurate than allowed (2 x old error + 1e-3, max-abs or
 // relative L2) or produced non-finite output; 3 only an alternative configuration failed (or crashed); 2 a CUDA
@@ -56,12 +57,12 @@ __global__ void __launch_bounds__(FP2_THREADS, MINB)
 }
 
 // Warp-specialised body: 384 threads (producer + two consumer warpgroups), one block per SM.
-template <int D, int BN, int ST>
+template <int D, int BN, int ST, int PP = 1>
 __global__ void __launch_bounds__(FP3_THREADS, 1)
         fp3_variant(const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,
                     const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,
                     float scaleLog2, int numTiles) {
-    flash_prefill2_ws_body<D, BN, ST>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
+    flash_prefill2_ws_body<D, BN, ST, PP>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
                                       blockShift, scaleLog2, numTiles);
 }
 
@@ -165,6 +166,7 @@ static std::vector<Variant> variantsFor(int D) {
         v.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(128), true, false});
         v.push_back({"ws bn128 st3", fp3_variant<128, 128, 3>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
         v.push_back({"ws bn64 st4", fp3_variant<128, 64, 4>, FP3_THREADS, FP3_SMEM(128, 64, 4), true, true, true});
+        v.push_back({"ws bn128 st3 nopp", fp3_variant<128, 128, 3, 0>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
     } else {
         v.push_back({"old flash_prefill_d64", flash_prefill_d64, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
         v.push_back({"new flash_prefill2_d64", flash_prefill2_d64, FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(64), true, false});
