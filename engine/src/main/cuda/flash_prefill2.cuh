@@ -17,8 +17,8 @@
 //    after. V needs three stages (V(j-1) is read during iteration j while V(j+1) loads), K two. One barrier per tile.
 //    Measured slower (one block per SM, both warpgroups in lockstep: their softmaxes coincide).
 //  - flash_prefill2_ws_body: warp-specialised (producer warpgroup + two consumer warpgroups taking turns on the
-//    tensor cores, mbarrier ring of K/V stages); see its comment. FP2_ENGINE_WS selects it for the engine's kernels.
-// Launch: grid (numTiles, qHeads), FLASH_PREFILL2_THREADS (256; 384 with FP2_ENGINE_WS) threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic
+//    tensor cores, mbarrier ring of K/V stages); see its comment. The engine's head_dim 128 kernel uses it.
+// Launch: grid (numTiles, qHeads), FLASH_PREFILL2_THREADS(D) threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic
 // shared memory (above 48 KiB: set the max-dynamic-shared-memory attribute). wgmma exists only in sm_90a code:
 // other builds of these kernels trap.
 #pragma once
@@ -28,21 +28,15 @@
 
 #define FP2_BM 128
 #define FP2_THREADS 256
-// Which body the engine's flash_prefill2_d64/_d128 use: 0 the plain body, 256 threads, two blocks per SM (measured
-// best so far); 1 the warp-specialised body (flash_prefill2_ws_body: 384 threads, one block per SM, 128-key tiles,
-// 3 stages at head_dim 128 and 4 at 64). Switching changes the launch: the engine (Attention.java) must pass
-// FLASH_PREFILL2_THREADS threads and FLASH_PREFILL2_SMEM(D) bytes as defined here.
-#ifndef FP2_ENGINE_WS
-#define FP2_ENGINE_WS 0
-#endif
-#define FP2_WS_ST(D) ((D) == 64 ? 4 : 3)
-#if FP2_ENGINE_WS
-#define FLASH_PREFILL2_THREADS FP3_THREADS
-// = 1024 + 256 * D + ST * 512 * D + 16 * ST: 148544 bytes at head_dim 64, 230448 at 128.
-#define FLASH_PREFILL2_SMEM(D) FP3_SMEM(D, 128, FP2_WS_ST(D))
-#else
-#define FLASH_PREFILL2_THREADS FP2_THREADS
-#endif
+// Which body the engine's flash_prefill2_d64/_d128 use, chosen per head dim by the harness's H100 measurements:
+// head_dim 64 the plain body (256 threads, two blocks per SM, 128-key tiles); head_dim 128 the warp-specialised body
+// (flash_prefill2_ws_body: 384 threads, one block per SM, 64-key tiles, 4 stages), which beat the plain one at every
+// length (n8192 350 vs 347 TFLOP/s, n2048 261 vs 187, a cached prefix 242 vs 197). The engine (Attention.java) must
+// pass FLASH_PREFILL2_THREADS(D) threads and FLASH_PREFILL2_SMEM(D) bytes as defined here.
+#define FP2_WS_BN 64
+#define FP2_WS_ST 4
+#define FLASH_PREFILL2_THREADS(D) ((D) == 128 ? FP3_THREADS : FP2_THREADS)
+#define FLASH_PREFILL2_SMEM(D) ((D) == 128 ? FP3_SMEM(D, FP2_WS_BN, FP2_WS_ST) : FP2_SMEM(D, FP2_DEFAULT_BN(D)))
 // Keys per tile of the default kernels: 64 at head_dim 128 (99 KiB of shared memory, two blocks per SM), 128 at
 // head_dim 64 (81 KiB, two blocks per SM).
 #define FP2_DEFAULT_BN(D) ((D) == 64 ? 128 : 64)
@@ -51,9 +45,6 @@
 // Pipelined body: Q tile, two K stages, three V stages.
 #define FP2_PIPE_SMEM(D, BN) (1024 + FP2_BM * (D) * 2 + 5 * (BN) * (D) * 2)
 // = 1024 + 256 * D + 65536: 82944 bytes at head_dim 64, 99328 at head_dim 128.
-#if !FP2_ENGINE_WS
-#define FLASH_PREFILL2_SMEM(D) FP2_SMEM(D, FP2_DEFAULT_BN(D))
-#endif
 
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define FP2_WGMMA 1
@@ -812,19 +803,14 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
                                                   qHeads, kvHeads, blockShift, scaleLog2, numTiles);                 \
     }
 
-#define FLASH_PREFILL2_WS_KERNEL(D)                                                                                  \
+#define FLASH_PREFILL2_WS_KERNEL(D, BN, ST)                                                                          \
     extern "C" __global__ void __launch_bounds__(FP3_THREADS, 1) flash_prefill2_d##D(                                   \
             const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,     \
             const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,               \
             float scaleLog2, int numTiles) {                                                                         \
-        flash_prefill2_ws_body<D, 128, FP2_WS_ST(D)>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, \
-                                                     qHeads, kvHeads, blockShift, scaleLog2, numTiles);             \
+        flash_prefill2_ws_body<D, BN, ST>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads,   \
+                                          kvHeads, blockShift, scaleLog2, numTiles);                                \
     }
 
-#if FP2_ENGINE_WS
-FLASH_PREFILL2_WS_KERNEL(64)
-FLASH_PREFILL2_WS_KERNEL(128)
-#else
 FLASH_PREFILL2_KERNEL(64, 2)
-FLASH_PREFILL2_KERNEL(128, 2)
-#endif
+FLASH_PREFILL2_WS_KERNEL(128, FP2_WS_BN, FP2_WS_ST)

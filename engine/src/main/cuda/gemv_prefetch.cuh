@@ -3,10 +3,10 @@
 // A decode step is a chain of small dependent kernels; each one's weight bytes are few enough that DRAM latency, not
 // bandwidth, sets its time. Here every warp of the grid takes whole rows (row units: one row, or the gate and up rows
 // n and N + n) and holds up to 16 16-byte chunks of them in registers. The first batch of chunks is loaded before
-// griddepcontrol.wait: weights never depend on earlier kernels. Blocks are sized to leave half of an SM free
-// (256 threads, at most 128 registers, one block per SM), so with programmatic dependent launch this kernel's blocks
-// are resident, and its weight loads in flight, while the kernel before it still runs; when that one ends, what is
-// left is the short dependent part: read the input, multiply, reduce across the warp, write.
+// griddepcontrol.wait: weights never depend on earlier kernels, so with programmatic dependent launch they are in
+// flight while the kernel before still finishes; what is left after the wait is the short dependent part: read the
+// input, multiply, reduce across the warp, write. Blocks are 256 threads with at most 128 registers (two per SM by
+// default, Linear.java); later batches of a larger matrix stream the same way.
 // Used when the matrix is small enough for one or two batches of loads (see Linear.java); the strided gemv_* kernels
 // stream larger ones. Forms are those of gemv.cuh (NORM input prologue; F32, RESID and SILU outputs), for one token.
 #pragma once

@@ -163,13 +163,13 @@ static std::vector<Variant> variantsFor(int D) {
     std::vector<Variant> v;
     if (D == 128) {
         v.push_back({"old flash_prefill_d128", flash_prefill_d128, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
-        v.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(128), true, false});
+        v.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FLASH_PREFILL2_THREADS(128), FLASH_PREFILL2_SMEM(128), true, false});
         v.push_back({"ws bn128 st3", fp3_variant<128, 128, 3>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
         v.push_back({"ws bn64 st4", fp3_variant<128, 64, 4>, FP3_THREADS, FP3_SMEM(128, 64, 4), true, true, true});
         v.push_back({"ws bn128 st3 nopp", fp3_variant<128, 128, 3, 0>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
     } else {
         v.push_back({"old flash_prefill_d64", flash_prefill_d64, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
-        v.push_back({"new flash_prefill2_d64", flash_prefill2_d64, FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(64), true, false});
+        v.push_back({"new flash_prefill2_d64", flash_prefill2_d64, FLASH_PREFILL2_THREADS(64), FLASH_PREFILL2_SMEM(64), true, false});
         v.push_back({"ws bn128 st4", fp3_variant<64, 128, 4>, FP3_THREADS, FP3_SMEM(64, 128, 4), true, true, true});
     }
     return v;
@@ -437,7 +437,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     printf("engine launch: flash_prefill2_d64 %d threads, %d bytes smem; flash_prefill2_d128 %d threads, %d bytes smem\n",
-           FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(64), FLASH_PREFILL2_THREADS, FLASH_PREFILL2_SMEM(128));
+           FLASH_PREFILL2_THREADS(64), FLASH_PREFILL2_SMEM(64), FLASH_PREFILL2_THREADS(128), FLASH_PREFILL2_SMEM(128));
 
     FILE* js = fopen(jsonPath, "w");
     if (!js) {

@@ -45,9 +45,13 @@ final class Linear {
     }
 
     private final boolean prefetch;
-    /** Most register batches a matrix may take in the prefetching kernel, and its blocks per SM (tuning knobs). */
-    private final int prefetchBatches = Integer.getInteger("baton.cuda.gemvPrefetchBatches", 2);
-    private final int prefetchBlocksPerSm = Integer.getInteger("baton.cuda.gemvPrefetchBlocks", 1);
+    /**
+     * Most register batches a matrix may take in the prefetching kernel, and its blocks per SM. Measured on an H100
+     * (EngineBench --timeline): two blocks per SM and up to 8 batches beat the strided kernel on every decode matrix
+     * of the three model shapes except the LM head (18+ batches), which the strided kernel streams faster.
+     */
+    private final int prefetchBatches = Integer.getInteger("baton.cuda.gemvPrefetchBatches", 8);
+    private final int prefetchBlocksPerSm = Integer.getInteger("baton.cuda.gemvPrefetchBlocks", 2);
 
     /**
      * The prefetching kernel for a one-token GEMV of n row units of width k, or null where the strided kernel fits
@@ -103,7 +107,6 @@ final class Linear {
         if (m == 1) {
             String fn = prefetchKernel(form, n, k);
             if (fn != null) {
-                // one block of 256 threads per SM: half an SM, so the next kernel's blocks fit beside it
                 cx.launch(fn, cx.smCount * prefetchBlocksPerSm, 1, 1, PREFETCH_WARPS * 32, form.norm() ? 2 * k : 0, w.address(), x, normW, eps, bias, y, n, k);
                 return;
             }
