@@ -44,8 +44,12 @@ public final class CudaBackend implements Backend {
     private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
     /** Fold norms, residual adds and SiLU into decode GEMVs ({@code -Dbaton.cuda.fuse=false} to compare). */
     private final boolean fuse = !"false".equals(System.getProperty("baton.cuda.fuse"));
-    /** Fold decode's q/k norm, RoPE and KV write into the attention kernel ({@code -Dbaton.cuda.fuseRope=false}). */
-    private final boolean fuseRope = !"false".equals(System.getProperty("baton.cuda.fuseRope"));
+    /**
+     * Fold decode's q/k norm, RoPE and KV write into the attention kernel ({@code -Dbaton.cuda.fuseRope=true}). Off by
+     * default: on an H100 it saved nothing at batch 1 (one kernel fewer, a longer attention kernel) and its extra
+     * registers cost ~10% at long contexts and batch 128.
+     */
+    private final boolean fuseRope = Boolean.getBoolean("baton.cuda.fuseRope");
     /** Write the gate/up product in bf16 for siluMul, as a bf16 model does ({@code -Dbaton.cuda.gateUpBf16=false}). */
     private final boolean gateUpBf16 = !"false".equals(System.getProperty("baton.cuda.gateUpBf16"));
     /** Bumped whenever a buffer that a captured graph may reference is replaced. */
@@ -68,8 +72,8 @@ public final class CudaBackend implements Backend {
     /** RoPE + KV write of a decode batch not yet launched: the attention that follows does it. */
     private record PendingRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
                                CudaTensor qNorm, CudaTensor kNorm, float eps) {}
-    /** A cuBLAS product (no bias) not yet launched: a following addRmsNorm accumulates it into the residual, siluMul
-     *  takes it in bf16. */
+    /** A cuBLAS product (no bias) not yet launched: a following siluMul takes it in bf16. (Accumulating the o and down
+     *  products into the residual with beta = 1 was tried: no faster in prefill, slower at decode batch 8-128.) */
     private record PendingGemm(CudaTensor x, CudaTensor w, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
     private PendingRope pendingRope;
@@ -356,18 +360,6 @@ public final class CudaBackend implements Backend {
             rmsNorm(r, weight, eps, out);  // itself folded into the next GEMV where it can be
             return;
         }
-        if (pending instanceof PendingGemm g && g.out.storage == xs.storage && g.rows == rows && g.w.rows() == r.cols()) {
-            // residual += x·wᵀ by cuBLAS (beta = 1); the projection's output is never written
-            pending = null;
-            Norms.requireF32(r, "residual");
-            begin();
-            cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, r.address(), Cublas.R_32F, rows,
-                    g.w.rows(), g.w.cols(), true);
-            end("gemm+residual " + rows + "x" + g.w.rows() + "x" + g.w.cols());
-            g.out.writes(CudaTensor.DType.F32);
-            rmsNorm(r, weight, eps, out);
-            return;
-        }
         settleAll();
         begin();
         norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rows);
@@ -395,7 +387,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         if (fuse && bs == null && !linear.gemv(m, ws) && xs.dtype() == CudaTensor.DType.BF16 && ws.dtype() == CudaTensor.DType.BF16) {
-            pending = new PendingGemm(xs, ws, o, m);  // likewise
+            pending = new PendingGemm(xs, ws, o, m);  // a following siluMul may take it
             return;
         }
         begin();
