@@ -12,10 +12,8 @@
 //  - flash_prefill2_body: S, softmax, P V in sequence per tile, K/V double-buffered. Two blocks per SM overlap one
 //    block's softmax with the other's tensor-core work. The measured best (H100): head_dim 128 with 64-key tiles,
 //    head_dim 64 with 128-key tiles, both two blocks per SM. This is what flash_prefill2_d64/_d128 launch.
-//  - flash_prefill2_pipe_body: software-pipelined inside each warpgroup: S(j) = Q K(j)^T and O += P(j-1) V(j-1) are
-//    issued together, the softmax of S(j) runs while P(j-1) V(j-1) is still on the tensor cores, and O is rescaled
-//    after. V needs three stages (V(j-1) is read during iteration j while V(j+1) loads), K two. One barrier per tile.
-//    Measured slower (one block per SM, both warpgroups in lockstep: their softmaxes coincide).
+//  - (a software-pipelined variant of the plain body, S(j) and P(j-1)V(j-1) in flight together within a warpgroup,
+//    measured slower on an H100, 265-293 vs 344 TFLOP/s at head_dim 128, and was removed)
 //  - flash_prefill2_ws_body: warp-specialised (producer warpgroup + two consumer warpgroups taking turns on the
 //    tensor cores, mbarrier ring of K/V stages); see its comment. The engine's head_dim 128 kernel uses it.
 // Launch: grid (numTiles, qHeads), FLASH_PREFILL2_THREADS(D) threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic
@@ -42,8 +40,6 @@
 #define FP2_DEFAULT_BN(D) ((D) == 64 ? 128 : 64)
 // Q tile, two stages of K and V, and 1 KiB to align the tiles to the 1024-byte swizzle pattern.
 #define FP2_SMEM(D, BN) (1024 + FP2_BM * (D) * 2 + 4 * (BN) * (D) * 2)
-// Pipelined body: Q tile, two K stages, three V stages.
-#define FP2_PIPE_SMEM(D, BN) (1024 + FP2_BM * (D) * 2 + 5 * (BN) * (D) * 2)
 // = 1024 + 256 * D + 65536: 82944 bytes at head_dim 64, 99328 at head_dim 128.
 
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -379,176 +375,6 @@ __device__ __forceinline__ void flash_prefill2_body(
     // Not sm_90a code (sm_80/sm_89/plain sm_90, or PTX JIT-compiled for another GPU): no wgmma, so fail loudly.
     if (threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0)
         printf("flash_prefill2_d%d: built without sm_90a code; use flash_prefill_d%d\n", D, D);
-    __trap();
-#endif
-}
-
-// Software-pipelined body (see the top of the file). Per warpgroup, iteration j issues S(j) and P(j-1) V(j-1) as two
-// wgmma groups, waits for the first, runs the softmax of S(j) while the second is still in flight, then waits for
-// it, rescales O and packs P(j). Keys after a warpgroup's last row are skipped per warpgroup (jEnd), but every
-// thread takes part in each tile's barrier and loads.
-template <int D, int BN>
-__device__ __forceinline__ void flash_prefill2_pipe_body(
-        const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
-        const int* __restrict__ positions, const int* __restrict__ tiles, const int* __restrict__ blockTables,
-        int btStride, bf16* __restrict__ out, int qHeads, int kvHeads, int blockShift, float scaleLog2, int numTiles) {
-#ifdef FP2_WGMMA
-    constexpr int CH = D / 8;
-    constexpr int ROWS_PER_PASS = FP2_THREADS / CH;
-    constexpr int NS = BN / 2;
-    constexpr int NO = D / 2;
-    constexpr int KV_TILE = BN * D;
-    constexpr int KST = 2, VST = 3;
-    extern __shared__ uint8_t fp2_smem_raw[];
-    const uint32_t rawAddr = (uint32_t) __cvta_generic_to_shared(fp2_smem_raw);
-    bf16* sQ = reinterpret_cast<bf16*>(fp2_smem_raw + ((1024u - (rawAddr & 1023u)) & 1023u));  // [D/64][BM][64]
-    bf16* sK = sQ + FP2_BM * D;                                                             // [KST][D/64][BN][64]
-    bf16* sV = sK + KST * KV_TILE;                                                          // [VST][D/64][BN][64]
-    const uint32_t aQ = (uint32_t) __cvta_generic_to_shared(sQ);
-    const uint32_t aK = (uint32_t) __cvta_generic_to_shared(sK);
-    const uint32_t aV = (uint32_t) __cvta_generic_to_shared(sV);
-    pdl_enter();
-
-    const int tile = numTiles - 1 - blockIdx.x;
-    const int h = blockIdx.y, kvh = h / (qHeads / kvHeads);
-    const int t0 = tiles[tile * 3], nrows = tiles[tile * 3 + 1], seq = tiles[tile * 3 + 2];
-    const int pos0 = positions[t0];
-    const int kvLen = pos0 + nrows;
-    const int* table = blockTables + (size_t) seq * btStride;
-    const int tid = threadIdx.x, lane = tid & 31, wg = tid >> 7, wq = (tid >> 5) & 3;
-    const int blockMask = (1 << blockShift) - 1;
-
-    const int myCh = tid % CH, myRow = tid / CH;
-    auto loadKv = [&](int kt) {
-        bf16* dk = sK + (kt % KST) * KV_TILE;
-        bf16* dv = sV + (kt % VST) * KV_TILE;
-#pragma unroll
-        for (int row = myRow; row < BN; row += ROWS_PER_PASS) {
-            const int j = kt * BN + row;
-            const bool ok = j < kvLen;
-            size_t off = 0;
-            if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
-            cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
-            cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
-        }
-    };
-
-    const int nkt = (kvLen + BN - 1) / BN;
-    loadKv(0);
-    cp_async_commit();
-
-    for (int c = tid; c < FP2_BM * CH; c += FP2_THREADS) {
-        const int row = c / CH, ch = c % CH;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (row < nrows) {
-            const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
-            const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
-            v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
-        }
-        *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
-    }
-
-    float o[NO];
-#pragma unroll
-    for (int i = 0; i < NO; i++) o[i] = 0.f;
-    float mrow[2] = {-INFINITY, -INFINITY};
-    float lrow[2] = {0.f, 0.f};
-    float s[NS];
-    uint32_t p[BN / 16][4];
-#pragma unroll
-    for (int kk = 0; kk < BN / 16; kk++) p[kk][0] = p[kk][1] = p[kk][2] = p[kk][3] = 0u;
-    const int m0 = wg * 64;
-    const int wgFirst = pos0 + m0, wgLast = wgFirst + 63;
-    const int qp = wgFirst + wq * 16 + (lane >> 2);
-    const int jEnd = min(nkt, wgLast / BN + 1);  // tiles 0..jEnd-1 hold keys this warpgroup sees; jEnd >= 1
-    const uint64_t dQ = smem_desc(aQ + m0 * 128, 16, 1024);
-
-    auto issueS = [&](int j) {
-        const uint64_t dK = smem_desc(aK + (j % KST) * KV_TILE * 2, 16, 1024);
-#pragma unroll
-        for (int ks = 0; ks < D / 16; ks++) {
-            const uint32_t qo = (ks >> 2) * FP2_BM * 128 + (ks & 3) * 32;
-            const uint32_t ko = (ks >> 2) * BN * 128 + (ks & 3) * 32;
-            if constexpr (BN == 128) wgmma_ss_n128(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
-            else wgmma_ss_n64(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
-        }
-        wgmma_commit();
-    };
-    auto issuePV = [&](int j) {
-        const uint64_t dV = smem_desc(aV + (j % VST) * KV_TILE * 2, BN * 128, 1024);
-#pragma unroll
-        for (int kk = 0; kk < BN / 16; kk++) {
-            const uint64_t d = dV + ((kk * 2048) >> 4);
-            if constexpr (D == 128) wgmma_rs_n128(o, p[kk], d);
-            else wgmma_rs_n64(o, p[kk], d);
-        }
-        wgmma_commit();
-    };
-    auto keepP = [&]() {  // P stays live until the wgmma reading it has completed
-#pragma unroll
-        for (int kk = 0; kk < BN / 16; kk++)
-            asm volatile("" ::"r"(p[kk][0]), "r"(p[kk][1]), "r"(p[kk][2]), "r"(p[kk][3]));
-    };
-    auto packP = [&]() {
-#pragma unroll
-        for (int kk = 0; kk < BN / 16; kk++) {
-            p[kk][0] = pack2(s[kk * 8 + 0], s[kk * 8 + 1]);
-            p[kk][1] = pack2(s[kk * 8 + 2], s[kk * 8 + 3]);
-            p[kk][2] = pack2(s[kk * 8 + 4], s[kk * 8 + 5]);
-            p[kk][3] = pack2(s[kk * 8 + 6], s[kk * 8 + 7]);
-        }
-    };
-
-    for (int j = 0; j < nkt; j++) {
-        cp_async_wait<0>();  // tile j (the only group in flight)
-        fence_proxy_async();
-        __syncthreads();     // tile j visible; every warpgroup is past iteration j-1, so stages of j-1 (K), j-2 (V) are free
-        if (j + 1 < nkt) {
-            loadKv(j + 1);
-            cp_async_commit();
-        }
-        // Warpgroup-uniform cases, each issuing and retiring its own wgmma groups (nothing in flight across a branch
-        // join, else ptxas serialises every wgmma).
-        if (j >= 1 && j < jEnd) {  // steady state: S(j) and P(j-1) V(j-1)
-            wgmma_fence();
-            issueS(j);
-            issuePV(j - 1);
-            wgmma_wait<1>();  // S(j) done; P(j-1) V(j-1) may still run
-            fence_regs<NS>(s);
-            float corr[2];
-            fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
-            wgmma_wait<0>();
-            fence_regs<NO>(o);
-            keepP();
-            fp2_rescale<NO>(o, corr);
-            packP();
-        } else if (j == 0) {  // jEnd >= 1
-            wgmma_fence();
-            issueS(0);
-            wgmma_wait<0>();
-            fence_regs<NS>(s);
-            float corr[2];
-            fp2_softmax<BN>(s, 0, qp, lane, BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
-            packP();  // O is still zero: nothing to rescale
-        } else if (j == jEnd) {  // this warpgroup's last P; later tiles lie after all its rows
-            wgmma_fence();
-            issuePV(j - 1);
-            wgmma_wait<0>();
-            fence_regs<NO>(o);
-            keepP();
-        }
-    }
-    if (jEnd == nkt) {  // P of the last tile is still pending; no loads are left, so its V stage is intact
-        wgmma_fence();
-        issuePV(nkt - 1);
-        wgmma_wait<0>();
-        fence_regs<NO>(o);
-        keepP();
-    }
-    fp2_store<D>(o, lrow, out, t0, nrows, m0, wq, lane, h, qHeads);
-#else
-    if (threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0)
-        printf("flash_prefill2 (pipelined) d%d: built without sm_90a code\n", D);
     __trap();
 #endif
 }

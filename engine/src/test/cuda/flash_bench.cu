@@ -41,19 +41,14 @@
 typedef void (*AttnKernel)(const float*, int, const bf16*, const bf16*, const int*, const int*, const int*, int, bf16*,
                            int, int, int, float, int);
 
-// Other configurations of the new bodies (keys per tile, blocks per SM, pipelined or not), to pick the best on the
-// device.
-template <int D, int BN, int MINB, int PIPE>
+// The plain body at other tile sizes and blocks per SM.
+template <int D, int BN, int MINB>
 __global__ void __launch_bounds__(FP2_THREADS, MINB)
         fp2_variant(const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,
                     const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,
                     float scaleLog2, int numTiles) {
-    if constexpr (PIPE)
-        flash_prefill2_pipe_body<D, BN>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads,
-                                        kvHeads, blockShift, scaleLog2, numTiles);
-    else
-        flash_prefill2_body<D, BN>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
-                                   blockShift, scaleLog2, numTiles);
+    flash_prefill2_body<D, BN>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
+                               blockShift, scaleLog2, numTiles);
 }
 
 // Warp-specialised body: 384 threads (producer + two consumer warpgroups), one block per SM.
@@ -164,8 +159,8 @@ static std::vector<Variant> variantsFor(int D) {
     if (D == 128) {
         v.push_back({"old flash_prefill_d128", flash_prefill_d128, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
         v.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FLASH_PREFILL2_THREADS(128), FLASH_PREFILL2_SMEM(128), true, false});
+        v.push_back({"plain bn64 x2/SM", fp2_variant<128, 64, 2>, FP2_THREADS, FP2_SMEM(128, 64), true, true, true});
         v.push_back({"ws bn128 st3", fp3_variant<128, 128, 3>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
-        v.push_back({"ws bn64 st4", fp3_variant<128, 64, 4>, FP3_THREADS, FP3_SMEM(128, 64, 4), true, true, true});
         v.push_back({"ws bn128 st3 nopp", fp3_variant<128, 128, 3, 0>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
     } else {
         v.push_back({"old flash_prefill_d64", flash_prefill_d64, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
