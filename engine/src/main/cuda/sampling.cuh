@@ -1,5 +1,5 @@
-// Token selection on the GPU, one block per logits row, so that only token ids cross to the host.
-// Greedy is the first index of the largest logit (as torch.argmax). Otherwise, with temperature T:
+// Token selection on the GPU, so that only token ids cross to the host. Greedy (argmax_split, several blocks per
+// row) is the first index of the largest logit (as torch.argmax); sampling (sample_rows) takes one block per row. Otherwise, with temperature T:
 // weights w_i = exp((l_i - max) / T); top-k keeps the k largest logits, min-p those with w_i >= minP,
 // top-p the smallest set of the largest logits whose weight reaches topP of what is left; then a draw from the
 // request's own 64 random bits. Thresholds are found by radix select over the logits' ordered bit patterns
@@ -42,20 +42,9 @@ __device__ ArgMax block_argmax(ArgMax x, ArgMax* red) {
     return x;
 }
 
-extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __restrict__ logits, int vocab,
-                                                                          int* __restrict__ out) {
-    pdl_enter();
-    __shared__ ArgMax red[32];
-    const float* l = logits + (size_t) blockIdx.x * vocab;
-    ArgMax best{-INFINITY, 0x7fffffff};
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{l[i], i});
-    best = block_argmax(best, red);
-    if (threadIdx.x == 0) out[blockIdx.x] = best.i == 0x7fffffff ? 0 : best.i;
-}
-
 // Greedy for long rows: grid (rows, splits), each block takes a contiguous slice of its row (float4 loads where rows
 // are 16-byte aligned) and leaves its best in partial[row][split]; the last block of a row to finish (an atomic
-// ticket) picks the row's winner. One 1024-thread block per row walked 150k logits in ~150 dependent loads.
+// ticket) picks the row's winner (one 1024-thread block per row walked 150k logits in ~150 dependent loads).
 #define ARGMAX_SPLIT_THREADS 256
 extern "C" __global__ void __launch_bounds__(ARGMAX_SPLIT_THREADS) argmax_split(
         const float* __restrict__ logits, int vocab, int* __restrict__ out, float* __restrict__ partV,
