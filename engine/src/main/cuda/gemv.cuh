@@ -24,6 +24,19 @@
 enum { GIN_BF16 = 0, GIN_SILU = 1, GIN_NORM = 2 };
 enum { GOUT_F32 = 0, GOUT_RESID = 1, GOUT_SILU = 2 };
 
+// The first NW float4s of the norm's weights this thread applies (index i = (threadIdx.x + r * blockDim.x) * 4), read
+// before the PDL wait; the caller uses them when K <= NW * blockDim.x * 4 and reads the weights at use otherwise.
+template <int NW>
+__device__ __forceinline__ bool preload_norm_weights(const float* __restrict__ normW, int K, float4* gw) {
+    if (K > NW * (int) blockDim.x * 4) return false;
+#pragma unroll
+    for (int r = 0; r < NW; r++) {
+        const int i = (threadIdx.x + r * blockDim.x) * 4;
+        gw[r] = i < K ? *reinterpret_cast<const float4*>(normW + i) : make_float4(0.f, 0.f, 0.f, 0.f);
+    }
+    return true;
+}
+
 template <int M, int IN, int OUT>
 __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void* __restrict__ X,
                                           const float* __restrict__ normW, float eps,
@@ -60,14 +73,7 @@ __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void
     // two kernels back, and a kernel starts only once the one before it has passed its own wait).
     constexpr int NW = 4;
     float4 gw[NW];
-    const bool normEarly = IN == GIN_NORM && K <= NW * GEMV_WARPS * 32 * 4;
-    if (normEarly) {
-#pragma unroll
-        for (int r = 0; r < NW; r++) {
-            const int i = (threadIdx.x + r * blockDim.x) * 4;
-            gw[r] = i < K ? *reinterpret_cast<const float4*>(normW + i) : make_float4(0.f, 0.f, 0.f, 0.f);
-        }
-    }
+    const bool normEarly = IN == GIN_NORM && preload_norm_weights<NW>(normW, K, gw);
     float yEarly[M];
     const int n0 = blockIdx.x * rowsPerBlock + warp / KS;
     const bool residEarly = OUT == GOUT_RESID && lane == 0 && kpart == 0 && blockIdx.x < groups && n0 < N;

@@ -51,14 +51,7 @@ __device__ __forceinline__ void gemvp_body(const bf16* __restrict__ W, const voi
     // Also before the wait (see gemv.cuh): the norm's weights, and the residual of this warp's first rows.
     constexpr int NW = 2;
     float4 gw4[NW];
-    const bool normEarly = IN == GIN_NORM && K <= NW * GEMVP_WARPS * 32 * 4;
-    if (normEarly) {
-#pragma unroll
-        for (int r = 0; r < NW; r++) {
-            const int i = (threadIdx.x + r * blockDim.x) * 4;
-            gw4[r] = i < K ? *reinterpret_cast<const float4*>(normW + i) : make_float4(0.f, 0.f, 0.f, 0.f);
-        }
-    }
+    const bool normEarly = IN == GIN_NORM && preload_norm_weights<NW>(normW, K, gw4);
     float yEarly[UB];
     if (OUT == GOUT_RESID && lane == 0) {
 #pragma unroll

@@ -11,63 +11,18 @@
 // holds KPW = 32/LPK keys per step and issues STEPS steps of K and V loads before using them. Every lane keeps an
 // online-softmax state (max, sum, 8 dims of the output per head) for the keys of its lane group; groups, then
 // warps, are merged at the end.
-//
-// The ROPE variant is decode's whole attention block in one kernel: it takes q, k and v as the QKV projection left
-// them, applies Qwen3's q/k RMSNorm (when given) and the rotary embedding in registers, stores the new k and v into
-// the cache (one block per (token, kvHead) does), and uses the new key and value from registers for the token's own
-// position. Valid only when no two rows of the batch belong to one sequence (decode), since a row never sees keys
-// that other rows write in the same launch.
+
 #pragma once
 #include "common.cuh"
 
 #define PA_WARPS 4
 
-// Cosine and sine of the rotary angle pos * inv_freq for the 8 dims d0..d0+7 of a head that this lane holds (dims d
-// and d + D/2 share a frequency). fp32, as HF computes the angle.
-template <int D>
-__device__ __forceinline__ void rope_angles(int dl, float pos, const float* __restrict__ invFreq, float* cs, float* sn) {
-#pragma unroll
-    for (int i = 0; i < 8; i++) {
-        const int d = dl * 8 + i;
-        sincosf(pos * invFreq[d < D / 2 ? d : d - D / 2], &sn[i], &cs[i]);
-    }
-}
-
-// The rotary embedding (rotate-half) of this lane's 8 dims of one head, after the optional RMSNorm over the head
-// (its D dims are spread over the LPK lanes of a lane group). Same math as rope_store.
-template <int D>
-__device__ __forceinline__ void rope8(float* x, int dl, const float* cs, const float* sn,
-                                      const float* __restrict__ normW, float eps) {
-    constexpr int LPK = D / 8;
-    if (normW != nullptr) {
-        float ss = 0.f;
-#pragma unroll
-        for (int i = 0; i < 8; i++) ss += x[i] * x[i];
-#pragma unroll
-        for (int o = LPK / 2; o > 0; o >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, o);
-        const float inv = 1.0f / sqrtf(ss / D + eps);
-#pragma unroll
-        for (int i = 0; i < 8; i++) x[i] = normW[dl * 8 + i] * (x[i] * inv);
-    }
-    float y[8];
-#pragma unroll
-    for (int i = 0; i < 8; i++) {
-        // The other half of the pair sits D/2 dims away: LPK/2 lanes over, or (D = 8) in this lane.
-        const float other = LPK >= 2 ? __shfl_xor_sync(0xffffffffu, x[i], LPK >= 2 ? LPK / 2 : 1) : x[i ^ 4];
-        y[i] = dl * 8 + i < D / 2 ? x[i] * cs[i] - other * sn[i] : x[i] * cs[i] + other * sn[i];
-    }
-#pragma unroll
-    for (int i = 0; i < 8; i++) x[i] = y[i];
-}
-
-template <int D, int GM, bool ROPE>
+template <int D, int GM>
 __device__ __forceinline__ void paged_attention_body(
         const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
         const int* __restrict__ positions, const int* __restrict__ seqOfToken, const int* __restrict__ blockTables,
         int btStride, bf16* __restrict__ out, float* __restrict__ partO, float* __restrict__ partLse,
-        int* __restrict__ tickets, int qHeads, int kvHeads, int blockSize, float scaleLog2,
-        const int* __restrict__ slots, const float* __restrict__ invFreq, const float* __restrict__ qNormW,
-        const float* __restrict__ kNormW, float eps, int decode, bf16* __restrict__ kStore, bf16* __restrict__ vStore) {
+        int* __restrict__ tickets, int qHeads, int kvHeads, int blockSize, float scaleLog2, int decode) {
     constexpr int LPK = D / 8;
     constexpr int KPW = 32 / LPK;
     constexpr int STEPS = GM >= 8 ? 2 : 4;
@@ -94,9 +49,9 @@ __device__ __forceinline__ void paged_attention_body(
     const float* row = qkv + (size_t) t * cols;
 
     // In a decode batch the keys before the token's own were written by earlier steps, and the batch metadata by the
-    // host before this step: the first pass of K/V loads (and the rotary angles) go out before waiting on the previous
-    // kernel. Only the token's own key (written by rope_store, or formed here) waits. Prefill rows read keys that
-    // rope_store wrote just before, so they load after the wait.
+    // host before this step: the first pass of K/V loads goes out before waiting on the previous kernel. Only the
+    // token's own key (written by rope_store) waits. Prefill rows read keys that rope_store wrote just before, so they
+    // load after the wait.
     uint4 kr[STEPS], vr[STEPS];
     auto loadKv = [&](int base, bool early) {
 #pragma unroll
@@ -114,45 +69,17 @@ __device__ __forceinline__ void paged_attention_body(
     };
     const int base0 = start + warp * STEPS * KPW;
     if (decode && base0 < end) loadKv(base0, true);
-    float cs[8], sn[8];
-    if (ROPE) rope_angles<D>(dl, (float) max(len - 1, 0), invFreq, cs, sn);
     pdl_enter();
-
-    // ROPE: the new key and value (bf16, as the cache holds them) of this token for this lane's 8 dims.
-    uint4 kNew = make_uint4(0, 0, 0, 0), vNew = make_uint4(0, 0, 0, 0);
-    if (ROPE && len > 0) {
-        float k[8], v[8];
-        const float* kp = row + (size_t) (qHeads + kvh) * D + dl * 8;
-        const float* vp = row + (size_t) (qHeads + kvHeads + kvh) * D + dl * 8;
-        const float4 k0 = reinterpret_cast<const float4*>(kp)[0], k1 = reinterpret_cast<const float4*>(kp)[1];
-        const float4 v0 = reinterpret_cast<const float4*>(vp)[0], v1 = reinterpret_cast<const float4*>(vp)[1];
-        k[0] = k0.x; k[1] = k0.y; k[2] = k0.z; k[3] = k0.w; k[4] = k1.x; k[5] = k1.y; k[6] = k1.z; k[7] = k1.w;
-        v[0] = v0.x; v[1] = v0.y; v[2] = v0.z; v[3] = v0.w; v[4] = v1.x; v[5] = v1.y; v[6] = v1.z; v[7] = v1.w;
-        rope8<D>(k, dl, cs, sn, kNormW, eps);
-        kNew = make_uint4(pack2(k[0], k[1]), pack2(k[2], k[3]), pack2(k[4], k[5]), pack2(k[6], k[7]));
-        vNew = make_uint4(pack2(v[0], v[1]), pack2(v[2], v[3]), pack2(v[4], v[5]), pack2(v[6], v[7]));
-        const int slot = slots[t];
-        if (split == S - 1 && warp == 0 && kg == 0 && slot >= 0) {
-            const size_t off = (((size_t) (slot / blockSize) * kvHeads + kvh) * blockSize + slot % blockSize) * D + dl * 8;
-            *reinterpret_cast<uint4*>(kStore + off) = kNew;
-            *reinterpret_cast<uint4*>(vStore + off) = vNew;
-        }
-    }
-    // The token's own key in the first pass: from registers (ROPE) or from the cache, now written.
+    // The first pass's keys after the wait: all of them for prefill rows, the token's own one in a decode batch.
     if (!decode && base0 < end) loadKv(base0, false);
     if (decode && base0 < end) {
 #pragma unroll
         for (int s = 0; s < STEPS; s++) {
             const int j = base0 + s * KPW + kg;
             if (j == len - 1 && j < end) {
-                if (ROPE) {
-                    kr[s] = kNew;
-                    vr[s] = vNew;
-                } else {
-                    const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + dl * 8;
-                    kr[s] = *reinterpret_cast<const uint4*>(kc + off);
-                    vr[s] = *reinterpret_cast<const uint4*>(vc + off);
-                }
+                const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + dl * 8;
+                kr[s] = *reinterpret_cast<const uint4*>(kc + off);
+                vr[s] = *reinterpret_cast<const uint4*>(vc + off);
             }
         }
     }
@@ -165,7 +92,6 @@ __device__ __forceinline__ void paged_attention_body(
             const float4 a = reinterpret_cast<const float4*>(qp)[0], b = reinterpret_cast<const float4*>(qp)[1];
             q[g][0] = a.x; q[g][1] = a.y; q[g][2] = a.z; q[g][3] = a.w;
             q[g][4] = b.x; q[g][5] = b.y; q[g][6] = b.z; q[g][7] = b.w;
-            if (ROPE) rope8<D>(q[g], dl, cs, sn, qNormW, eps);
 #pragma unroll
             for (int i = 0; i < 8; i++) q[g][i] *= scaleLog2;
         } else {
@@ -183,17 +109,7 @@ __device__ __forceinline__ void paged_attention_body(
     }
 
     for (int base = base0; base < end; base += PA_WARPS * STEPS * KPW) {
-        if (base != base0) {
-            loadKv(base, false);
-            if (ROPE) {  // the token's own key is not in the cache before this kernel's store
-#pragma unroll
-                for (int s = 0; s < STEPS; s++)
-                    if (base + s * KPW + kg == len - 1) {
-                        kr[s] = kNew;
-                        vr[s] = vNew;
-                    }
-            }
-        }
+        if (base != base0) loadKv(base, false);
         float sc[STEPS][GM];
 #pragma unroll
         for (int s = 0; s < STEPS; s++) {
@@ -320,23 +236,17 @@ __device__ __forceinline__ void paged_attention_body(
     if (threadIdx.x == 0) tickets[t * kvHeads + kvh] = 0;  // ready for the next launch (and graph replay)
 }
 
-#define PAGED_ATTENTION_KERNEL(NAME, D, GM, ROPE)                                                                   \
-    extern "C" __global__ void __launch_bounds__(PA_WARPS * 32) NAME##_d##D##_g##GM(                                 \
+#define PAGED_ATTENTION_KERNEL(D, GM)                                                                               \
+    extern "C" __global__ void __launch_bounds__(PA_WARPS * 32) paged_attention_d##D##_g##GM(                        \
             const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* seqOfToken, \
             const int* blockTables, int btStride, bf16* out, float* partO, float* partLse, int* tickets,            \
-            int qHeads, int kvHeads, int blockSize, float scaleLog2, const int* slots, const float* invFreq,       \
-            const float* qNormW, const float* kNormW, float eps, int decode) {                                      \
-        paged_attention_body<D, GM, ROPE>(qkv, cols, kc, vc, positions, seqOfToken, blockTables, btStride, out,     \
-                                          partO, partLse, tickets, qHeads, kvHeads, blockSize, scaleLog2, slots,    \
-                                          invFreq, qNormW, kNormW, eps, decode, const_cast<bf16*>(kc),              \
-                                          const_cast<bf16*>(vc));                                                   \
+            int qHeads, int kvHeads, int blockSize, float scaleLog2, int decode) {                                   \
+        paged_attention_body<D, GM>(qkv, cols, kc, vc, positions, seqOfToken, blockTables, btStride, out, partO,     \
+                                    partLse, tickets, qHeads, kvHeads, blockSize, scaleLog2, decode);                \
     }
 
-#define PAGED_ATTENTION_FOR_D(D)                                                                                     \
-    PAGED_ATTENTION_KERNEL(paged_attention, D, 1, false) PAGED_ATTENTION_KERNEL(paged_attention, D, 2, false)        \
-    PAGED_ATTENTION_KERNEL(paged_attention, D, 4, false) PAGED_ATTENTION_KERNEL(paged_attention, D, 8, false)        \
-    PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 1, true) PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 2, true) \
-    PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 4, true) PAGED_ATTENTION_KERNEL(paged_attention_rope, D, 8, true)
+#define PAGED_ATTENTION_FOR_D(D) \
+    PAGED_ATTENTION_KERNEL(D, 1) PAGED_ATTENTION_KERNEL(D, 2) PAGED_ATTENTION_KERNEL(D, 4) PAGED_ATTENTION_KERNEL(D, 8)
 
 PAGED_ATTENTION_FOR_D(8)
 PAGED_ATTENTION_FOR_D(16)

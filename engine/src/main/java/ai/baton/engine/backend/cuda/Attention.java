@@ -15,15 +15,10 @@ final class Attention {
     private static final int[] HEAD_DIMS = {8, 16, 32, 64, 128, 256};
     /** Kernel names by log2(head_dim) - 3 and log2(group bucket), built once (launches are on the hot path). */
     private static final String[][] PAGED = new String[HEAD_DIMS.length][4];
-    /** The same with q/k norm, RoPE and the KV write of the token itself folded in (decode batches). */
-    private static final String[][] PAGED_ROPE = new String[HEAD_DIMS.length][4];
 
     static {
         for (int i = 0; i < HEAD_DIMS.length; i++)
-            for (int g = 0; g < 4; g++) {
-                PAGED[i][g] = "paged_attention_d" + HEAD_DIMS[i] + "_g" + (1 << g);
-                PAGED_ROPE[i][g] = "paged_attention_rope_d" + HEAD_DIMS[i] + "_g" + (1 << g);
-            }
+            for (int g = 0; g < 4; g++) PAGED[i][g] = "paged_attention_d" + HEAD_DIMS[i] + "_g" + (1 << g);
     }
 
     private final CudaContext cx;
@@ -84,29 +79,6 @@ final class Attention {
                     scaleLog2, b.meta.numTiles);
             return;
         }
-        launchPaged(PAGED, b, qkv, qHeads, kvHeads, headDim, kv, layer, out, rows, fixedShape, scaleLog2, 0L, null, null, 0f);
-    }
-
-    /**
-     * Decode attention that first does what {@code rope_store} would: q/k norm (when given), RoPE, and the write of
-     * each row's new K and V into the cache. Only for batches whose rows are distinct sequences (decode).
-     */
-    void attentionWithRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
-                           CudaTensor out, int rows, boolean fixedShape, long invFreq, CudaTensor qNorm, CudaTensor kNorm, float eps) {
-        if (!b.decode) throw new IllegalStateException("fused RoPE attention is for decode batches only");
-        check(qkv, qHeads, kvHeads, headDim);
-        out.writes(CudaTensor.DType.BF16);
-        float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
-        launchPaged(PAGED_ROPE, b, qkv, qHeads, kvHeads, headDim, kv, layer, out, rows, fixedShape, scaleLog2, invFreq,
-                qNorm, kNorm, eps);
-    }
-
-    /** Head dims the fused decode kernel covers (all that the paged kernel does). */
-    static boolean fusesRope(int headDim) { return supported(headDim); }
-
-    private void launchPaged(String[][] names, CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim,
-                             CudaKvCache kv, int layer, CudaTensor out, int rows, boolean fixedShape, float scaleLog2,
-                             long invFreq, CudaTensor qNorm, CudaTensor kNorm, float eps) {
         int group = qHeads / kvHeads;
         int s = splits(rows, kvHeads, b.meta.maxContext, fixedShape);
         long po = 0, pl = 0, tk = 0;
@@ -117,10 +89,9 @@ final class Attention {
             tk = tickets.address;
         }
         int gm = group <= 1 ? 0 : group <= 2 ? 1 : group <= 4 ? 2 : 3;
-        cx.launch(names[Integer.numberOfTrailingZeros(headDim) - 3][gm], rows, kvHeads, s, 128, 0,
+        cx.launch(PAGED[Integer.numberOfTrailingZeros(headDim) - 3][gm], rows, kvHeads, s, 128, 0,
                 qkv.address(), qkv.cols(), kv.keyAddress(layer), kv.valueAddress(layer), b.positions(), b.seqOfToken(),
-                b.blockTables(), b.meta.btStride, out.address(), po, pl, tk, qHeads, kvHeads, kv.layout().blockSize(),
-                scaleLog2, b.slots(), invFreq, qNorm == null ? 0L : qNorm.address(), kNorm == null ? 0L : kNorm.address(), eps,
+                b.blockTables(), b.meta.btStride, out.address(), po, pl, tk, qHeads, kvHeads, bs, scaleLog2,
                 b.decode ? 1 : 0);
     }
 

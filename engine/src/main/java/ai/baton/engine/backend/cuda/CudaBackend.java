@@ -21,8 +21,7 @@ import java.util.List;
  * graphs, one per batch-size bucket, over static buffers; prefill runs eagerly.
  *
  * <p>Ops the model calls back to back are fused, which matters most for decode at small batch, where a step is a
- * chain of dependent kernels: q/k norm is folded into the RoPE + KV-write kernel, which in a decode batch is itself folded into the
- * attention kernel; and for GEMV-sized batches an
+ * chain of dependent kernels: q/k norm is folded into the RoPE + KV-write kernel; and for GEMV-sized batches an
  * RMSNorm is folded into the next GEMV's prologue, a projection followed by {@code addRmsNorm} adds into the residual
  * in its epilogue, and the gate/up GEMV followed by {@code siluMul} writes silu(gate)·up itself. The first op of a
  * pair only records what it owes ({@link #pending}); every op either consumes that debt or settles it (launches it
@@ -44,12 +43,6 @@ public final class CudaBackend implements Backend {
     private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
     /** Fold norms, residual adds and SiLU into decode GEMVs ({@code -Dbaton.cuda.fuse=false} to compare). */
     private final boolean fuse = !"false".equals(System.getProperty("baton.cuda.fuse"));
-    /**
-     * Fold decode's q/k norm, RoPE and KV write into the attention kernel ({@code -Dbaton.cuda.fuseRope=true}). Off by
-     * default: on an H100 it saved nothing at batch 1 (one kernel fewer, a longer attention kernel) and its extra
-     * registers cost ~10% at long contexts and batch 128.
-     */
-    private final boolean fuseRope = Boolean.getBoolean("baton.cuda.fuseRope");
     /** Write the gate/up product in bf16 for siluMul, as a bf16 model does ({@code -Dbaton.cuda.gateUpBf16=false}). */
     private final boolean gateUpBf16 = !"false".equals(System.getProperty("baton.cuda.gateUpBf16"));
     /** Bumped whenever a buffer that a captured graph may reference is replaced. */
@@ -69,14 +62,10 @@ public final class CudaBackend implements Backend {
     private record PendingNorm(CudaTensor x, CudaTensor weight, float eps, CudaTensor out, int rows) {}
     /** A GEMV not yet launched; {@code norm} non-null when its input is that norm (folded into its prologue). */
     private record PendingGemv(CudaTensor x, PendingNorm norm, CudaTensor w, CudaTensor bias, CudaTensor out, int rows) {}
-    /** RoPE + KV write of a decode batch not yet launched: the attention that follows does it. */
-    private record PendingRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
-                               CudaTensor qNorm, CudaTensor kNorm, float eps) {}
     /** A cuBLAS product (no bias) not yet launched: a following siluMul takes it in bf16. (Accumulating the o and down
      *  products into the residual with beta = 1 was tried: no faster in prefill, slower at decode batch 8-128.) */
     private record PendingGemm(CudaTensor x, CudaTensor w, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
-    private PendingRope pendingRope;
     /** At most one of these is owed at a time. */
     private Object pending;
     private OpProfiler profiler;
@@ -222,7 +211,6 @@ public final class CudaBackend implements Backend {
         attention.capturing = false;
         graphRows = 0;
         pendingQk = null;
-        pendingRope = null;
         pending = null;
         uploadInvFreq(inverseFrequencies);
         boolean decode = BatchMetadata.isDecode(batch);
@@ -429,36 +417,15 @@ public final class CudaBackend implements Backend {
             pendingQk = null;
         }
         settleAll();
-        CudaBatch cb = (CudaBatch) b;
-        if (fuseRope && cb.decode && Attention.fusesRope(headDim)) {
-            pendingRope = new PendingRope(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, qn, kn, eps);
-            return;
-        }
-        launchRope(new PendingRope(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, qn, kn, eps));
-    }
-
-    private void launchRope(PendingRope r) {
         begin();
-        rotary.ropeAndStore(r.b, r.qkv, r.qHeads, r.kvHeads, r.headDim, r.kv, r.layer, invFreq.address, r.qNorm, r.kNorm,
-                r.eps, rowsOf(r.qkv));
-        end(r.qNorm != null ? "qk_norm+rope+kv_store" : "rope+kv_store");
+        rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rowsOf(t));
+        end(qn != null ? "qk_norm+rope+kv_store" : "rope+kv_store");
     }
 
     @Override
     public void attention(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer, Tensor out) {
         CudaTensor t = (CudaTensor) qkv;
         CudaBatch cb = (CudaBatch) b;
-        PendingRope r = pendingRope;
-        if (r != null && r.b == cb && r.qkv.storage == t.storage && r.kv == kv && r.layer == layer && r.qHeads == qHeads
-                && r.kvHeads == kvHeads && r.headDim == headDim) {
-            pendingRope = null;
-            settleAll();
-            begin();
-            attention.attentionWithRope(cb, t, qHeads, kvHeads, headDim, r.kv, layer, (CudaTensor) out, rowsOf(t),
-                    graphRows > 0, invFreq.address, r.qNorm, r.kNorm, r.eps);
-            end(r.qNorm != null ? "qk_norm+rope+kv_store+attention (decode)" : "rope+kv_store+attention (decode)");
-            return;
-        }
         settleAll();
         begin();
         attention.attention(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, (CudaTensor) out, rowsOf(t), graphRows > 0);
@@ -515,11 +482,6 @@ public final class CudaBackend implements Backend {
 
     /** Launches, unfused and in order, whatever the last op still owes. */
     void settleAll() {
-        PendingRope r = pendingRope;
-        if (r != null) {
-            pendingRope = null;
-            launchRope(r);
-        }
         PendingQk q = pendingQk;
         if (q != null) {
             pendingQk = null;

@@ -23,8 +23,6 @@ import java.util.Map;
  */
 final class Kernels implements AutoCloseable {
     static final String RESOURCE = "/ai/baton/engine/backend/cuda/kernels.fatbin";
-    /** Preferred shared-memory carveout (percent of the maximum) of every kernel; -1 leaves the driver's choice. */
-    private static final int CARVEOUT = Integer.getInteger("baton.cuda.carveout", 100);
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
@@ -63,12 +61,6 @@ final class Kernels implements AutoCloseable {
         if (f == null) {
             f = new CUfunction();
             Cu.check(JCudaDriver.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
-            // One shared-memory carveout for every kernel: an SM whose L1/shared split must change for the next
-            // kernel first drains, so kernels with different needs would not overlap under programmatic dependent
-            // launch (seen on an H100: a decode kernel never started early after one with less shared memory).
-            if (CARVEOUT >= 0)
-                Cu.check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
-                        CARVEOUT), "cuFuncSetAttribute(" + name + ", carveout)");
             functions.put(name, f);
         }
         return f;
