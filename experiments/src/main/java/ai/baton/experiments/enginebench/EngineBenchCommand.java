@@ -274,8 +274,12 @@ public final class EngineBenchCommand implements Callable<Integer> {
             decodeMs(runner, mc, bsz, perSeq, rnd);  // warm-up and capture
             decodeSteps = saved;
             cb.startTimeline();
-            decodeStep(runner, mc, rnd.ints(bsz, 0, mc.vocabSize()).toArray(), 8, perSeq);
-            CudaBackend.Timeline t = cb.stopTimeline();
+            CudaBackend.Timeline t;
+            try {
+                decodeStep(runner, mc, rnd.ints(bsz, 0, mc.vocabSize()).toArray(), 8, perSeq);
+            } finally {
+                t = cb.stopTimeline();  // frees the buffer and turns recording off on every path
+            }
             if (!graphs) names = t.names();
             long[][] e = t.entries();
             if (e.length == 0) continue;

@@ -54,6 +54,10 @@ final class KernelTimeline implements AutoCloseable {
     @Override
     public void close() {
         cx.kernels.launchLog = null;
-        cx.heap.free(buffer);
+        try {
+            cx.kernels.setTimeline(0L);  // no kernel may write into the buffer once it is freed (stop may not have run)
+        } finally {
+            cx.heap.free(buffer);
+        }
     }
 }
