@@ -16,18 +16,27 @@ extern "C" __global__ void rms_norm(const float* __restrict__ x, const float* __
     for (int i = threadIdx.x; i < n; i += blockDim.x) orow[i] = __float2bfloat16_rn(w[i] * (xr[i] * inv));
 }
 
-// residual += x; out = rmsNorm(residual). Each thread re-reads only what it wrote itself.
-extern "C" __global__ void add_rms_norm(const float* __restrict__ x, float* __restrict__ residual,
-                                        const float* __restrict__ w, bf16* __restrict__ out, int n, float eps) {
+// residual += x; out = rmsNorm(residual). Each thread re-reads only what it wrote itself. x is fp32 or bf16 (a
+// projection written in bf16 by cuBLAS, as a bf16 model has it; half the bytes of fp32 to write and read back).
+template <typename X> __device__ __forceinline__ float4 load4(const X* p);
+template <> __device__ __forceinline__ float4 load4<float>(const float* p) { return *reinterpret_cast<const float4*>(p); }
+template <> __device__ __forceinline__ float4 load4<bf16>(const bf16* p) {
+    const uint2 u = *reinterpret_cast<const uint2*>(p);
+    return make_float4(bf_lo(u.x), bf_hi(u.x), bf_lo(u.y), bf_hi(u.y));
+}
+
+template <typename X>
+__device__ __forceinline__ void add_rms_norm_body(const X* __restrict__ x, float* __restrict__ residual,
+                                                  const float* __restrict__ w, bf16* __restrict__ out, int n, float eps) {
     pdl_enter();
     __shared__ float red[32];
-    const float* xr = x + (size_t) blockIdx.x * n;
+    const X* xr = x + (size_t) blockIdx.x * n;
     float* rr = residual + (size_t) blockIdx.x * n;
     bf16* orow = out + (size_t) blockIdx.x * n;
     float ss = 0.f;
     if ((n & 3) == 0) {
         for (int i = threadIdx.x * 4; i < n; i += blockDim.x * 4) {
-            float4 a = *reinterpret_cast<const float4*>(xr + i), r = *reinterpret_cast<float4*>(rr + i);
+            float4 a = load4<X>(xr + i), r = *reinterpret_cast<float4*>(rr + i);
             r.x += a.x; r.y += a.y; r.z += a.z; r.w += a.w;
             *reinterpret_cast<float4*>(rr + i) = r;
             ss += r.x * r.x + r.y * r.y + r.z * r.z + r.w * r.w;
@@ -41,7 +50,7 @@ extern "C" __global__ void add_rms_norm(const float* __restrict__ x, float* __re
         }
     } else {
         for (int i = threadIdx.x; i < n; i += blockDim.x) {
-            float r = rr[i] + xr[i];
+            float r = rr[i] + (float) xr[i];
             rr[i] = r;
             ss += r * r;
         }
@@ -49,4 +58,14 @@ extern "C" __global__ void add_rms_norm(const float* __restrict__ x, float* __re
         const float inv = 1.0f / sqrtf(ss / n + eps);
         for (int i = threadIdx.x; i < n; i += blockDim.x) orow[i] = __float2bfloat16_rn(w[i] * (rr[i] * inv));
     }
+}
+
+extern "C" __global__ void add_rms_norm(const float* __restrict__ x, float* __restrict__ residual,
+                                        const float* __restrict__ w, bf16* __restrict__ out, int n, float eps) {
+    add_rms_norm_body<float>(x, residual, w, out, n, eps);
+}
+
+extern "C" __global__ void add_rms_norm_bf16x(const bf16* __restrict__ x, float* __restrict__ residual,
+                                             const float* __restrict__ w, bf16* __restrict__ out, int n, float eps) {
+    add_rms_norm_body<bf16>(x, residual, w, out, n, eps);
 }

@@ -1,15 +1,19 @@
 // Rotary embedding (rotate-half, as HF Llama/Qwen) fused with the write of K and V into the paged bf16 cache, and
 // optionally with Qwen3's per-head RMSNorm of q and k (applied before the rotation, as in HF). One warp per head.
 // The angle is pos * inv_freq in fp32, as HF computes it; llama3 scaling lives in inv_freq, computed on the host.
-// Cache layout per layer: [block][kvHead][slotInBlock][headDim] (HND).
+// Cache layout per layer: [block][kvHead][slotInBlock][headDim] (HND). The rotated q is kept for attention; the
+// rotated k only goes to the cache.
 #pragma once
 #include "common.cuh"
 
-extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const int* __restrict__ positions,
-                                      const int* __restrict__ slots, const float* __restrict__ invFreq,
-                                      const float* __restrict__ qNormW, const float* __restrict__ kNormW, float eps,
-                                      bf16* __restrict__ kCache, bf16* __restrict__ vCache,
-                                      int qHeads, int kvHeads, int D, int blockSize) {
+// X: the qkv row type. fp32 rows are rotated in place (q = qkv, qCols = cols); bf16 rows (a projection cuBLAS wrote
+// in bf16, half the bytes to write and read) leave the rotated q in fp32 at q, a buffer of qCols = qHeads * D per row.
+template <typename X>
+__device__ __forceinline__ void rope_store_body(const X* __restrict__ qkv, int cols, float* __restrict__ q, int qCols,
+                                                const int* __restrict__ positions, const int* __restrict__ slots,
+                                                const float* __restrict__ invFreq, const float* __restrict__ qNormW,
+                                                const float* __restrict__ kNormW, float eps, bf16* __restrict__ kCache,
+                                                bf16* __restrict__ vCache, int qHeads, int kvHeads, int D, int blockSize) {
     constexpr int MAX_PAIRS = 4;  // rotary pairs per lane: D <= 256
     const int t = blockIdx.x;
     const int lane = threadIdx.x & 31;
@@ -26,12 +30,12 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
     }
     pdl_enter();
     if (head >= qHeads + 2 * kvHeads) return;
-    float* x = qkv + (size_t) t * cols + (size_t) head * D;
+    const X* x = qkv + (size_t) t * cols + (size_t) head * D;
     if (head >= qHeads + kvHeads) {  // a V head: copy into the cache
         if (slot < 0) return;
         const int vh = head - qHeads - kvHeads;
         bf16* dst = vCache + (((size_t) (slot / blockSize) * kvHeads + vh) * blockSize + slot % blockSize) * D;
-        for (int i = lane; i < D; i += 32) dst[i] = __float2bfloat16_rn(x[i]);
+        for (int i = lane; i < D; i += 32) dst[i] = __float2bfloat16_rn((float) x[i]);
         return;
     }
     const bool isK = head >= qHeads;
@@ -40,8 +44,8 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
 #pragma unroll
     for (int r = 0; r < MAX_PAIRS; r++) {
         const int i = lane + 32 * r;
-        x1[r] = i < half ? x[i] : 0.f;
-        x2[r] = i < half ? x[i + half] : 0.f;
+        x1[r] = i < half ? (float) x[i] : 0.f;
+        x2[r] = i < half ? (float) x[i + half] : 0.f;
     }
     float inv = 1.f;
     if (nw != nullptr) {
@@ -54,6 +58,7 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
     bf16* dst = nullptr;
     if (isK && slot >= 0)
         dst = kCache + (((size_t) (slot / blockSize) * kvHeads + (head - qHeads)) * blockSize + slot % blockSize) * D;
+    float* qo = isK ? nullptr : q + (size_t) t * qCols + (size_t) head * D;  // attention reads K from the cache only
 #pragma unroll
     for (int r = 0; r < MAX_PAIRS; r++) {
         const int i = lane + 32 * r;
@@ -64,13 +69,33 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
             b = nw[i + half] * (b * inv);
         }
         const float y1 = a * cs[r] - b * sn[r], y2 = b * cs[r] + a * sn[r];
-        x[i] = y1;
-        x[i + half] = y2;
+        if (qo != nullptr) {
+            qo[i] = y1;
+            qo[i + half] = y2;
+        }
         if (dst != nullptr) {
             dst[i] = __float2bfloat16_rn(y1);
             dst[i + half] = __float2bfloat16_rn(y2);
         }
     }
+}
+
+extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const int* __restrict__ positions,
+                                      const int* __restrict__ slots, const float* __restrict__ invFreq,
+                                      const float* __restrict__ qNormW, const float* __restrict__ kNormW, float eps,
+                                      bf16* __restrict__ kCache, bf16* __restrict__ vCache,
+                                      int qHeads, int kvHeads, int D, int blockSize) {
+    rope_store_body<float>(qkv, cols, qkv, cols, positions, slots, invFreq, qNormW, kNormW, eps, kCache, vCache, qHeads,
+                           kvHeads, D, blockSize);
+}
+
+extern "C" __global__ void rope_store_bf16(const bf16* __restrict__ qkv, int cols, float* __restrict__ q, int qCols,
+                                           const int* __restrict__ positions, const int* __restrict__ slots,
+                                           const float* __restrict__ invFreq, const float* __restrict__ qNormW,
+                                           const float* __restrict__ kNormW, float eps, bf16* __restrict__ kCache,
+                                           bf16* __restrict__ vCache, int qHeads, int kvHeads, int D, int blockSize) {
+    rope_store_body<bf16>(qkv, cols, q, qCols, positions, slots, invFreq, qNormW, kNormW, eps, kCache, vCache, qHeads,
+                          kvHeads, D, blockSize);
 }
 
 // Standalone Q/K norm (in place), for when the norm cannot be folded into rope_store.

@@ -52,7 +52,11 @@ public interface Backend extends AutoCloseable {
     /** RMSNorm over each head of q and of k inside {@code qkv}, in place (Qwen3's q_norm / k_norm). */
     void qkNorm(Tensor qkv, int qHeads, int kvHeads, int headDim, Tensor qWeight, Tensor kWeight, float eps);
 
-    /** Rotary embedding on q and k inside {@code qkv}, in place, then k and v written to the layer's cache slots. */
+    /**
+     * Rotary embedding on q and k of {@code qkv}, then k and v written to the layer's cache slots. Afterwards qkv holds
+     * whatever this backend's {@link #attention} reads (the CPU backend: q and k rotated in place; CUDA: the rotated q
+     * only, possibly kept beside qkv): only the cache and attention's output are defined.
+     */
     void ropeAndStore(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer);
 
     /** Causal attention of each new token over its sequence's cached keys/values; out is [tokens, qHeads * headDim]. */

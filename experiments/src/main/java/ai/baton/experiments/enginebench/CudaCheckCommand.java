@@ -138,6 +138,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < n; i++) {
             float[] a = gpu.values.get(i), c = cpu.values.get(i);
+            if (a.length == 0 && c.length == 0) continue;  // an op whose output is not compared (TracingBackend)
             double e = a.length == c.length ? Steps.relativeL2(a, 0, c, 0, c.length) : Double.NaN;
             ops.add(String.format("%s %.2e", cpu.names.get(i), e));
             if (firstBad == null && !(e < 0.03)) firstBad = i + " " + cpu.names.get(i) + " rel L2 " + e + " (sizes " + a.length + "/" + c.length + ")";

@@ -45,6 +45,14 @@ public final class CudaBackend implements Backend {
     private final boolean fuse = !"false".equals(System.getProperty("baton.cuda.fuse"));
     /** Write the gate/up product in bf16 for siluMul, as a bf16 model does ({@code -Dbaton.cuda.gateUpBf16=false}). */
     private final boolean gateUpBf16 = !"false".equals(System.getProperty("baton.cuda.gateUpBf16"));
+    /** Write the o and down products in bf16 before the residual add, as a bf16 model does ({@code -Dbaton.cuda.projBf16=false}). */
+    private final boolean projBf16 = !"false".equals(System.getProperty("baton.cuda.projBf16"));
+    /** Write the QKV product in bf16 for RoPE where cuBLAS computes it, as a bf16 model does ({@code -Dbaton.cuda.qkvBf16=false}). */
+    private final boolean qkvBf16 = !"false".equals(System.getProperty("baton.cuda.qkvBf16"));
+    /** Rotated q of a bf16 qkv (fp32, grown as needed), and which qkv storage it was rotated from. */
+    private DeviceMemory rotatedQ;
+    private CudaTensor rotatedQView;
+    private CudaTensor.Storage rotatedFrom;
     /** Bumped whenever a buffer that a captured graph may reference is replaced. */
     private long generation;
     /** While a decode graph is warmed up or captured: the bucket's row count, which every op then runs over. */
@@ -62,7 +70,7 @@ public final class CudaBackend implements Backend {
     private record PendingNorm(CudaTensor x, CudaTensor weight, float eps, CudaTensor out, int rows) {}
     /** A GEMV not yet launched; {@code norm} non-null when its input is that norm (folded into its prologue). */
     private record PendingGemv(CudaTensor x, PendingNorm norm, CudaTensor w, CudaTensor bias, CudaTensor out, int rows) {}
-    /** A cuBLAS product (no bias) not yet launched: a following siluMul takes it in bf16. (Accumulating the o and down
+    /** A cuBLAS product (no bias) not yet launched: a following siluMul or addRmsNorm takes it in bf16. (Accumulating the o and down
      *  products into the residual with beta = 1 was tried: no faster in prefill, slower at decode batch 8-128.) */
     private record PendingGemm(CudaTensor x, CudaTensor w, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
@@ -212,6 +220,7 @@ public final class CudaBackend implements Backend {
         graphRows = 0;
         pendingQk = null;
         pending = null;
+        rotatedFrom = null;
         uploadInvFreq(inverseFrequencies);
         boolean decode = BatchMetadata.isDecode(batch);
         int maxBlocks = BatchMetadata.maxBlocks(batch);
@@ -348,10 +357,19 @@ public final class CudaBackend implements Backend {
             rmsNorm(r, weight, eps, out);  // itself folded into the next GEMV where it can be
             return;
         }
+        if (projBf16 && pending instanceof PendingGemm g && g.out.storage == xs.storage && g.rows == rows && g.w.rows() == r.cols()) {
+            // the projection written in bf16 (as a bf16 model rounds it), added into the fp32 residual
+            pending = null;
+            xs.writes(CudaTensor.DType.BF16);
+            begin();
+            cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, xs.address(), Cublas.R_16BF, rows,
+                    g.w.rows(), g.w.cols(), false);
+            end("gemm(bf16 out) " + rows + "x" + g.w.rows() + "x" + g.w.cols());
+        }
         settleAll();
         begin();
         norms.addRmsNorm(xs, r, (CudaTensor) weight, eps, (CudaTensor) out, rows);
-        end("add_rms_norm");
+        end(xs.dtype() == CudaTensor.DType.BF16 ? "add_rms_norm(bf16 x)" : "add_rms_norm");
     }
 
     @Override
@@ -400,7 +418,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void qkNorm(Tensor qkv, int qHeads, int kvHeads, int headDim, Tensor qWeight, Tensor kWeight, float eps) {
         CudaTensor t = (CudaTensor) qkv;
-        settleAll();
+        // a pending cuBLAS product into qkv stays pending: RoPE takes it in bf16 (settleAll launches it before the norm)
+        if (!(qkvBf16 && pending instanceof PendingGemm g && g.out.storage == t.storage)) settleAll();
         pendingQk = new PendingQk(t.storage, (CudaTensor) qWeight, (CudaTensor) kWeight, eps, qHeads, kvHeads, headDim, rowsOf(t));
     }
 
@@ -416,10 +435,41 @@ public final class CudaBackend implements Backend {
             eps = p.eps;
             pendingQk = null;
         }
+        int rows = rowsOf(t);
+        CudaTensor q = null;
+        if (qkvBf16 && pendingQk == null && pending instanceof PendingGemm g && g.out.storage == t.storage && g.rows == rows) {
+            pending = null;
+            t.writes(CudaTensor.DType.BF16);
+            begin();
+            cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, t.address(), Cublas.R_16BF, rows,
+                    g.w.rows(), g.w.cols(), false);
+            end("gemm(bf16 out) " + rows + "x" + g.w.rows() + "x" + g.w.cols());
+            q = rotatedQ(rows, qHeads * headDim);
+        }
         settleAll();
         begin();
-        rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rowsOf(t));
-        end(qn != null ? "qk_norm+rope+kv_store" : "rope+kv_store");
+        rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rows, q);
+        end((qn != null ? "qk_norm+rope+kv_store" : "rope+kv_store") + (q != null ? "(bf16 qkv)" : ""));
+        rotatedFrom = q != null ? t.storage : null;
+    }
+
+    /** A view of at least {@code rows} rows of the rotated-q buffer, {@code cols} wide (fp32). */
+    private CudaTensor rotatedQ(int rows, int cols) {
+        long bytes = 4L * rows * cols;
+        if (rotatedQ == null || rotatedQ.bytes < bytes) {
+            if (rotatedQ != null) {
+                cx.synchronize();
+                cx.heap.free(rotatedQ);
+            }
+            rotatedQ = cx.heap.allocate(Math.max(bytes, rotatedQ == null ? 0 : 2 * rotatedQ.bytes));
+            rotatedQView = null;
+            generation++;  // a captured graph may point at the old one
+        }
+        if (rotatedQView == null || rotatedQView.cols() != cols || rotatedQView.rows() < rows) {
+            int capacity = (int) (rotatedQ.bytes / (4L * cols));
+            rotatedQView = new CudaTensor(new CudaTensor.Storage(rotatedQ, capacity, cols, CudaTensor.DType.F32, false), capacity);
+        }
+        return new CudaTensor(rotatedQView.storage, rows);
     }
 
     @Override
@@ -427,6 +477,8 @@ public final class CudaBackend implements Backend {
         CudaTensor t = (CudaTensor) qkv;
         CudaBatch cb = (CudaBatch) b;
         settleAll();
+        if (rotatedFrom == t.storage && t.dtype() == CudaTensor.DType.BF16)
+            t = new CudaTensor(rotatedQView.storage, rowsOf(t));  // RoPE left q in fp32 there
         begin();
         attention.attention(cb, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, (CudaTensor) out, rowsOf(t), graphRows > 0);
         end(cb.decode ? "attention (paged, decode)" : "attention (prefill)");
@@ -483,10 +535,7 @@ public final class CudaBackend implements Backend {
     /** Launches, unfused and in order, whatever the last op still owes. */
     void settleAll() {
         PendingQk q = pendingQk;
-        if (q != null) {
-            pendingQk = null;
-            rotary.qkNorm(new CudaTensor(q.qkv, 0), q.qHeads, q.kvHeads, q.headDim, q.qNorm, q.kNorm, q.eps, q.rows);
-        }
+        pendingQk = null;
         Object p = pending;
         pending = null;
         if (p instanceof PendingNorm n) launchNorm(n);
@@ -496,6 +545,8 @@ public final class CudaBackend implements Backend {
             linear.forward(g.x, g.w, null, g.out, g.rows);
             end("gemm " + g.rows + "x" + g.w.rows() + "x" + g.w.cols());
         }
+        if (q != null)  // after the product that may write its input (a qkv GEMM qkNorm left pending)
+            rotary.qkNorm(new CudaTensor(q.qkv, 0), q.qHeads, q.kvHeads, q.headDim, q.qNorm, q.kNorm, q.eps, q.rows);
     }
 
     private void settle(CudaTensor t) { settleAll(); }

@@ -1,6 +1,6 @@
 package ai.baton.engine.backend.cuda;
 
-/** RMSNorm, alone and fused with the residual add; fp32 in, bf16 out (the input of a matrix product). */
+/** RMSNorm, alone and fused with the residual add; fp32 in (the added x may be bf16), bf16 out (the input of a matrix product). */
 final class Norms {
     private final CudaContext cx;
 
@@ -12,11 +12,11 @@ final class Norms {
         cx.launch("rms_norm", rows, 1, 1, threads(x.cols()), 0, x.address(), weight.address(), out.address(), x.cols(), eps);
     }
 
+    /** residual += x; out = rmsNorm(residual) · weight. x is fp32 or bf16. */
     void addRmsNorm(CudaTensor x, CudaTensor residual, CudaTensor weight, float eps, CudaTensor out, int rows) {
-        requireF32(x, "addRmsNorm input");
         requireF32(residual, "residual");
         out.writes(CudaTensor.DType.BF16);
-        cx.launch("add_rms_norm", rows, 1, 1, threads(x.cols()), 0,
+        cx.launch(x.dtype() == CudaTensor.DType.BF16 ? "add_rms_norm_bf16x" : "add_rms_norm", rows, 1, 1, threads(x.cols()), 0,
                 x.address(), residual.address(), weight.address(), out.address(), x.cols(), eps);
     }
 
