@@ -23,7 +23,9 @@ import java.util.List;
  * <p>Ops the model calls back to back are fused, which matters most for decode at small batch, where a step is a
  * chain of dependent kernels: q/k norm is folded into the RoPE + KV-write kernel; and for GEMV-sized batches an
  * RMSNorm is folded into the next GEMV's prologue, a projection followed by {@code addRmsNorm} adds into the residual
- * in its epilogue, and the gate/up GEMV followed by {@code siluMul} writes silu(gate)·up itself. The first op of a
+ * in its epilogue, and the gate/up GEMV followed by {@code siluMul} writes silu(gate)·up itself. Where cuBLAS computes
+ * the products (prefill, larger decode batches) the QKV, gate/up, o and down products are written in bf16, as a bf16
+ * model rounds them, and read so by RoPE, SiLU and the residual add (half the bytes of fp32). The first op of a
  * pair only records what it owes ({@link #pending}); every op either consumes that debt or settles it (launches it
  * unfused) before anything else, so the stream always sees the model's order. A method that hands a tensor to
  * anything outside these ops must call {@link #settleAll()} first.
