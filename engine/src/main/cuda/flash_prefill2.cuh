@@ -10,12 +10,11 @@
 // exact enough in bf16 and the result is the same softmax.
 // Three bodies:
 //  - flash_prefill2_body: S, softmax, P V in sequence per tile, K/V double-buffered. Two blocks per SM overlap one
-//    block's softmax with the other's tensor-core work. The measured best (H100): head_dim 128 with 64-key tiles,
-//    head_dim 64 with 128-key tiles, both two blocks per SM. This is what flash_prefill2_d64/_d128 launch.
+//    block's softmax with the other's tensor-core work. flash_prefill2_d64 launches it (128-key tiles).
 //  - (a software-pipelined variant of the plain body, S(j) and P(j-1)V(j-1) in flight together within a warpgroup,
 //    measured slower on an H100, 265-293 vs 344 TFLOP/s at head_dim 128, and was removed)
 //  - flash_prefill2_ws_body: warp-specialised (producer warpgroup + two consumer warpgroups taking turns on the
-//    tensor cores, mbarrier ring of K/V stages); see its comment. The engine's head_dim 128 kernel uses it.
+//    tensor cores, mbarrier ring of K/V stages); see its comment. flash_prefill2_d128 launches it.
 // Launch: grid (numTiles, qHeads), FLASH_PREFILL2_THREADS(D) threads, FLASH_PREFILL2_SMEM(D) bytes of dynamic
 // shared memory (above 48 KiB: set the max-dynamic-shared-memory attribute). wgmma exists only in sm_90a code:
 // other builds of these kernels trap.
@@ -28,15 +27,23 @@
 #define FP2_THREADS 256
 // Which body the engine's flash_prefill2_d64/_d128 use, chosen per head dim by the harness's H100 measurements:
 // head_dim 64 the plain body (256 threads, two blocks per SM, 128-key tiles); head_dim 128 the warp-specialised body
-// (flash_prefill2_ws_body: 384 threads, one block per SM, 64-key tiles, 4 stages), which beat the plain one at every
-// length (n8192 350 vs 347 TFLOP/s, n2048 261 vs 187, a cached prefix 242 vs 197). The engine (Attention.java) must
-// pass FLASH_PREFILL2_THREADS(D) threads and FLASH_PREFILL2_SMEM(D) bytes as defined here.
-#define FP2_WS_BN 64
-#define FP2_WS_ST 4
+// (flash_prefill2_ws_body: 384 threads, one block per SM) with 128-key tiles in 3 stages, Q in registers (no Q tile:
+// 197680 bytes of shared memory), asynchronous cp.async arrivals and the page table read one entry per lane
+// (QREG, ASYNC, TBL; producer 40 / consumers 232 registers, no spills). H100 harness, qwen3-0.6b shape (16 q / 8 kv
+// heads), TFLOP/s before (64-key tiles, 4 stages, Q tile in shared memory, one table load per row) -> after:
+// n8192 353 -> 487 (0.780 -> 0.564 ms), n2048 258 -> 330, prefix1000+1500 247 -> 317, 2seq700+1300 168 -> 199,
+// n512 48 -> 59, at the same errors. Nearly all of it came from the page table: the producer's dependent table load
+// per row before its copies kept the consumers waiting for K/V (TBL alone: 366 -> 463 at n8192). The engine
+// (Attention.java) must pass FLASH_PREFILL2_THREADS(D) threads and FLASH_PREFILL2_SMEM(D) bytes as defined here.
+#define FP2_WS_BN 128
+#define FP2_WS_ST 3
+#define FP2_WS_QREG 1
+#define FP2_WS_PREG 40
 #define FLASH_PREFILL2_THREADS(D) ((D) == 128 ? FP3_THREADS : FP2_THREADS)
-#define FLASH_PREFILL2_SMEM(D) ((D) == 128 ? FP3_SMEM(D, FP2_WS_BN, FP2_WS_ST) : FP2_SMEM(D, FP2_DEFAULT_BN(D)))
-// Keys per tile of the default kernels: 64 at head_dim 128 (99 KiB of shared memory, two blocks per SM), 128 at
-// head_dim 64 (81 KiB, two blocks per SM).
+#define FLASH_PREFILL2_SMEM(D) \
+    ((D) == 128 ? FP3_SMEM_Q(D, FP2_WS_BN, FP2_WS_ST, FP2_WS_QREG) : FP2_SMEM(D, FP2_DEFAULT_BN(D)))
+// Keys per tile of the plain body: 128 at head_dim 64 (81 KiB, two blocks per SM, the engine's kernel), 64 at
+// head_dim 128 (99 KiB, two blocks per SM; a harness alternative).
 #define FP2_DEFAULT_BN(D) ((D) == 64 ? 128 : 64)
 // Q tile, two stages of K and V, and 1 KiB to align the tiles to the 1024-byte swizzle pattern.
 #define FP2_SMEM(D, BN) (1024 + FP2_BM * (D) * 2 + 4 * (BN) * (D) * 2)
@@ -79,6 +86,23 @@ __device__ __forceinline__ void wgmma_rs_n128(float* d, const uint32_t* a, uint6
         "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(1));
+}
+
+// D[64 x 64] (+)= A[64 x 16] B[16 x 64]; A from registers, B from shared memory, K-major.
+__device__ __forceinline__ void wgmma_rs_k_n64(float* d, const uint32_t* a, uint64_t db, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, {%32, %33, %34, %35}, %36, p, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(accumulate));
+}
+// D[64 x 128] (+)= A[64 x 16] B[16 x 128]; A from registers, B from shared memory, K-major.
+__device__ __forceinline__ void wgmma_rs_k_n128(float* d, const uint32_t* a, uint64_t db, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(accumulate));
 }
 
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
@@ -380,10 +404,14 @@ __device__ __forceinline__ void flash_prefill2_body(
 }
 
 // Warp-specialised body (FA3-like structure, own code): 384 threads = three warpgroups, one block per SM.
-//  - warpgroup 0 is the producer: it gathers K/V tiles into an ST-stage ring with cp.async, and per stage waits for
-//    its own copies, fences them into the async proxy and arrives on that stage's "full" mbarrier (128 arrivals).
-//    It gives registers away (setmaxnreg.dec) since it holds no accumulators.
-//  - warpgroups 1 and 2 consume: each owns 64 query rows of the 128-row tile (Q loaded by itself), and per key tile
+//  - warpgroup 0 is the producer: it gathers K/V tiles into an ST-stage ring with cp.async, and per stage either
+//    (ASYNC = 0) waits for its own copies, fences them into the async proxy and arrives on that stage's "full"
+//    mbarrier (128 arrivals), or (ASYNC = 1) lets cp.async.mbarrier.arrive.noinc arrive once its copies have landed
+//    and goes on (the consumers fence after their wait). With TBL it reads a tile's page-table entries coalesced, one
+//    per lane, a tile ahead, and shuffles them to the rows' threads. It gives registers away (setmaxnreg.dec) since
+//    it holds no accumulators.
+//  - warpgroups 1 and 2 consume: each owns 64 query rows of the 128-row tile (Q loaded by itself into shared memory,
+//    or with QREG as wgmma A fragments in registers), and per key tile
 //    j issues S(j) = Q K(j)^T and O += P(j-1) V(j-1) together, runs the softmax of S(j) while P(j-1) V(j-1) is on the
 //    tensor cores, then rescales O and packs P(j). One warp-leader arrival per consumer warp on the stage's "empty"
 //    mbarrier (8 arrivals) hands the stage back once P(j-1) V(j-1) has completed.
@@ -393,13 +421,21 @@ __device__ __forceinline__ void flash_prefill2_body(
 // Both consumers run the same number of issue events (nkt + 1) so the turn-taking barriers stay balanced; a
 // warpgroup whose rows all precede a key tile skips its wgmma but still takes its turn and releases the stage.
 // Blocks are ordered longest tile first across all heads (one block per SM: the tail matters).
-// Launch: FP3_THREADS (384) threads, FP3_SMEM(D, BN, ST) bytes of dynamic shared memory, 1 block per SM.
+// Launch: FP3_THREADS (384) threads, FP3_SMEM_Q(D, BN, ST, QREG) bytes of dynamic shared memory, 1 block per SM.
+// Measured on an H100 (harness, head_dim 128, n8192, TFLOP/s) and not taken: split K and V "full" barriers with
+// warps 0-1 copying K and 2-3 V (327 vs 493: K arrived late), a softmax with 4-way partial max/sum chains (485 vs
+// 493), no proxy fence after the consumers' wait (+1.5%, not safe), 64-key tiles with Q in registers and TBL in 6
+// stages (417), no turn-taking (484 vs 487), producer 56 / consumers 224 registers (488), the L2::256B prefetch
+// hint on the copies (494 vs 487, within run-to-run noise).
 #define FP3_THREADS 384
-// Q tile, ST stages of K and V, 2 * ST mbarriers, 1 KiB of alignment slack.
-#define FP3_SMEM(D, BN, ST) (1024 + FP2_BM * (D) * 2 + (ST) * 2 * (BN) * (D) * 2 + 16 * (ST))
-// Registers after the hand-over: 128 * 56 + 256 * 224 = 64512 = 384 * 168, the launch-bounds allocation.
+// Q tile (none with Q in registers), ST stages of K and V, 2 * ST mbarriers, 1 KiB of alignment slack.
+#define FP3_SMEM_Q(D, BN, ST, QREG) (1024 + ((QREG) ? 0 : FP2_BM * (D) * 2) + (ST) * 2 * (BN) * (D) * 2 + 16 * (ST))
+#define FP3_SMEM(D, BN, ST) FP3_SMEM_Q(D, BN, ST, 0)
+// Registers after the hand-over: 128 * PREG + 256 * CREG = 64512 = 384 * 168, the launch-bounds allocation
+// (56/224 or 24/240).
 #define FP3_PRODUCER_REGS 56
-#define FP3_CONSUMER_REGS 224
+#define FP3_CONSUMER_REGS_FOR(PREG) ((64512 - 128 * (PREG)) / 256)
+#define FP3_CONSUMER_REGS FP3_CONSUMER_REGS_FOR(FP3_PRODUCER_REGS)
 
 #ifdef FP2_WGMMA
 __device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
@@ -416,18 +452,40 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
                      : "=r"(done) : "r"(bar), "r"(parity) : "memory");
     } while (!done);
 }
+// Arrives (without a pending-count increment) once all of this thread's earlier cp.async copies have landed.
+__device__ __forceinline__ void cp_async_arrive_noinc(uint32_t bar) {
+    asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
+}
+// cp_async16 with an L2 prefetch of the whole 256-byte line around the source.
+__device__ __forceinline__ void cp_async16_l2(void* smem, const void* gmem, bool pred) {
+    const unsigned sa = (unsigned) __cvta_generic_to_shared(smem);
+    asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(sa), "l"(gmem), "r"(pred ? 16 : 0));
+}
 __device__ __forceinline__ void named_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 __device__ __forceinline__ void named_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 #endif
 
 // PP = 0 drops the turn-taking (both consumers issue whenever ready): a diagnostic of what the ping-pong buys.
-template <int D, int BN, int ST, int PP = 1>
+// QREG = 1: each consumer keeps its Q rows as wgmma A fragments in registers (read straight from qkv), so S = Q K^T
+// reads only K from shared memory, and the Q tile takes no shared memory.
+// ASYNC = 1: producer threads arrive on a stage's "full" mbarrier with cp.async.mbarrier.arrive.noinc (the arrival
+// happens when the thread's copies have landed) and never wait for their own copies; consumers fence into the async
+// proxy after their wait. ASYNC = 0: the producer waits for tile kt - 1's copies after issuing tile kt.
+// PREG: producer registers after setmaxnreg.dec; consumers get FP3_CONSUMER_REGS_FOR(PREG).
+// TBL = 1: the producer reads a tile's page-table entries one per lane and row (coalesced, prefetched a tile ahead) and
+// hands them out with shuffles, instead of one dependent table load per row before its copies.
+// DIAG (diagnostics only, wrong results): bit 0 skips the softmax, bit 1 skips the K/V copies.
+// L2PF = 1 (with TBL): the K/V copies ask L2 to fetch the whole 256-byte row (cp.async ... L2::256B).
+template <int D, int BN, int ST, int PP = 1, int QREG = 0, int ASYNC = 0, int PREG = FP3_PRODUCER_REGS, int TBL = 0,
+          int DIAG = 0, int L2PF = 0>
 __device__ __forceinline__ void flash_prefill2_ws_body(
         const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
         const int* __restrict__ positions, const int* __restrict__ tiles, const int* __restrict__ blockTables,
         int btStride, bf16* __restrict__ out, int qHeads, int kvHeads, int blockShift, float scaleLog2, int numTiles) {
 #ifdef FP2_WGMMA
-    static_assert(ST >= 3, "the producer signals stage j-1 after issuing j: fewer stages deadlock");
+    static_assert(ST >= (ASYNC ? 2 : 3), "the producer signals stage j-1 after issuing j: fewer stages deadlock");
+    constexpr int CREG = FP3_CONSUMER_REGS_FOR(PREG);
+    static_assert(PREG >= 24 && PREG % 8 == 0 && CREG % 8 == 0 && CREG <= 256, "setmaxnreg counts");
     constexpr int CH = D / 8;
     constexpr int NS = BN / 2;
     constexpr int NO = D / 2;
@@ -435,7 +493,7 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
     extern __shared__ uint8_t fp2_smem_raw[];
     const uint32_t rawAddr = (uint32_t) __cvta_generic_to_shared(fp2_smem_raw);
     bf16* sQ = reinterpret_cast<bf16*>(fp2_smem_raw + ((1024u - (rawAddr & 1023u)) & 1023u));  // [D/64][BM][64]
-    bf16* sK = sQ + FP2_BM * D;                                                             // [ST][D/64][BN][64]
+    bf16* sK = sQ + (QREG ? 0 : FP2_BM * D);                                               // [ST][D/64][BN][64]
     bf16* sV = sK + ST * KV_TILE;                                                           // [ST][D/64][BN][64]
     const uint32_t aQ = (uint32_t) __cvta_generic_to_shared(sQ);
     const uint32_t aK = (uint32_t) __cvta_generic_to_shared(sK);
@@ -462,54 +520,131 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
 
     if (wg == 0) {
         // Producer.
-        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(FP3_PRODUCER_REGS));
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(PREG));
         const int* table = blockTables + (size_t) seq * btStride;
         const int blockMask = (1 << blockShift) - 1;
         constexpr int ROWS_PER_PASS = 128 / CH;
         const int myCh = tid % CH, myRow = tid / CH;
+        static_assert(32 % ROWS_PER_PASS == 0 && BN % 32 == 0, "row -> lane mapping of the page entries");
+        constexpr int NPG = BN / 32;  // page-table entries per lane per tile (row lane + 32 i)
+        int pgNext[NPG];
+        auto loadPages = [&](int kt) {
+#pragma unroll
+            for (int i = 0; i < NPG; i++) {
+                const int j = kt * BN + lane + 32 * i;
+                pgNext[i] = j < kvLen ? __ldg(table + (j >> blockShift)) : 0;
+            }
+        };
+        const size_t pageStride = (size_t) kvHeads * (blockMask + 1) * D;
+        const bf16* kBase = kc + (size_t) kvh * (blockMask + 1) * D + myCh * 8;
+        const bf16* vBase = vc + (size_t) kvh * (blockMask + 1) * D + myCh * 8;
+        if constexpr (TBL && !(DIAG & 2)) loadPages(0);
         for (int kt = 0; kt < nkt; kt++) {
             const int st = kt % ST;
+            int pg[NPG];
+            if constexpr (TBL && !(DIAG & 2)) {
+#pragma unroll
+                for (int i = 0; i < NPG; i++) pg[i] = pgNext[i];
+                if (kt + 1 < nkt) loadPages(kt + 1);  // lands while this tile waits and issues
+            }
             if (kt >= ST) mbar_wait(aEmpty + 8 * st, ((kt / ST) - 1) & 1);  // consumers done with tile kt - ST
             bf16* dk = sK + st * KV_TILE;
             bf16* dv = sV + st * KV_TILE;
+            if constexpr (DIAG & 2) {
+            } else if constexpr (TBL) {
+#pragma unroll 1
+                for (int k = 0; k < NPG; k++) {  // rows 32k..32k+31: their page entries sit in pg[k] of lane row % 32
+                    int pgk = pg[0];
+#pragma unroll
+                    for (int q = 1; q < NPG; q++)
+                        if (k == q) pgk = pg[q];
+#pragma unroll
+                    for (int i = 0; i < 32 / ROWS_PER_PASS; i++) {
+                        const int row = 32 * k + myRow + i * ROWS_PER_PASS;
+                        const int page = __shfl_sync(0xffffffffu, pgk, row & 31);
+                        const int j = kt * BN + row;
+                        const bool ok = j < kvLen;
+                        const size_t off = ok ? (size_t) page * pageStride + (size_t) (j & blockMask) * D : 0;
+                        if constexpr (L2PF) {
+                            cp_async16_l2(dk + swz2<BN>(row, myCh), kBase + off, ok);
+                            cp_async16_l2(dv + swz2<BN>(row, myCh), vBase + off, ok);
+                        } else {
+                            cp_async16(dk + swz2<BN>(row, myCh), kBase + off, ok);
+                            cp_async16(dv + swz2<BN>(row, myCh), vBase + off, ok);
+                        }
+                    }
+                }
+            } else {
 #pragma unroll 4
-            for (int row = myRow; row < BN; row += ROWS_PER_PASS) {
-                const int j = kt * BN + row;
-                const bool ok = j < kvLen;
-                size_t off = 0;
-                if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
-                cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
-                cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
+                for (int row = myRow; row < BN; row += ROWS_PER_PASS) {
+                    const int j = kt * BN + row;
+                    const bool ok = j < kvLen;
+                    size_t off = 0;
+                    if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
+                    cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
+                    cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
+                }
             }
-            cp_async_commit();
-            if (kt >= 1) {  // tile kt - 1 has landed (its group is the older of the two in flight)
-                cp_async_wait<1>();
-                fence_proxy_async();
-                mbar_arrive(aFull + 8 * ((kt - 1) % ST));
+            if constexpr (ASYNC) {
+                cp_async_arrive_noinc(aFull + 8 * st);
+            } else {
+                cp_async_commit();
+                if (kt >= 1) {  // tile kt - 1 has landed (its group is the older of the two in flight)
+                    cp_async_wait<1>();
+                    fence_proxy_async();
+                    mbar_arrive(aFull + 8 * ((kt - 1) % ST));
+                }
             }
         }
-        cp_async_wait<0>();
-        fence_proxy_async();
-        mbar_arrive(aFull + 8 * ((nkt - 1) % ST));
+        if constexpr (ASYNC) {
+            asm volatile("cp.async.wait_all;\n" ::: "memory");  // nothing left in flight when the warp exits
+        } else {
+            cp_async_wait<0>();
+            fence_proxy_async();
+            mbar_arrive(aFull + 8 * ((nkt - 1) % ST));
+        }
         return;
     }
 
     // Consumers.
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(FP3_CONSUMER_REGS));
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(CREG));
     const int cw = wg - 1;  // 0 or 1
     const int m0 = cw * 64;
-    for (int c = tid & 127; c < 64 * CH; c += 128) {
-        const int row = m0 + c / CH, ch = c % CH;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (row < nrows) {
-            const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
-            const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
-            v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
+    // QREG: A fragments of this thread's Q rows (m0 + 16 wq + lane / 4, and + 8), k-step ks: {row, k 2t..2t+1},
+    // {row + 8, same k}, {row, k + 8}, {row + 8, k + 8} with t = lane % 4 (the layout P takes from S below).
+    uint32_t qf[QREG ? D / 16 : 1][4];
+    if constexpr (QREG) {
+#pragma unroll
+        for (int hh = 0; hh < 2; hh++) {
+            const int r = m0 + wq * 16 + hh * 8 + (lane >> 2);
+            if (r < nrows) {
+                const float* src = qkv + (size_t) (t0 + r) * cols + (size_t) h * D + (lane & 3) * 2;
+#pragma unroll
+                for (int ks = 0; ks < D / 16; ks++) {
+                    const float2 a = *reinterpret_cast<const float2*>(src + ks * 16);
+                    const float2 b = *reinterpret_cast<const float2*>(src + ks * 16 + 8);
+                    qf[ks][hh] = pack2(a.x, a.y);
+                    qf[ks][2 + hh] = pack2(b.x, b.y);
+                }
+            } else {
+#pragma unroll
+                for (int ks = 0; ks < D / 16; ks++) qf[ks][hh] = qf[ks][2 + hh] = 0u;
+            }
         }
-        *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
+    } else {
+        for (int c = tid & 127; c < 64 * CH; c += 128) {
+            const int row = m0 + c / CH, ch = c % CH;
+            uint4 v = make_uint4(0, 0, 0, 0);
+            if (row < nrows) {
+                const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
+                const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
+                v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
+            }
+            *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
+        }
+        fence_proxy_async();
+        named_sync(3 + cw, 128);  // this warpgroup's Q rows written and visible to its wgmma
     }
-    fence_proxy_async();
-    named_sync(3 + cw, 128);  // this warpgroup's Q rows written and visible to its wgmma
 
     float o[NO];
 #pragma unroll
@@ -533,8 +668,13 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
         for (int ks = 0; ks < D / 16; ks++) {
             const uint32_t qo = (ks >> 2) * FP2_BM * 128 + (ks & 3) * 32;
             const uint32_t ko = (ks >> 2) * BN * 128 + (ks & 3) * 32;
-            if constexpr (BN == 128) wgmma_ss_n128(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
-            else wgmma_ss_n64(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+            if constexpr (QREG) {
+                if constexpr (BN == 128) wgmma_rs_k_n128(s, qf[ks], dK + (ko >> 4), ks > 0);
+                else wgmma_rs_k_n64(s, qf[ks], dK + (ko >> 4), ks > 0);
+            } else {
+                if constexpr (BN == 128) wgmma_ss_n128(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+                else wgmma_ss_n64(s, dQ + (qo >> 4), dK + (ko >> 4), ks > 0);
+            }
         }
         wgmma_commit();
     };
@@ -566,8 +706,9 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
     if (PP && cw == 1) named_arrive(1, 256);  // consumer 0 takes the first turn
     // Event j issues S(j) (j < jEnd) and P(j-1) V(j-1) (1 <= j <= jEnd); events 0..nkt for both consumers.
     for (int j = 0; j <= nkt; j++) {
-        if (j < nkt) mbar_wait(aFull + 8 * (j % ST), (j / ST) & 1);
         const bool doS = j < jEnd, doPV = j >= 1 && j <= jEnd;
+        if (j < nkt) mbar_wait(aFull + 8 * (j % ST), (j / ST) & 1);
+        if constexpr (ASYNC) fence_proxy_async();  // the copies landed through the generic proxy
         // Consumer 1's last event hands no turn back: consumer 0 has no event left to take it (barrier 1 stays balanced).
         const bool passTurn = PP && !(cw == 1 && j == nkt);
         if (PP) named_sync(myTurn, 256);
@@ -580,7 +721,8 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
             wgmma_wait<1>();  // S(j) done; P(j-1) V(j-1) may still run
             fence_regs<NS>(s);
             float corr[2];
-            fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
+            if constexpr (DIAG & 1) corr[0] = corr[1] = 1.f;
+            else fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
             wgmma_wait<0>();
             fence_regs<NO>(o);
             keepP();
@@ -593,7 +735,8 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
             wgmma_wait<0>();
             fence_regs<NS>(s);
             float corr[2];
-            fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
+            if constexpr (DIAG & 1) corr[0] = corr[1] = 1.f;
+            else fp2_softmax<BN>(s, j * BN, qp, lane, j * BN + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
             packP();  // O is still zero: nothing to rescale
         } else if (doPV) {  // this warpgroup's last P
             wgmma_fence();
@@ -618,8 +761,9 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
 #endif
 }
 
-// The engine's kernels: the plain body at FP2_DEFAULT_BN(D) keys per tile, two blocks per SM at both head dims
-// (registers <= 128; shared memory 81 / 97 KiB), so one block's softmax overlaps the other's tensor-core work.
+// The engine's kernels: head_dim 64, the plain body at FP2_DEFAULT_BN(D) keys per tile, two blocks per SM (registers
+// <= 128, 81 KiB of shared memory), so one block's softmax overlaps the other's tensor-core work; head_dim 128, the
+// warp-specialised body as configured by FP2_WS_* (ASYNC and TBL on).
 #define FLASH_PREFILL2_KERNEL(D, MINB)                                                                               \
     extern "C" __global__ void __launch_bounds__(FP2_THREADS, MINB) flash_prefill2_d##D(                                \
             const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,     \
@@ -629,14 +773,15 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
                                                   qHeads, kvHeads, blockShift, scaleLog2, numTiles);                 \
     }
 
-#define FLASH_PREFILL2_WS_KERNEL(D, BN, ST)                                                                          \
+#define FLASH_PREFILL2_WS_KERNEL(D, BN, ST, QREG, PREG)                                                              \
     extern "C" __global__ void __launch_bounds__(FP3_THREADS, 1) flash_prefill2_d##D(                                   \
             const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,     \
             const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,               \
             float scaleLog2, int numTiles) {                                                                         \
-        flash_prefill2_ws_body<D, BN, ST>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads,   \
-                                          kvHeads, blockShift, scaleLog2, numTiles);                                \
+        flash_prefill2_ws_body<D, BN, ST, 1, QREG, 1, PREG, 1>(qkv, cols, kc, vc, positions, tiles, blockTables,     \
+                                                               btStride, out, qHeads, kvHeads, blockShift,          \
+                                                               scaleLog2, numTiles);                                \
     }
 
 FLASH_PREFILL2_KERNEL(64, 2)
-FLASH_PREFILL2_WS_KERNEL(128, FP2_WS_BN, FP2_WS_ST)
+FLASH_PREFILL2_WS_KERNEL(128, FP2_WS_BN, FP2_WS_ST, FP2_WS_QREG, FP2_WS_PREG)

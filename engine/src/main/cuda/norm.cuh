@@ -10,6 +10,20 @@ extern "C" __global__ void rms_norm(const float* __restrict__ x, const float* __
     const float* xr = x + (size_t) blockIdx.x * n;
     bf16* orow = out + (size_t) blockIdx.x * n;
     float ss = 0.f;
+    if ((n & 3) == 0) {  // float4 loads, as add_rms_norm
+        for (int i = threadIdx.x * 4; i < n; i += blockDim.x * 4) {
+            const float4 a = *reinterpret_cast<const float4*>(xr + i);
+            ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
+        }
+        ss = block_sum(ss, red);
+        const float inv = 1.0f / sqrtf(ss / n + eps);
+        for (int i = threadIdx.x * 4; i < n; i += blockDim.x * 4) {
+            const float4 a = *reinterpret_cast<const float4*>(xr + i), g = *reinterpret_cast<const float4*>(w + i);
+            *reinterpret_cast<uint2*>(orow + i) =
+                    make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
+        }
+        return;
+    }
     for (int i = threadIdx.x; i < n; i += blockDim.x) ss += xr[i] * xr[i];
     ss = block_sum(ss, red);
     const float inv = 1.0f / sqrtf(ss / n + eps);
@@ -18,13 +32,6 @@ extern "C" __global__ void rms_norm(const float* __restrict__ x, const float* __
 
 // residual += x; out = rmsNorm(residual). Each thread re-reads only what it wrote itself. x is fp32 or bf16 (a
 // projection written in bf16 by cuBLAS, as a bf16 model has it; half the bytes of fp32 to write and read back).
-template <typename X> __device__ __forceinline__ float4 load4(const X* p);
-template <> __device__ __forceinline__ float4 load4<float>(const float* p) { return *reinterpret_cast<const float4*>(p); }
-template <> __device__ __forceinline__ float4 load4<bf16>(const bf16* p) {
-    const uint2 u = *reinterpret_cast<const uint2*>(p);
-    return make_float4(bf_lo(u.x), bf_hi(u.x), bf_lo(u.y), bf_hi(u.y));
-}
-
 template <typename X>
 __device__ __forceinline__ void add_rms_norm_body(const X* __restrict__ x, float* __restrict__ residual,
                                                   const float* __restrict__ w, bf16* __restrict__ out, int n, float eps) {

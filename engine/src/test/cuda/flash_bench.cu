@@ -6,9 +6,14 @@
 // Order: per head dim, the old kernel, the engine's default and the known-good alternatives run in this process
 // (JSON flushed after every line). Then each new, never-run variant runs in a child process of its own (this binary
 // with --child NAME; a trap or hang there kills only the child, which is reported as that variant's failure).
-// Variants: D=128: "ws bn128 st3" (384 threads, FP3_SMEM(128,128,3) = 230448 B, 1 block/SM), "ws bn64 st4"
-// (384, FP3_SMEM(128,64,4) = 164928 B, 1/SM), "ws bn128 st3 nopp" (diagnostic: consumers issue without taking
-// turns); D=64: "ws bn128 st4" (384, FP3_SMEM(64,128,4) = 148544 B, 1/SM).
+// Variants (fp3_variant<D, BN, ST, PP, QREG, ASYNC, PREG, TBL, DIAG, L2PF>, see flash_prefill2_ws_body), all 384
+// threads and 1 block/SM: D=128: "plain bn64 x2/SM" (the plain body), "ws bn128 st3" (Q tile in shared memory,
+// synchronous arrivals, one table load per row), "ws bn64 st4 (old default)" (the engine's kernel before 128-key
+// tiles), "ws bn128 qat r56" (the engine's configuration with producer 56 / consumers 224 registers), "ws bn128 qat
+// l2pf" (with the L2::256B prefetch hint), "ws bn128 qat nopp" (consumers issue without taking turns), "ws bn64 st6
+// qat" (64-key tiles, 6 stages, Q in registers, ASYNC, TBL); D=64: "ws bn128 st4". DIAG variants (not built by
+// default) skip the softmax or the copies: timing bounds only, they fail the checks.
+// Environment filters for profiling: FLASH_BENCH_CASES and FLASH_BENCH_VARIANTS (comma-separated names).
 // Last, a summary names the fastest passing flash_prefill2 configuration per case and per head dim.
 // Exit status: 0 all good; 1 flash_prefill2_d* is less accurate than allowed (2 x old error + 1e-3, max-abs or
 // relative L2) or produced non-finite output; 3 only an alternative configuration failed (or crashed); 2 a CUDA
@@ -52,12 +57,13 @@ __global__ void __launch_bounds__(FP2_THREADS, MINB)
 }
 
 // Warp-specialised body: 384 threads (producer + two consumer warpgroups), one block per SM.
-template <int D, int BN, int ST, int PP = 1>
+template <int D, int BN, int ST, int PP = 1, int QREG = 0, int ASYNC = 0, int PREG = FP3_PRODUCER_REGS, int TBL = 0,
+          int DIAG = 0, int L2PF = 0>
 __global__ void __launch_bounds__(FP3_THREADS, 1)
         fp3_variant(const float* qkv, int cols, const bf16* kc, const bf16* vc, const int* positions, const int* tiles,
                     const int* blockTables, int btStride, bf16* out, int qHeads, int kvHeads, int blockShift,
                     float scaleLog2, int numTiles) {
-    flash_prefill2_ws_body<D, BN, ST, PP>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
+    flash_prefill2_ws_body<D, BN, ST, PP, QREG, ASYNC, PREG, TBL, DIAG, L2PF>(qkv, cols, kc, vc, positions, tiles, blockTables, btStride, out, qHeads, kvHeads,
                                       blockShift, scaleLog2, numTiles);
 }
 
@@ -161,13 +167,27 @@ static std::vector<Variant> variantsFor(int D) {
         v.push_back({"new flash_prefill2_d128", flash_prefill2_d128, FLASH_PREFILL2_THREADS(128), FLASH_PREFILL2_SMEM(128), true, false});
         v.push_back({"plain bn64 x2/SM", fp2_variant<128, 64, 2>, FP2_THREADS, FP2_SMEM(128, 64), true, true, true});
         v.push_back({"ws bn128 st3", fp3_variant<128, 128, 3>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
-        v.push_back({"ws bn128 st3 nopp", fp3_variant<128, 128, 3, 0>, FP3_THREADS, FP3_SMEM(128, 128, 3), true, true, true});
+        // fp3_variant<D, BN, ST, PP, QREG, ASYNC, PREG, TBL, DIAG, L2PF>
+        v.push_back({"ws bn64 st4 (old default)", fp3_variant<128, 64, 4>, FP3_THREADS, FP3_SMEM(128, 64, 4), true, true, true});
+        v.push_back({"ws bn128 qat r56", fp3_variant<128, 128, 3, 1, 1, 1, 56, 1>, FP3_THREADS, FP3_SMEM_Q(128, 128, 3, 1), true, true, true});
+        v.push_back({"ws bn128 qat l2pf", fp3_variant<128, 128, 3, 1, 1, 1, 40, 1, 0, 1>, FP3_THREADS, FP3_SMEM_Q(128, 128, 3, 1), true, true, true});
+        v.push_back({"ws bn128 qat nopp", fp3_variant<128, 128, 3, 0, 1, 1, 40, 1>, FP3_THREADS, FP3_SMEM_Q(128, 128, 3, 1), true, true, true});
+        v.push_back({"ws bn64 st6 qat", fp3_variant<128, 64, 6, 1, 1, 1, 56, 1>, FP3_THREADS, FP3_SMEM_Q(128, 64, 6, 1), true, true, true});
     } else {
         v.push_back({"old flash_prefill_d64", flash_prefill_d64, FP_THREADS, (FP_BM + 4 * FP_BN) * D * 2, false, false});
         v.push_back({"new flash_prefill2_d64", flash_prefill2_d64, FLASH_PREFILL2_THREADS(64), FLASH_PREFILL2_SMEM(64), true, false});
         v.push_back({"ws bn128 st4", fp3_variant<64, 128, 4>, FP3_THREADS, FP3_SMEM(64, 128, 4), true, true, true});
     }
     return v;
+}
+
+// Optional filters for profiling runs: FLASH_BENCH_CASES (case names) and FLASH_BENCH_VARIANTS (names of the
+// child-process variants), comma-separated; unset runs everything.
+static bool selected(const char* env, const std::string& name) {
+    const char* e = getenv(env);
+    if (!e) return true;
+    const std::string list = std::string(",") + e + ",";
+    return list.find("," + name + ",") != std::string::npos;
 }
 
 static void printHeader() {
@@ -192,6 +212,7 @@ static void runShape(const Shape& sh, std::vector<Variant>& vars, FILE* js, Resu
     fflush(stdout);
     printHeader();
     for (const Case& cs : kCases) {
+        if (!selected("FLASH_BENCH_CASES", cs.name)) continue;
         std::mt19937 rng(1234 + D);
         std::uniform_real_distribution<float> u(-1.f, 1.f);
         // Host-side batch metadata, as BatchMetadata builds it.
@@ -454,7 +475,7 @@ int main(int argc, char** argv) {
     // 2. New variants, each in a child process: a trap (dead CUDA context) or a hang fails only that variant.
     for (const Shape& sh : kShapes)
         for (const Variant& v : variantsFor(sh.D)) {
-            if (!v.risky) continue;
+            if (!v.risky || !selected("FLASH_BENCH_VARIANTS", v.name)) continue;
             printf("\n== D=%d %s (child process)\n", sh.D, v.name.c_str());
             fflush(stdout);
             const std::string frag = std::string(jsonPath) + ".child.json";

@@ -60,11 +60,12 @@ final class Attention {
             int smem, threads;
             if (wgmma) {
                 // flash_prefill2.cuh (FLASH_PREFILL2_THREADS/SMEM): head_dim 64, two warpgroups over a Q tile and two
-                // stages of 128-key K and V tiles; head_dim 128, a producer and two consumer warpgroups over four
-                // stages of 64-key tiles (and their mbarriers). Aligned to 1 KiB.
+                // stages of 128-key K and V tiles; head_dim 128, a producer and two consumer warpgroups (Q in
+                // registers, no Q tile) over three stages of 128-key K and V tiles (and their mbarriers). Aligned to
+                // 1 KiB.
                 fn = headDim == 64 ? "flash_prefill2_d64" : "flash_prefill2_d128";
                 int q = BatchMetadata.TILE_ROWS * headDim * 2;
-                smem = headDim == 64 ? 1024 + q + 4 * 128 * headDim * 2 : 1024 + q + 4 * 2 * 64 * headDim * 2 + 16 * 4;
+                smem = headDim == 64 ? 1024 + q + 4 * 128 * headDim * 2 : 1024 + 3 * 2 * 128 * headDim * 2 + 16 * 3;
                 threads = headDim == 64 ? 256 : 384;
             } else {
                 // Q tile plus two stages of K and V tiles (64 keys each): 96 KiB at head_dim 128, two blocks per SM.
