@@ -166,8 +166,11 @@ public final class EngineBenchCommand implements Callable<Integer> {
             for (int n : prefill) {
                 int[] prompt = rnd.ints(n, 0, mc.vocabSize()).toArray();
                 ForwardBatch b = Steps.batch(List.of(new Steps.Chunk(prompt, 0, 0, blocks(n), true)), blockSize);
-                // Warm-up: the JIT compiles the host path on the first model's first passes.
-                for (int i = 0; i < 3; i++) runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
+                // Warm-up: the JIT compiles the host path on the first model's first passes (three were not enough for a
+                // 512-token prompt of the first model: its host time showed), so also at least WARM_UP_NS.
+                long warmUntil = System.nanoTime() + WARM_UP_NS;
+                for (int i = 0; i < 3 || System.nanoTime() < warmUntil; i++)
+                    runner.forwardSample(b, new SamplingParams[]{null}, new long[]{1});
                 double[] t = new double[repeats];
                 for (int i = 0; i < repeats; i++) {
                     long s = System.nanoTime();
@@ -321,15 +324,19 @@ public final class EngineBenchCommand implements Callable<Integer> {
         return out;
     }
 
+    /** Least warm-up time before a timed prefill or decode measurement. */
+    private static final long WARM_UP_NS = 300_000_000L;
+
     /** Mean wall time of one decode step (forward + device sampling + ids to host) after warm-up (graph capture). */
     private double decodeMs(ModelRunner runner, ModelConfig mc, int bsz, int perSeq, SplittableRandom rnd) {
         int[] tokens = rnd.ints(bsz, 0, mc.vocabSize()).toArray();
-        int warm = 8;  // eager warm-up and capture of the bucket's graph, then replays; also lets the JIT settle
-        long start = 0;
-        for (int s = 0; s < warm + decodeSteps; s++) {
-            if (s == warm) start = System.nanoTime();
-            tokens = decodeStep(runner, mc, tokens, s, perSeq);
-        }
+        // Warm-up: eager pass and capture of the bucket's graph, then replays until the JIT has settled (at least 8
+        // steps and WARM_UP_NS), cycling over the first 8 positions so the timed steps keep their context.
+        int warm = 8;
+        long warmUntil = System.nanoTime() + WARM_UP_NS;
+        for (int s = 0; s < warm || System.nanoTime() < warmUntil; s++) tokens = decodeStep(runner, mc, tokens, s % warm, perSeq);
+        long start = System.nanoTime();
+        for (int s = warm; s < warm + decodeSteps; s++) tokens = decodeStep(runner, mc, tokens, s, perSeq);
         return (System.nanoTime() - start) / 1e6 / decodeSteps;
     }
 
