@@ -330,7 +330,7 @@ public final class CudaBackend implements Backend {
         CudaTensor xs = (CudaTensor) x;
         settleAll();
         int rows = rowsOf(xs);
-        if (fuse && rows <= linear.gemvMax && rows <= 8 && Linear.normFits(rows, xs.cols()) && (xs.cols() & 7) == 0) {
+        if (fuse && linear.mayGemv(rows) && Linear.normFits(rows, xs.cols()) && (xs.cols() & 7) == 0) {
             pending = new PendingNorm(xs, (CudaTensor) weight, eps, (CudaTensor) out, rows);
             return;
         }

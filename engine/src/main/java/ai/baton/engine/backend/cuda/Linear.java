@@ -54,26 +54,42 @@ final class Linear {
     private final int prefetchBlocksPerSm = Integer.getInteger("baton.cuda.gemvPrefetchBlocks", 2);
 
     /**
-     * The prefetching kernel for a one-token GEMV of n row units of width k, or null where the strided kernel fits
-     * better: a row unit must fit in the registers that hold the weights, and the matrix in two batches of them
-     * (larger ones are streamed at full bandwidth anyway).
+     * Most tokens of the two-token prefetching kernels ({@code _t2}, rows up to 2048 wide). Measured on an H100:
+     * kernels for 4 and 8 tokens lost to cuBLAS (qwen3-0.6b batch 8: 2.25 vs 1.67 ms per step).
      */
-    private String prefetchKernel(Form form, int n, int k) {
-        if (!prefetch) return null;
+    private static final int PREFETCH_TOKENS_MAX = 2, PREFETCH_TOKENS_MAX_K = 2048;
+    private final boolean prefetchTokens = !"false".equals(System.getProperty("baton.cuda.gemvTokens"));
+
+    /**
+     * The prefetching kernel for an m-token GEMV of n row units of width k, or null where the strided kernel (one
+     * token) or cuBLAS (several) fits better: a row unit must fit in the registers that hold the weights, and the
+     * matrix in a few batches of them (larger ones are streamed at full bandwidth anyway); several tokens only over
+     * rows up to 2048 wide.
+     */
+    private String prefetchKernel(Form form, int n, int k, int m) {
+        if (!prefetch || m < 1 || m > PREFETCH_TOKENS_MAX) return null;
+        if (m > 1 && (!prefetchTokens || k > PREFETCH_TOKENS_MAX_K)) return null;
         int r = form.rowsPerUnit(), needed = (k + 255) / 256;
         for (int i = 0; i < PREFETCH_CHUNKS.length; i++) {
             int cpr = PREFETCH_CHUNKS[i];
             if (cpr < needed) continue;
             if (r * cpr > PREFETCH_REGISTER_CHUNKS || (r == 2 && cpr > 8)) return null;
             long perBatch = (long) (PREFETCH_REGISTER_CHUNKS / (r * cpr)) * cx.smCount * prefetchBlocksPerSm * PREFETCH_WARPS;
-            return n <= prefetchBatches * perBatch ? form.prefetchByChunks[i] : null;
+            if (n > prefetchBatches * perBatch) return null;
+            return m == 1 ? form.prefetchByChunks[i] : form.prefetchByChunks[i] + "_t2";
         }
         return null;
     }
 
+    /** Whether an m-row product with w runs as a GEMV (Baton's kernels) rather than on cuBLAS. */
     boolean gemv(int m, CudaTensor w) {
-        return m <= gemvMax && m <= 8 && (w.cols() & 7) == 0;
+        if (m > 8 || (w.cols() & 7) != 0) return false;
+        return m <= gemvMax || prefetchKernel(Form.PLAIN, w.rows(), w.cols(), m) != null
+                && (w.rows() % 2 != 0 || prefetchKernel(Form.NORM_GATE_UP_SILU, w.rows() / 2, w.cols(), m) != null);
     }
+
+    /** Whether some product of m rows may run as a GEMV (a norm before it is then worth deferring). */
+    boolean mayGemv(int m) { return m <= 8 && (m <= gemvMax || prefetch && prefetchTokens && m <= PREFETCH_TOKENS_MAX); }
 
     /** Whether a NORM-form GEMV can hold m normalised rows of width k. */
     static boolean normFits(int m, int k) { return 2L * m * k <= NORM_SMEM_MAX; }
@@ -104,12 +120,12 @@ final class Linear {
     void gemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m) {
         int k = w.cols();
         int n = form == Form.NORM_GATE_UP_SILU ? w.rows() / 2 : w.rows();
-        if (m == 1) {
-            String fn = prefetchKernel(form, n, k);
-            if (fn != null) {
-                cx.launch(fn, cx.smCount * prefetchBlocksPerSm, 1, 1, PREFETCH_WARPS * 32, form.norm() ? 2 * k : 0, w.address(), x, normW, eps, bias, y, n, k);
-                return;
-            }
+        String pf = prefetchKernel(form, n, k, m);
+        if (pf != null) {
+            int smem = form.norm() ? 2 * m * k : 0;
+            if (smem > 48 * 1024 && sharedMemorySet.add(pf)) cx.kernels.allowSharedMemory(pf, NORM_SMEM_MAX);
+            cx.launch(pf, cx.smCount * prefetchBlocksPerSm, 1, 1, PREFETCH_WARPS * 32, smem, w.address(), x, normW, eps, bias, y, n, k, m);
+            return;
         }
         int tpl = m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
         int ks = n <= 2048 ? 4 : n <= 8192 ? 2 : 1;
