@@ -4,8 +4,9 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Linear layers: {@code out = x · wᵀ (+ bias)} with bf16 weights and fp32 results. Up to {@link #gemvMax} rows (decode)
- * run Baton's GEMV kernels, which stream each weight once for all rows; larger batches (prefill) go to cuBLAS.
+ * Linear layers: {@code out = x · wᵀ (+ bias)} with bf16 weights and fp32 results. Up to {@link #gemvMax} rows (decode),
+ * and two rows where the prefetching kernel fits the matrix, run Baton's GEMV kernels, which stream each weight once
+ * for all rows; larger batches go to cuBLAS.
  * The GEMV comes in fused forms (see gemv.cuh): RMSNorm in its prologue, the residual add or SiLU-and-mul in its
  * epilogue, each saving a dependent kernel of a decode step.
  */
