@@ -37,6 +37,32 @@ __device__ __forceinline__ bool preload_norm_weights(const float* __restrict__ n
     return true;
 }
 
+// The NORM prologue of the GEMV kernels: sx[t] = bf16(rmsNorm(X[t]) * normW) for the m fp32 rows of width K, the
+// block's threads striding over each row; gw: the first NW float4s of normW this thread applies, preloaded by
+// preload_norm_weights before the PDL wait (null: read at use). Ends with a block barrier.
+template <int NW>
+__device__ __forceinline__ void norm_rows_to_shared(const float* __restrict__ X, const float* __restrict__ normW, float eps,
+                                                    int K, int m, bf16* __restrict__ sx, const float4* gw, float* red) {
+    for (int t = 0; t < m; t++) {
+        const float* xr = X + (size_t) t * K;
+        bf16* st = sx + (size_t) t * K;
+        float ss = 0.f;
+        for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
+            const float4 a = *reinterpret_cast<const float4*>(xr + i);
+            ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
+        }
+        ss = block_sum(ss, red);
+        const float inv = 1.0f / sqrtf(ss / K + eps);
+        for (int r = 0, i = threadIdx.x * 4; i < K; r++, i += blockDim.x * 4) {
+            const float4 a = *reinterpret_cast<const float4*>(xr + i);
+            const float4 g = gw != nullptr && r < NW ? gw[r] : *reinterpret_cast<const float4*>(normW + i);
+            *reinterpret_cast<uint2*>(st + i) =
+                    make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
+        }
+    }
+    __syncthreads();
+}
+
 template <int M, int IN, int OUT>
 __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void* __restrict__ X,
                                           const float* __restrict__ normW, float eps,
@@ -84,35 +110,7 @@ __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void
     pdl_wait();
     pdl_launch();
 
-    if (IN == GIN_NORM) {
-        for (int t = 0; t < m; t++) {
-            const float* xr = reinterpret_cast<const float*>(X) + (size_t) t * K;
-            float ss = 0.f;
-            for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
-                const float4 a = *reinterpret_cast<const float4*>(xr + i);
-                ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
-            }
-            ss = block_sum(ss, red);
-            const float inv = 1.0f / sqrtf(ss / K + eps);
-            if (normEarly) {
-#pragma unroll
-                for (int r = 0; r < NW; r++) {
-                    const int i = (threadIdx.x + r * blockDim.x) * 4;
-                    if (i >= K) break;
-                    const float4 a = *reinterpret_cast<const float4*>(xr + i), g = gw[r];
-                    *reinterpret_cast<uint2*>(sx + (size_t) t * K + i) =
-                            make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
-                }
-            } else {
-                for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
-                    const float4 a = *reinterpret_cast<const float4*>(xr + i), g = *reinterpret_cast<const float4*>(normW + i);
-                    *reinterpret_cast<uint2*>(sx + (size_t) t * K + i) =
-                            make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
-                }
-            }
-        }
-        __syncthreads();
-    }
+    if (IN == GIN_NORM) norm_rows_to_shared<NW>(reinterpret_cast<const float*>(X), normW, eps, K, m, sx, normEarly ? gw : nullptr, red);
 
     for (int grp = blockIdx.x; grp < groups; grp += gridDim.x) {
         const int n = grp * rowsPerBlock + warp / KS;

@@ -64,32 +64,7 @@ __device__ __forceinline__ void gemvp_body(const bf16* __restrict__ W, const voi
     pdl_wait();
     pdl_launch();
 
-    if (IN == GIN_NORM) {
-        for (int t = 0; t < m; t++) {
-            const float* xr = reinterpret_cast<const float*>(X) + (size_t) t * K;
-            bf16* st = sx + (size_t) t * K;
-            float ss = 0.f;
-            for (int i = threadIdx.x * 4; i < K; i += blockDim.x * 4) {
-                const float4 a = *reinterpret_cast<const float4*>(xr + i);
-                ss += a.x * a.x + a.y * a.y + a.z * a.z + a.w * a.w;
-            }
-            ss = block_sum(ss, red);
-            const float inv = 1.0f / sqrtf(ss / K + eps);
-            auto put = [&](int i, float4 g) {
-                const float4 a = *reinterpret_cast<const float4*>(xr + i);
-                *reinterpret_cast<uint2*>(st + i) =
-                        make_uint2(pack2(g.x * (a.x * inv), g.y * (a.y * inv)), pack2(g.z * (a.z * inv), g.w * (a.w * inv)));
-            };
-#pragma unroll
-            for (int r = 0; r < NW; r++) {
-                const int i = (threadIdx.x + r * blockDim.x) * 4;
-                if (i < K) put(i, normEarly ? gw4[r] : *reinterpret_cast<const float4*>(normW + i));
-            }
-            for (int i = (threadIdx.x + NW * blockDim.x) * 4; i < K; i += blockDim.x * 4)
-                put(i, *reinterpret_cast<const float4*>(normW + i));
-        }
-        __syncthreads();
-    }
+    if (IN == GIN_NORM) norm_rows_to_shared<NW>(reinterpret_cast<const float*>(X), normW, eps, K, m, sx, normEarly ? gw4 : nullptr, red);
 
     for (int first = gw; first < N; first += UB * warps) {
         if (first != gw) loadBatch(first);

@@ -362,11 +362,7 @@ public final class CudaBackend implements Backend {
         if (projBf16 && pending instanceof PendingGemm g && g.out.storage == xs.storage && g.rows == rows && g.w.rows() == r.cols()) {
             // the projection written in bf16 (as a bf16 model rounds it), added into the fp32 residual
             pending = null;
-            xs.writes(CudaTensor.DType.BF16);
-            begin();
-            cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, xs.address(), Cublas.R_16BF, rows,
-                    g.w.rows(), g.w.cols(), false);
-            end("gemm(bf16 out) " + rows + "x" + g.w.rows() + "x" + g.w.cols());
+            launchGemmBf16(g, xs);
         }
         settleAll();
         begin();
@@ -441,11 +437,7 @@ public final class CudaBackend implements Backend {
         CudaTensor q = null;
         if (qkvBf16 && pendingQk == null && pending instanceof PendingGemm g && g.out.storage == t.storage && g.rows == rows) {
             pending = null;
-            t.writes(CudaTensor.DType.BF16);
-            begin();
-            cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, t.address(), Cublas.R_16BF, rows,
-                    g.w.rows(), g.w.cols(), false);
-            end("gemm(bf16 out) " + rows + "x" + g.w.rows() + "x" + g.w.cols());
+            launchGemmBf16(g, t);
             q = rotatedQ(rows, qHeads * headDim);
         }
         settleAll();
@@ -504,11 +496,7 @@ public final class CudaBackend implements Backend {
         if (gateUpBf16 && pending instanceof PendingGemm p && p.out.storage == g.storage && p.rows == rows
                 && p.w.rows() == 2 * o.cols()) {
             pending = null;
-            g.writes(CudaTensor.DType.BF16);
-            begin();
-            cx.cublas.linear(p.x.address(), Cublas.R_16BF, p.w.address(), Cublas.R_16BF, g.address(), Cublas.R_16BF, rows,
-                    p.w.rows(), p.w.cols(), false);
-            end("gemm(bf16 out) " + rows + "x" + p.w.rows() + "x" + p.w.cols());
+            launchGemmBf16(p, g);
             begin();
             activation.siluMul(g, o, rows);
             end("silu_mul(bf16)");
@@ -518,6 +506,15 @@ public final class CudaBackend implements Backend {
         begin();
         activation.siluMul(g, o, rows);
         end("silu_mul");
+    }
+
+    /** A deferred cuBLAS product written in bf16 into out (the storage of g.out). */
+    private void launchGemmBf16(PendingGemm g, CudaTensor out) {
+        out.writes(CudaTensor.DType.BF16);
+        begin();
+        cx.cublas.linear(g.x.address(), Cublas.R_16BF, g.w.address(), Cublas.R_16BF, out.address(), Cublas.R_16BF, g.rows,
+                g.w.rows(), g.w.cols(), false);
+        end("gemm(bf16 out) " + g.rows + "x" + g.w.rows() + "x" + g.w.cols());
     }
 
     @Override

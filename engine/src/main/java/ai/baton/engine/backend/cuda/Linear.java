@@ -17,10 +17,16 @@ final class Linear {
         final String[] byRows;
         /** The one-token prefetching kernels (gemv_prefetch.cuh) by entry of {@link #PREFETCH_CHUNKS}. */
         final String[] prefetchByChunks;
+        /** Their two-token forms ({@code _t2}). */
+        final String[] prefetch2ByChunks;
         Form(String prefix) {
             byRows = new String[]{prefix + "_m1", prefix + "_m2", prefix + "_m4", prefix + "_m8"};
             prefetchByChunks = new String[PREFETCH_CHUNKS.length];
-            for (int i = 0; i < PREFETCH_CHUNKS.length; i++) prefetchByChunks[i] = prefix.replace("gemv", "gemvp") + "_c" + PREFETCH_CHUNKS[i];
+            prefetch2ByChunks = new String[PREFETCH_CHUNKS.length];
+            for (int i = 0; i < PREFETCH_CHUNKS.length; i++) {
+                prefetchByChunks[i] = prefix.replace("gemv", "gemvp") + "_c" + PREFETCH_CHUNKS[i];
+                prefetch2ByChunks[i] = prefetchByChunks[i] + "_t2";
+            }
         }
         boolean norm() { return this == NORM || this == NORM_GATE_UP_SILU; }
         int rowsPerUnit() { return this == NORM_GATE_UP_SILU ? 2 : 1; }
@@ -77,12 +83,16 @@ final class Linear {
             if (r * cpr > PREFETCH_REGISTER_CHUNKS || (r == 2 && cpr > 8)) return null;
             long perBatch = (long) (PREFETCH_REGISTER_CHUNKS / (r * cpr)) * cx.smCount * prefetchBlocksPerSm * PREFETCH_WARPS;
             if (n > prefetchBatches * perBatch) return null;
-            return m == 1 ? form.prefetchByChunks[i] : form.prefetchByChunks[i] + "_t2";
+            return m == 1 ? form.prefetchByChunks[i] : form.prefetch2ByChunks[i];
         }
         return null;
     }
 
-    /** Whether an m-row product with w runs as a GEMV (Baton's kernels) rather than on cuBLAS. */
+    /**
+     * Whether an m-row product with w runs as a GEMV (Baton's kernels) rather than on cuBLAS. Beyond gemvMax rows only
+     * where the prefetching kernel takes w in every form that may be asked of it (an even-rowed w may be a fused
+     * [gate; up] weight).
+     */
     boolean gemv(int m, CudaTensor w) {
         if (m > 8 || (w.cols() & 7) != 0) return false;
         return m <= gemvMax || prefetchKernel(Form.PLAIN, w.rows(), w.cols(), m) != null
