@@ -11,3 +11,4 @@
 #include "sampling.cuh"
 #include "random.cuh"
 #include "copy.cuh"
+#include "fused_decode.cuh"

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include "common.cuh"
 #include "prefill_attention.cuh"  // cp_async16, cp_async_commit/wait, ex2
+#include "barriers.cuh"
 
 #define FP2_BM 128
 #define FP2_THREADS 256
@@ -438,20 +439,6 @@ __device__ __forceinline__ void flash_prefill2_body(
 #define FP3_CONSUMER_REGS FP3_CONSUMER_REGS_FOR(FP3_PRODUCER_REGS)
 
 #ifdef FP2_WGMMA
-__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
-}
-__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
-    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
-}
-// Spins until the phase of the given parity has completed.
-__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
-    uint32_t done;
-    do {
-        asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
-                     : "=r"(done) : "r"(bar), "r"(parity) : "memory");
-    } while (!done);
-}
 // Arrives (without a pending-count increment) once all of this thread's earlier cp.async copies have landed.
 __device__ __forceinline__ void cp_async_arrive_noinc(uint32_t bar) {
     asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
@@ -461,8 +448,6 @@ __device__ __forceinline__ void cp_async16_l2(void* smem, const void* gmem, bool
     const unsigned sa = (unsigned) __cvta_generic_to_shared(smem);
     asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(sa), "l"(gmem), "r"(pred ? 16 : 0));
 }
-__device__ __forceinline__ void named_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
-__device__ __forceinline__ void named_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 #endif
 
 // PP = 0 drops the turn-taking (both consumers issue whenever ready): a diagnostic of what the ping-pong buys.

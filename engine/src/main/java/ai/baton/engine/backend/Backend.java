@@ -65,6 +65,14 @@ public interface Backend extends AutoCloseable {
     /** {@code out = silu(gate) * up} where gateUp = [gate | up]. */
     void siluMul(Tensor gateUp, Tensor out);
 
+    /**
+     * Runs every layer of {@code stack} over a decode batch at once where this backend can (the CUDA backend: one
+     * persistent kernel for a single-rank, one-token step): on entry {@code residual} holds the embeddings, on return
+     * the residual stream after the last layer, and every layer's K/V is in the cache. Returns false, having queued
+     * nothing, where it cannot; the model then runs the layers op by op.
+     */
+    default boolean decoderLayers(BatchContext b, DecoderStack stack, Tensor residual, KvCacheStorage kv) { return false; }
+
     /** Copies the batch's logit rows of {@code x} into {@code out} (rows = logitRows.length). */
     void gatherRows(BatchContext b, Tensor x, Tensor out);
 

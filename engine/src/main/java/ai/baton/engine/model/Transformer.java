@@ -4,6 +4,8 @@ import ai.baton.engine.backend.Backend;
 import ai.baton.engine.backend.Backend.WeightSlice;
 import ai.baton.engine.backend.BatchContext;
 import ai.baton.engine.backend.Communicator;
+import ai.baton.engine.backend.DecoderStack;
+import ai.baton.engine.backend.DecoderStack.Layer;
 import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.backend.KvCacheStorage;
 import ai.baton.engine.backend.Tensor;
@@ -27,9 +29,7 @@ public final class Transformer implements AutoCloseable {
 
     private final Tensor embed, lmHead, finalNorm;
     private final Layer[] layers;
-
-    private record Layer(Tensor inputNorm, Tensor qkv, Tensor qkvBias, Tensor qNorm, Tensor kNorm, Tensor o,
-                         Tensor postNorm, Tensor gateUp, Tensor down) {}
+    private final DecoderStack stack;
 
     // Activation buffers sized for `capacity` tokens, reused across steps (stable addresses for graph capture).
     private int capacity, logitCapacity;
@@ -60,6 +60,7 @@ public final class Transformer implements AutoCloseable {
         finalNorm = vector(weights, "model.norm.weight", h);
         layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) layers[l] = loadLayer(weights, l);
+        stack = new DecoderStack(List.of(layers), h, qHeads, kvHeads, hd, shard.ffSize(), eps);
     }
 
     private Layer loadLayer(WeightSource w, int l) {
@@ -123,25 +124,34 @@ public final class Transformer implements AutoCloseable {
         Tensor proj = be.view(projBuf, t), gu = be.view(gateUpBuf, t), act = be.view(actBuf, t);
 
         be.embedding(b, embed, x);
-        be.rmsNorm(x, layers[0].inputNorm, eps, h);
+        if (afterLayer == null && comm.worldSize() == 1 && be.decoderLayers(b, stack, x, kv)) {
+            be.rmsNorm(x, finalNorm, eps, h);   // the backend ran every layer at once
+            return lmHead(b, h, r, out);
+        }
+        be.rmsNorm(x, layers[0].inputNorm(), eps, h);
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
-            if (l > 0) be.addRmsNorm(proj, x, L.inputNorm, eps, h);   // x += mlp(x); h = norm(x)
-            be.linear(h, L.qkv, L.qkvBias, qkv);
-            if (L.qNorm != null) be.qkNorm(qkv, qHeads, kvHeads, hd, L.qNorm, L.kNorm, eps);
+            if (l > 0) be.addRmsNorm(proj, x, L.inputNorm(), eps, h);   // x += mlp(x); h = norm(x)
+            be.linear(h, L.qkv(), L.qkvBias(), qkv);
+            if (L.qNorm() != null) be.qkNorm(qkv, qHeads, kvHeads, hd, L.qNorm(), L.kNorm(), eps);
             be.ropeAndStore(b, qkv, qHeads, kvHeads, hd, kv, l);
             be.attention(b, qkv, qHeads, kvHeads, hd, kv, l, attn);
             if (afterLayer != null) afterLayer.accept(l);
-            be.linear(attn, L.o, null, proj);
+            be.linear(attn, L.o(), null, proj);
             comm.allReduce(proj);
-            be.addRmsNorm(proj, x, L.postNorm, eps, h);                // x += attn(x); h = norm(x)
-            be.linear(h, L.gateUp, null, gu);
+            be.addRmsNorm(proj, x, L.postNorm(), eps, h);                // x += attn(x); h = norm(x)
+            be.linear(h, L.gateUp(), null, gu);
             be.siluMul(gu, act);
-            be.linear(act, L.down, null, proj);
+            be.linear(act, L.down(), null, proj);
             comm.allReduce(proj);
         }
         be.addRmsNorm(proj, x, finalNorm, eps, h);
-        Tensor sel = be.view(selected, r);
+        return lmHead(b, h, r, out);
+    }
+
+    /** The logits of the batch's logit rows of the final-normed {@code h}. */
+    private Tensor lmHead(BatchContext b, Tensor h, int logitRows, Tensor out) {
+        Tensor sel = be.view(selected, logitRows);
         be.gatherRows(b, h, sel);
         be.linear(sel, lmHead, null, out);
         be.endForward(b, out);

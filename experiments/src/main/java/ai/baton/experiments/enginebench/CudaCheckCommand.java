@@ -42,7 +42,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
             description = "hub-configs shape:layers for the real-width CUDA-vs-CPU check") List<String> shapes;
     @Option(names = "--tolerance", defaultValue = "2e-2") double tolerance;
     @Option(names = "--backend", defaultValue = "cuda", description = "the backend under test (cpu checks the harness itself)") String backend;
-    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,greedy,text,batch,shapes") List<String> skip;
+    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,greedy,text,batch,shapes,fused") List<String> skip;
 
     private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -60,6 +60,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         if (!skip.contains("text")) section("text_fixture", this::textFixture);
         if (!skip.contains("batch")) section("random_batch_32", this::randomBatch);
         if (!skip.contains("shapes")) section("real_width", this::realWidth);
+        if (!skip.contains("fused")) section("fused_decode", this::fusedDecode);
         report.put("failures", failures);
         if (json != null) {
             Files.createDirectories(json.toAbsolutePath().getParent());
@@ -382,6 +383,68 @@ public final class CudaCheckCommand implements Callable<Integer> {
             }
         }
         System.clearProperty("baton.cuda.flash");
+        return rows;
+    }
+
+    // ------------------------------------------------------------ one-token decode: the fused kernel against the CPU
+
+    @Option(names = "--fused-shapes", split = ",", defaultValue = "qwen3-0.6b:3,llama-3.2-1b:2,qwen2.5-0.5b:2,llama-3.1-8b:1",
+            description = "hub-configs shape:layers for the fused one-token decode check") List<String> fusedShapes;
+
+    /**
+     * Single-sequence decode steps (the fused decoder-layers kernel's case) after prompts of 1, 40 and 1100 tokens (one
+     * to all of the kernel's context splits, block boundaries crossed), on the CPU, then on CUDA with the fused kernel
+     * and without it. The fused logits must be within tolerance of the CPU's; their distance to the op-by-op CUDA
+     * logits shows how close the two GPU paths are (same math, other summation order).
+     */
+    private Object fusedDecode() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String s : fusedShapes) {
+            String[] parts = s.split(":");
+            ModelConfig mc = withLayers(ModelConfig.load(fixtures.resolve("hub-configs").resolve(parts[0] + ".json")),
+                    parts.length > 1 ? Integer.parseInt(parts[1]) : 2);
+            SplittableRandom rnd = new SplittableRandom(17);
+            List<ForwardBatch> steps = new ArrayList<>();
+            int block = 0;
+            for (int len : parts[0].contains("8b") ? new int[]{1, 40, 300} : new int[]{1, 40, 1100}) {
+                int blocks = blocks(len + 4);
+                steps.add(Steps.batch(List.of(new Steps.Chunk(rnd.ints(len, 0, mc.vocabSize()).toArray(), 0, block, blocks, true)), 16));
+                for (int d = 0; d < 4; d++)
+                    steps.add(Steps.batch(List.of(new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, len + d, block, blocks, true)), 16));
+                block += blocks;
+            }
+            try (WeightSource w = new SyntheticWeights(mc, DType.BF16, 23)) {
+                List<float[]> cpu = run(mc, w, "cpu", steps, block);
+                System.setProperty("baton.cuda.fusedDecode", "false");
+                List<float[]> unfused = run(mc, w, backend, steps, block);
+                System.setProperty("baton.cuda.fusedDecode", "true");
+                List<float[]> fused = run(mc, w, backend, steps, block);
+                System.clearProperty("baton.cuda.fusedDecode");
+                int v = mc.vocabSize();
+                double worstCpu = 0, worstUnfused = 0;
+                int argmaxEqual = 0, decodeRows = 0;
+                for (int i = 0; i < steps.size(); i++) {
+                    if (steps.get(i).numTokens() != 1) continue;  // prefill: not the fused kernel's
+                    decodeRows++;
+                    worstCpu = Math.max(worstCpu, Steps.relativeL2(fused.get(i), 0, cpu.get(i), 0, v));
+                    worstUnfused = Math.max(worstUnfused, Steps.relativeL2(fused.get(i), 0, unfused.get(i), 0, v));
+                    if (Steps.argmax(fused.get(i), 0, v) == Steps.argmax(cpu.get(i), 0, v)) argmaxEqual++;
+                }
+                boolean ok = worstCpu < tolerance;
+                if (!ok) failures++;
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("shape", parts[0]);
+                r.put("layers", mc.numLayers());
+                r.put("decode_rows", decodeRows);
+                r.put("fused_vs_cpu_rel_l2_max", worstCpu);
+                r.put("fused_vs_unfused_rel_l2_max", worstUnfused);
+                r.put("argmax_equal_cpu", argmaxEqual);
+                r.put("pass", ok);
+                rows.add(r);
+                System.out.printf("  %-14s layers %d: %d one-token decode rows, fused vs CPU %.2e (argmax %d/%d), fused vs op-by-op CUDA %.2e %s%n",
+                        parts[0], mc.numLayers(), decodeRows, worstCpu, argmaxEqual, decodeRows, worstUnfused, ok ? "ok" : "FAIL");
+            }
+        }
         return rows;
     }
 

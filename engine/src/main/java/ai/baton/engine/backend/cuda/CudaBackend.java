@@ -2,6 +2,7 @@ package ai.baton.engine.backend.cuda;
 
 import ai.baton.engine.backend.Backend;
 import ai.baton.engine.backend.BatchContext;
+import ai.baton.engine.backend.DecoderStack;
 import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.backend.KvCacheStorage;
 import ai.baton.engine.backend.KvLayout;
@@ -41,6 +42,7 @@ public final class CudaBackend implements Backend {
     private final DeviceSampler sampler;
     private final WeightLoader weights;
     private final DecodeGraphs graphs;
+    private final FusedDecode fusedDecode;
 
     private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
     /** Fold norms, residual adds and SiLU into decode GEMVs ({@code -Dbaton.cuda.fuse=false} to compare). */
@@ -92,6 +94,7 @@ public final class CudaBackend implements Backend {
             sampler = new DeviceSampler(cx);
             weights = new WeightLoader(cx);
             graphs = new DecodeGraphs(cx);
+            fusedDecode = new FusedDecode(cx, () -> generation++);
             Cu.check(JCudaDriver.cuEventCreate(metaUploaded, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
             // Debugging aid: wait after every op, so a failing kernel is named (graphs are bypassed meanwhile).
             if (Boolean.getBoolean("baton.cuda.debugSync")) profiler = new OpProfiler(cx);
@@ -479,6 +482,24 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public boolean decoderLayers(BatchContext bc, DecoderStack stack, Tensor residual, KvCacheStorage kv) {
+        CudaBatch b = (CudaBatch) bc;
+        CudaTensor r = (CudaTensor) residual;
+        CudaKvCache cache = (CudaKvCache) kv;
+        // One token only (a graph bucket of one row), with nothing of the batch padded; the profiler times ops.
+        if (!b.decode || b.batch.numTokens() != 1 || rowsOf(r) != 1 || profiler != null) return false;
+        if (!fusedDecode.supports(stack, cache)) return false;
+        // Its buffers are built on first use, which a graph capture cannot do: that step's graph runs op by op.
+        if (graphs.isCapturing() && !fusedDecode.builtFor(stack, cache)) return false;
+        settleAll();
+        Norms.requireF32(r, "residual");
+        begin();
+        fusedDecode.run(b, stack, r, cache, invFreq.address);
+        end("fused decode layers");
+        return true;
+    }
+
+    @Override
     public void siluMul(Tensor gateUp, Tensor out) {
         CudaTensor g = (CudaTensor) gateUp, o = (CudaTensor) out;
         int rows = rowsOf(g);
@@ -722,6 +743,7 @@ public final class CudaBackend implements Backend {
         }
         if (profiler != null) profiler.close();
         graphs.close();
+        fusedDecode.close();
         sampler.close();
         weights.close();
         if (metaStaging != null) metaStaging.close();
