@@ -15,10 +15,11 @@ import java.util.List;
  * when the model or the cache changes.
  *
  * <p>{@code -Dbaton.cuda.fusedDecode=auto} (the default) uses it for hidden sizes from {@link #AUTO_MIN_HIDDEN} on,
- * where it measured faster than the op-by-op kernels on an H100 (llama-3.1-8b batch 1: 5.72 vs 6.07 ms per step); for
- * smaller models the op-by-op kernels were faster (qwen3-0.6b 1.000 vs 0.945, llama-3.2-1b 1.216 vs 1.130 ms), the
- * kernel's per-phase latency (a grid barrier, the input from L2, the ring slots consumed one after another) outweighing
- * what it saves. {@code true} and {@code false} force it on or off.
+ * where it measured faster than the op-by-op kernels on an H100 (llama-3.1-8b batch 1, two A/B rounds in one call:
+ * 5.93 and 5.91 vs 6.07 and 6.11 ms per step); for the small models the op-by-op kernels were faster (qwen3-0.6b 1.08
+ * vs 0.94-1.00 ms, llama-3.2-1b 1.24 vs 1.13-1.18): there the kernel's per-phase latency (grid barrier, input from
+ * L2, ring slots arriving at the DRAM rate) outweighs what it saves. {@code true} and {@code false} force it on or
+ * off. Results are not bitwise reproducible run to run: blocks add row partials in shared memory atomically.
  */
 final class FusedDecode implements AutoCloseable {
     // fused_decode.cuh: FD_THREADS, FD_SLOT_BYTES, FD_MAX_SLOTS, FD_MAX_ROWS, FD_FIXED_BYTES, FD_CONSUMER_WARPS.
