@@ -28,6 +28,7 @@
 #include "common.cuh"
 #include "activation.cuh"
 #include "barriers.cuh"
+#include "decode_attention.cuh"
 
 #define FD_CONSUMER_WARPS 8
 #define FD_CONSUMERS (FD_CONSUMER_WARPS * 32)
@@ -172,7 +173,8 @@ __device__ __forceinline__ size_t fd_kv_offset(const int* __restrict__ table, in
 // depends on nothing in this step, so these loads go out before the barrier that phase B waits on.
 template <int D, int GM>
 __device__ __forceinline__ void fd_attention_prefetch(int g, int start, int end, int len, const FdLayer& L, int kvHeads,
-                                                      const int* __restrict__ table, int blockSize, uint4* kr, uint4* vr) {
+                                                      const int* __restrict__ table, int blockSize,
+                                                      uint4 (&kr)[FdAttn<D, GM>::STEPS], uint4 (&vr)[FdAttn<D, GM>::STEPS]) {
     using A = FdAttn<D, GM>;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int kg = lane / A::LPK, dl = lane % A::LPK;
@@ -198,7 +200,8 @@ template <int D, int GM>
 __device__ __forceinline__ void fd_attention_unit(
         int g, int s, int start, int end, int len, const FdLayer& L, const float* __restrict__ qkv, int qHeads,
         int kvHeads, float eps, float scaleLog2, int slot, const int* __restrict__ table, int blockSize,
-        float* __restrict__ partO, float* __restrict__ partLse, int maxSplits, float* region, uint4* kr, uint4* vr,
+        float* __restrict__ partO, float* __restrict__ partLse, int maxSplits, float* region,
+        uint4 (&kr)[FdAttn<D, GM>::STEPS], uint4 (&vr)[FdAttn<D, GM>::STEPS],
         const FdRope<D>& rope) {
     using A = FdAttn<D, GM>;
     constexpr int LPK = A::LPK, KPW = A::KPW, STEPS = A::STEPS;
@@ -246,13 +249,7 @@ __device__ __forceinline__ void fd_attention_unit(
 #pragma unroll
         for (int i = 0; i < 8; i++) q[gi][i] = gi < G ? sq[gi * D + dl * 8 + i] : 0.f;
     float m[GM], l[GM], acc[GM][8];
-#pragma unroll
-    for (int gi = 0; gi < GM; gi++) {
-        m[gi] = -INFINITY;
-        l[gi] = 0.f;
-#pragma unroll
-        for (int i = 0; i < 8; i++) acc[gi][i] = 0.f;
-    }
+    attention_state_init<GM>(m, l, acc);
     for (int base = base0; base < end; base += W * STEPS * KPW) {
         if (base != base0) {
 #pragma unroll
@@ -268,62 +265,9 @@ __device__ __forceinline__ void fd_attention_unit(
                 }
             }
         }
-        float sc[STEPS][GM];
-#pragma unroll
-        for (int st = 0; st < STEPS; st++) {
-            float kf[8];
-            unpack8(kr[st], kf);
-            const bool valid = base + st * KPW + kg < end;
-#pragma unroll
-            for (int gi = 0; gi < GM; gi++) {
-                float p = 0.f;
-#pragma unroll
-                for (int i = 0; i < 8; i++) p = fmaf(q[gi][i], kf[i], p);
-#pragma unroll
-                for (int o = LPK / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
-                sc[st][gi] = valid ? p : -INFINITY;
-            }
-        }
-#pragma unroll
-        for (int gi = 0; gi < GM; gi++) {
-            float mx = m[gi];
-#pragma unroll
-            for (int st = 0; st < STEPS; st++) mx = fmaxf(mx, sc[st][gi]);
-            if (mx == -INFINITY) continue;
-            const float corr = rescale(m[gi], mx);
-            l[gi] *= corr;
-#pragma unroll
-            for (int i = 0; i < 8; i++) acc[gi][i] *= corr;
-#pragma unroll
-            for (int st = 0; st < STEPS; st++) {
-                const float p = safe_exp2(sc[st][gi] - mx);
-                l[gi] += p;
-                float vf[8];
-                unpack8(vr[st], vf);
-#pragma unroll
-                for (int i = 0; i < 8; i++) acc[gi][i] = fmaf(p, vf[i], acc[gi][i]);
-            }
-            m[gi] = mx;
-        }
+        attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
     }
-    // Merge the lane groups of each warp, then the warps.
-#pragma unroll
-    for (int o = LPK; o < 32; o <<= 1) {
-#pragma unroll
-        for (int gi = 0; gi < GM; gi++) {
-            const float mo = __shfl_xor_sync(0xffffffffu, m[gi], o);
-            const float lo = __shfl_xor_sync(0xffffffffu, l[gi], o);
-            const float mx = fmaxf(m[gi], mo);
-            const float a = rescale(m[gi], mx), b = rescale(mo, mx);
-            l[gi] = l[gi] * a + lo * b;
-#pragma unroll
-            for (int i = 0; i < 8; i++) {
-                const float ao = __shfl_xor_sync(0xffffffffu, acc[gi][i], o);
-                acc[gi][i] = acc[gi][i] * a + ao * b;
-            }
-            m[gi] = mx;
-        }
-    }
+    attention_merge_lane_groups<D, GM>(m, l, acc);
     if (kg == 0) {
 #pragma unroll
         for (int gi = 0; gi < GM; gi++) {

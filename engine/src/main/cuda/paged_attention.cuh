@@ -14,6 +14,7 @@
 
 #pragma once
 #include "common.cuh"
+#include "decode_attention.cuh"
 
 #define PA_WARPS 4
 
@@ -100,73 +101,12 @@ __device__ __forceinline__ void paged_attention_body(
         }
     }
     float m[GM], l[GM], acc[GM][8];
-#pragma unroll
-    for (int g = 0; g < GM; g++) {
-        m[g] = -INFINITY;
-        l[g] = 0.f;
-#pragma unroll
-        for (int i = 0; i < 8; i++) acc[g][i] = 0.f;
-    }
-
+    attention_state_init<GM>(m, l, acc);
     for (int base = base0; base < end; base += PA_WARPS * STEPS * KPW) {
         if (base != base0) loadKv(base, false);
-        float sc[STEPS][GM];
-#pragma unroll
-        for (int s = 0; s < STEPS; s++) {
-            float kf[8];
-            unpack8(kr[s], kf);
-            const bool valid = base + s * KPW + kg < end;
-#pragma unroll
-            for (int g = 0; g < GM; g++) {
-                float p = 0.f;
-#pragma unroll
-                for (int i = 0; i < 8; i++) p = fmaf(q[g][i], kf[i], p);
-#pragma unroll
-                for (int o = LPK / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
-                sc[s][g] = valid ? p : -INFINITY;
-            }
-        }
-#pragma unroll
-        for (int g = 0; g < GM; g++) {
-            float mx = m[g];
-#pragma unroll
-            for (int s = 0; s < STEPS; s++) mx = fmaxf(mx, sc[s][g]);
-            if (mx == -INFINITY) continue;  // nothing valid yet for this lane group
-            const float corr = rescale(m[g], mx);
-            l[g] *= corr;
-#pragma unroll
-            for (int i = 0; i < 8; i++) acc[g][i] *= corr;
-#pragma unroll
-            for (int s = 0; s < STEPS; s++) {
-                const float p = safe_exp2(sc[s][g] - mx);
-                l[g] += p;
-                float vf[8];
-                unpack8(vr[s], vf);
-#pragma unroll
-                for (int i = 0; i < 8; i++) acc[g][i] = fmaf(p, vf[i], acc[g][i]);
-            }
-            m[g] = mx;
-        }
+        attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
     }
-
-    // Merge the lane groups of this warp (same dims, different keys).
-#pragma unroll
-    for (int o = LPK; o < 32; o <<= 1) {
-#pragma unroll
-        for (int g = 0; g < GM; g++) {
-            const float mo = __shfl_xor_sync(0xffffffffu, m[g], o);
-            const float lo = __shfl_xor_sync(0xffffffffu, l[g], o);
-            const float mx = fmaxf(m[g], mo);
-            const float a = rescale(m[g], mx), b = rescale(mo, mx);
-            l[g] = l[g] * a + lo * b;
-#pragma unroll
-            for (int i = 0; i < 8; i++) {
-                const float ao = __shfl_xor_sync(0xffffffffu, acc[g][i], o);
-                acc[g][i] = acc[g][i] * a + ao * b;
-            }
-            m[g] = mx;
-        }
-    }
+    attention_merge_lane_groups<D, GM>(m, l, acc);
     if (kg == 0) {
 #pragma unroll
         for (int g = 0; g < GM; g++) {
