@@ -102,6 +102,11 @@ final class CudaContext implements AutoCloseable {
         kernels.launch(stream, name, gx, gy, gz, block, sharedBytes, args);
     }
 
+    /** A cooperative launch: all blocks resident at once, or the launch fails (kernels with grid-wide barriers). */
+    void launchCooperative(String name, int gx, int block, int sharedBytes, Object... args) {
+        kernels.launch(stream, name, true, gx, 1, 1, block, sharedBytes, args);
+    }
+
     /** Free and total device memory, bytes. */
     long[] memoryInfo() {
         long[] free = {0}, total = {0};

@@ -86,7 +86,8 @@ final class FusedDecode implements AutoCloseable {
             sharedSetFor = kernel;
         }
         float scaleLog2 = (float) (1.0 / Math.sqrt(s.headDim()) * 1.4426950408889634);
-        cx.launch(kernel, cx.smCount, 1, 1, THREADS, sharedBytes,
+        // Cooperative: the grid barriers need every block resident, also beside another engine's kernels on this GPU.
+        cx.launchCooperative(kernel, cx.smCount, THREADS, sharedBytes,
                 table.address, s.layers().size(), s.hidden(), s.qHeads(), s.kvHeads(), s.intermediate(), s.eps(), scaleLog2,
                 residual.address(), b.positions(), b.slots(), b.blockTables(), kv.layout().blockSize(), invFreq,
                 qkv, act, partO, partLse, maxSplits, sync, slots);

@@ -73,6 +73,15 @@ final class Kernels implements AutoCloseable {
     }
 
     void launch(CUstream stream, String name, int gx, int gy, int gz, int block, int sharedBytes, Object... args) {
+        launch(stream, name, false, gx, gy, gz, block, sharedBytes, args);
+    }
+
+    /**
+     * A launch that is cooperative when {@code cooperative}: the driver makes every block resident at once or fails
+     * the launch, which a kernel with grid-wide barriers needs (blocks waiting for blocks that cannot be scheduled,
+     * for example beside another such kernel on the GPU, would never return).
+     */
+    void launch(CUstream stream, String name, boolean cooperative, int gx, int gy, int gz, int block, int sharedBytes, Object... args) {
         if (launchLog != null) launchLog.add(name);
         if (launchEx != null) {
             Long f = addresses.get(name);
@@ -84,7 +93,7 @@ final class Kernels implements AutoCloseable {
                 lastStream = stream;
                 lastStreamAddress = Cu.address(stream);
             }
-            int rc = launchEx.launch(f, lastStreamAddress, gx, gy, gz, block, sharedBytes, pdl && waitsOnPredecessor(name), args);
+            int rc = launchEx.launch(f, lastStreamAddress, gx, gy, gz, block, sharedBytes, pdl && waitsOnPredecessor(name), cooperative, args);
             if (rc != 0) Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
             return;
         }
@@ -98,7 +107,9 @@ final class Kernels implements AutoCloseable {
                 default -> throw new IllegalArgumentException("kernel argument of type " + a.getClass());
             };
         }
-        int rc = JCudaDriver.cuLaunchKernel(function(name), gx, gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(ps), null);
+        int rc = cooperative
+                ? JCudaDriver.cuLaunchCooperativeKernel(function(name), gx, gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(ps))
+                : JCudaDriver.cuLaunchKernel(function(name), gx, gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(ps), null);
         if (rc != 0) Cu.check(rc, "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")");
     }
 

@@ -20,22 +20,23 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 final class LaunchEx implements AutoCloseable {
     private static final int MAX_ARGS = 32;
+    private static final int ATTR_COOPERATIVE = 2;
     private static final int ATTR_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
     // CUlaunchConfig: 7 unsigned ints, stream at 32, attrs at 40, numAttrs at 48 (56 bytes).
     // CUlaunchAttribute: id (4 bytes, padded to 8), then a 64-byte value union (72 bytes).
 
     private final Arena arena = Arena.ofShared();
     private final MethodHandle launchEx;
-    private final MemorySegment config, attr, values, pointers;
+    private final MemorySegment config, attrs, values, pointers;
 
     private LaunchEx(MethodHandle launchEx) {
         this.launchEx = launchEx;
         config = arena.allocate(56, 8);
-        attr = arena.allocate(72, 8);
+        attrs = arena.allocate(2 * 72, 8);  // at most two attributes, each with the value 1
         values = arena.allocate(8L * MAX_ARGS, 8);
         pointers = arena.allocate(8L * MAX_ARGS, 8);
-        attr.set(JAVA_INT, 0, ATTR_PROGRAMMATIC_STREAM_SERIALIZATION);
-        attr.set(JAVA_INT, 8, 1);
+        attrs.set(JAVA_INT, 8, 1);
+        attrs.set(JAVA_INT, 72 + 8, 1);
         for (int i = 0; i < MAX_ARGS; i++) pointers.setAtIndex(ADDRESS, i, values.asSlice(8L * i));
     }
 
@@ -53,8 +54,13 @@ final class LaunchEx implements AutoCloseable {
         }
     }
 
-    /** Launches with programmatic stream serialization when {@code pdl}; returns the CUresult. */
-    int launch(long function, long stream, int gx, int gy, int gz, int block, int sharedBytes, boolean pdl, Object[] args) {
+    /**
+     * Launches with programmatic stream serialization when {@code pdl}, and as a cooperative launch when
+     * {@code cooperative} (all blocks resident at once, or the launch fails: kernels with grid-wide barriers); returns
+     * the CUresult.
+     */
+    int launch(long function, long stream, int gx, int gy, int gz, int block, int sharedBytes, boolean pdl,
+               boolean cooperative, Object[] args) {
         if (args.length > MAX_ARGS) throw new IllegalArgumentException("more than " + MAX_ARGS + " kernel arguments");
         for (int i = 0; i < args.length; i++) {
             long at = 8L * i;
@@ -73,8 +79,11 @@ final class LaunchEx implements AutoCloseable {
         config.set(JAVA_INT, 20, 1);
         config.set(JAVA_INT, 24, sharedBytes);
         config.set(ValueLayout.JAVA_LONG, 32, stream);
-        config.set(ADDRESS, 40, pdl ? attr : MemorySegment.NULL);
-        config.set(JAVA_INT, 48, pdl ? 1 : 0);
+        int n = 0;
+        if (pdl) attrs.set(JAVA_INT, 72L * n++, ATTR_PROGRAMMATIC_STREAM_SERIALIZATION);
+        if (cooperative) attrs.set(JAVA_INT, 72L * n++, ATTR_COOPERATIVE);
+        config.set(ADDRESS, 40, n > 0 ? attrs : MemorySegment.NULL);
+        config.set(JAVA_INT, 48, n);
         try {
             return (int) launchEx.invokeExact(config, MemorySegment.ofAddress(function), pointers, MemorySegment.NULL);
         } catch (Throwable t) {
