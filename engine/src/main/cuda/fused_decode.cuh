@@ -169,20 +169,19 @@ __device__ __forceinline__ size_t fd_kv_offset(const int* __restrict__ table, in
     return (((size_t) table[j / blockSize] * kvHeads + g) * blockSize + j % blockSize) * D + dl * 8;
 }
 
-// Loads this warp's keys of the unit's first pass, except the newest (written in phase B): the cache of earlier steps
-// depends on nothing in this step, so these loads go out before the barrier that phase B waits on.
+// Loads this warp's keys of the pass starting at `base` into kr/vr: key base + st * KPW + kg for each step st, zero
+// at or past `limit`.
 template <int D, int GM>
-__device__ __forceinline__ void fd_attention_prefetch(int g, int start, int end, int len, const FdLayer& L, int kvHeads,
-                                                      const int* __restrict__ table, int blockSize,
-                                                      uint4 (&kr)[FdAttn<D, GM>::STEPS], uint4 (&vr)[FdAttn<D, GM>::STEPS]) {
+__device__ __forceinline__ void fd_load_keys(int base, int limit, int g, const FdLayer& L, int kvHeads,
+                                             const int* __restrict__ table, int blockSize,
+                                             uint4 (&kr)[FdAttn<D, GM>::STEPS], uint4 (&vr)[FdAttn<D, GM>::STEPS]) {
     using A = FdAttn<D, GM>;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int lane = threadIdx.x & 31;
     const int kg = lane / A::LPK, dl = lane % A::LPK;
-    const int base = start + warp * A::STEPS * A::KPW;
 #pragma unroll
     for (int st = 0; st < A::STEPS; st++) {
         const int j = base + st * A::KPW + kg;
-        if (j < end && j < len - 1) {
+        if (j < limit) {
             const size_t off = fd_kv_offset<D>(table, j, g, kvHeads, blockSize, dl);
             kr[st] = __ldcg(reinterpret_cast<const uint4*>(L.kCache + off));
             vr[st] = __ldcg(reinterpret_cast<const uint4*>(L.vCache + off));
@@ -191,6 +190,17 @@ __device__ __forceinline__ void fd_attention_prefetch(int g, int start, int end,
             vr[st] = make_uint4(0, 0, 0, 0);
         }
     }
+}
+
+// Loads this warp's keys of the unit's first pass, except the newest (written in phase B): the cache of earlier steps
+// depends on nothing in this step, so these loads go out before the barrier that phase B waits on.
+template <int D, int GM>
+__device__ __forceinline__ void fd_attention_prefetch(int g, int start, int end, int len, const FdLayer& L, int kvHeads,
+                                                      const int* __restrict__ table, int blockSize,
+                                                      uint4 (&kr)[FdAttn<D, GM>::STEPS], uint4 (&vr)[FdAttn<D, GM>::STEPS]) {
+    using A = FdAttn<D, GM>;
+    const int base = start + (threadIdx.x >> 5) * A::STEPS * A::KPW;
+    fd_load_keys<D, GM>(base, min(end, len - 1), g, L, kvHeads, table, blockSize, kr, vr);
 }
 
 // Phase B for one unit: KV head g, keys [start, end) of the token's context (len keys), the first pass's keys already
@@ -251,20 +261,7 @@ __device__ __forceinline__ void fd_attention_unit(
     float m[GM], l[GM], acc[GM][8];
     attention_state_init<GM>(m, l, acc);
     for (int base = base0; base < end; base += W * STEPS * KPW) {
-        if (base != base0) {
-#pragma unroll
-            for (int st = 0; st < STEPS; st++) {
-                const int j = base + st * KPW + kg;
-                if (j < end) {
-                    const size_t off = fd_kv_offset<D>(table, j, g, kvHeads, blockSize, dl);
-                    kr[st] = __ldcg(reinterpret_cast<const uint4*>(L.kCache + off));
-                    vr[st] = __ldcg(reinterpret_cast<const uint4*>(L.vCache + off));
-                } else {
-                    kr[st] = make_uint4(0, 0, 0, 0);
-                    vr[st] = make_uint4(0, 0, 0, 0);
-                }
-            }
-        }
+        if (base != base0) fd_load_keys<D, GM>(base, end, g, L, kvHeads, table, blockSize, kr, vr);
         attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
     }
     attention_merge_lane_groups<D, GM>(m, l, acc);

@@ -28,7 +28,6 @@ public final class Transformer implements AutoCloseable {
     private final int hd, qHeads, kvHeads, qkvCols;
 
     private final Tensor embed, lmHead, finalNorm;
-    private final Layer[] layers;
     private final DecoderStack stack;
 
     // Activation buffers sized for `capacity` tokens, reused across steps (stable addresses for graph capture).
@@ -58,7 +57,7 @@ public final class Transformer implements AutoCloseable {
         lmHead = config.tieWordEmbeddings() ? embed
                 : be.loadWeight(List.of(WeightSlice.whole(weights.require("lm_head.weight", v, h))));
         finalNorm = vector(weights, "model.norm.weight", h);
-        layers = new Layer[config.numLayers()];
+        Layer[] layers = new Layer[config.numLayers()];
         for (int l = 0; l < layers.length; l++) layers[l] = loadLayer(weights, l);
         stack = new DecoderStack(List.of(layers), h, qHeads, kvHeads, hd, shard.ffSize(), eps);
     }
@@ -128,9 +127,10 @@ public final class Transformer implements AutoCloseable {
             be.rmsNorm(x, finalNorm, eps, h);   // the backend ran every layer at once
             return lmHead(b, h, r, out);
         }
-        be.rmsNorm(x, layers[0].inputNorm(), eps, h);
-        for (int l = 0; l < layers.length; l++) {
-            Layer L = layers[l];
+        List<Layer> layers = stack.layers();
+        be.rmsNorm(x, layers.getFirst().inputNorm(), eps, h);
+        for (int l = 0; l < layers.size(); l++) {
+            Layer L = layers.get(l);
             if (l > 0) be.addRmsNorm(proj, x, L.inputNorm(), eps, h);   // x += mlp(x); h = norm(x)
             be.linear(h, L.qkv(), L.qkvBias(), qkv);
             if (L.qNorm() != null) be.qkNorm(qkv, qHeads, kvHeads, hd, L.qNorm(), L.kNorm(), eps);

@@ -59,6 +59,7 @@ final class FusedDecode implements AutoCloseable {
     /** Whether the kernel can run this stack over this cache (else the model runs op by op). */
     boolean supports(DecoderStack s, CudaKvCache kv) {
         if (!enabled || ("auto".equals(mode) && s.hidden() < AUTO_MIN_HIDDEN)) return false;
+        if (builtFor(s, kv)) return true;  // checked when built: no per-step walk over the layers
         int d = s.headDim(), g = s.qHeads() / Math.max(1, s.kvHeads()), nb = cx.smCount;
         if (d != 16 && d != 32 && d != 64 && d != 128) return false;
         if (g * s.kvHeads() != s.qHeads() || g > 8 || s.kvHeads() > nb) return false;
