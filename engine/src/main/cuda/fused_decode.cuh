@@ -38,6 +38,9 @@
 #define FD_MAX_ROWS 512   // row accumulators of one matrix share (gate and up together)
 #define FD_NORM_REGS 4
 #define FD_MAX_SPLITS 16  // context splits of phase B at most (FusedDecode.MAX_SPLITS)
+// diag (diagnostics, wrong results): time a step without the grid barriers, or without the weight stream.
+#define FD_DIAG_NO_BARRIER 1
+#define FD_DIAG_NO_STREAM 2
 #define FD_SEG (FD_SLOT_BYTES / 16 / FD_CONSUMER_WARPS)  // 16-byte chunks of a slot per consumer warp
 // Shared memory before the activation region: mbarriers (full, empty), row accumulators, reduction scratch.
 #define FD_FIXED_BYTES (2 * FD_MAX_SLOTS * 8 + FD_MAX_ROWS * 4 + 64 * 4)
@@ -300,7 +303,7 @@ __device__ __forceinline__ void fused_decode_body(
         const FdLayer* __restrict__ layers, int numLayers, int H, int qHeads, int kvHeads, int FF, float eps,
         float scaleLog2, float* residual, const int* __restrict__ positions, const int* __restrict__ slots,
         const int* __restrict__ blockTable, int blockSize, const float* __restrict__ invFreq, float* qkv, bf16* act,
-        float* partO, float* partLse, int maxSplits, unsigned* sync, int nslots) {
+        float* partO, float* partLse, int maxSplits, unsigned* sync, int nslots, int diag) {
     extern __shared__ __align__(128) unsigned char fd_smem[];
     const uint32_t ringAddr = (uint32_t) __cvta_generic_to_shared(fd_smem);
     const uint4* ring = reinterpret_cast<const uint4*>(fd_smem);
@@ -333,7 +336,7 @@ __device__ __forceinline__ void fused_decode_body(
 
     if (warp == FD_CONSUMER_WARPS) {
         // The producer: every weight share of every layer, in the order the consumers use them.
-        if (lane != 0) return;
+        if (lane != 0 || (diag & FD_DIAG_NO_STREAM)) return;
         uint32_t piece = 0;
         auto produce = [&](const bf16* src, long long elems) {
             const char* p = reinterpret_cast<const char*>(src);
@@ -363,6 +366,10 @@ __device__ __forceinline__ void fused_decode_body(
     uint32_t piece = 0;
     unsigned target = 0;
     auto gridSync = [&]() {
+        if (diag & FD_DIAG_NO_BARRIER) {
+            named_sync(1, FD_CONSUMERS);
+            return;
+        }
         target += nb;
         named_sync(1, FD_CONSUMERS);
         if (ctid == 0) {
@@ -455,7 +462,7 @@ __device__ __forceinline__ void fused_decode_body(
             const int seg0 = warp * FD_SEG;
             // Every warp waits for and releases every slot, its share empty or not: an early release would count
             // towards the slot's previous use.
-            mbar_wait(fullBar + 8 * slot, (piece / nslots) & 1);
+            if (!(diag & FD_DIAG_NO_STREAM)) mbar_wait(fullBar + 8 * slot, (piece / nslots) & 1);
             if (seg0 < n) {
                 const uint4* w = ring + (size_t) slot * SLOT_CHUNKS + seg0;
                 const int first = c0 + seg0, last = c0 + min(n, seg0 + FD_SEG) - 1;
@@ -499,7 +506,7 @@ __device__ __forceinline__ void fused_decode_body(
                 }
             }
             __syncwarp();
-            if (lane == 0) mbar_arrive(emptyBar + 8 * slot);
+            if (lane == 0 && !(diag & FD_DIAG_NO_STREAM)) mbar_arrive(emptyBar + 8 * slot);
         }
         named_sync(1, FD_CONSUMERS);
     };
@@ -610,7 +617,7 @@ __device__ __forceinline__ void fused_decode_body(
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
 #define FD_BODY(D, GM)                                                                                               \
     fused_decode_body<D, GM>(layers, numLayers, H, qHeads, kvHeads, FF, eps, scaleLog2, residual, positions, slots,  \
-                             blockTable, blockSize, invFreq, qkv, act, partO, partLse, maxSplits, sync, nslots);
+                             blockTable, blockSize, invFreq, qkv, act, partO, partLse, maxSplits, sync, nslots, diag);
 #else
 #define FD_BODY(D, GM) __trap();
 #endif
@@ -619,7 +626,7 @@ __device__ __forceinline__ void fused_decode_body(
             const FdLayer* layers, int numLayers, int H, int qHeads, int kvHeads, int FF, float eps, float scaleLog2, \
             float* residual, const int* positions, const int* slots, const int* blockTable, int blockSize,          \
             const float* invFreq, float* qkv, bf16* act, float* partO, float* partLse, int maxSplits, unsigned* sync, \
-            int nslots) {                                                                                            \
+            int nslots, int diag) {                                                                                            \
         FD_BODY(D, GM)                                                                                               \
     }
 #define FUSED_DECODE_FOR_D(D) \

@@ -21,6 +21,12 @@ final class Attention {
             for (int g = 0; g < 4; g++) PAGED[i][g] = "paged_attention_d" + HEAD_DIMS[i] + "_g" + (1 << g);
     }
 
+    /**
+     * Most context splits, at most 32 (the merge's lanes). {@code -Dbaton.cuda.attentionSplits} lowers it for A/B runs;
+     * on an H100 every lower cap was slower at batch 1 (each extra pass over keys is one more dependent load).
+     */
+    private static final int MAX_SPLITS = Math.max(1, Math.min(32, Integer.getInteger("baton.cuda.attentionSplits", 32)));
+
     private final CudaContext cx;
     private final Runnable buffersChanged;
     private final boolean flashEnabled;
@@ -44,7 +50,7 @@ final class Attention {
      */
     int splits(int rows, int kvHeads, int maxContext, boolean fixedShape) {
         int blocks = rows * kvHeads;
-        int s = Math.max(1, Math.min(32, (2 * cx.smCount + blocks - 1) / blocks));
+        int s = Math.max(1, Math.min(MAX_SPLITS, (2 * cx.smCount + blocks - 1) / blocks));
         if (!fixedShape) s = Math.min(s, Math.max(1, (maxContext + 63) / 64));
         return s;
     }
