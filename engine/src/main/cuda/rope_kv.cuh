@@ -13,7 +13,8 @@ __device__ __forceinline__ void rope_store_body(const X* __restrict__ qkv, int c
                                                 const int* __restrict__ positions, const int* __restrict__ slots,
                                                 const float* __restrict__ invFreq, const float* __restrict__ qNormW,
                                                 const float* __restrict__ kNormW, float eps, bf16* __restrict__ kCache,
-                                                bf16* __restrict__ vCache, int qHeads, int kvHeads, int D, int blockSize) {
+                                                bf16* __restrict__ vCache, int qHeads, int kvHeads, int D, int blockSize,
+                                                int earlyTrigger) {
     constexpr int MAX_PAIRS = 4;  // rotary pairs per lane: D <= 256
     const int t = blockIdx.x;
     const int lane = threadIdx.x & 31;
@@ -28,7 +29,11 @@ __device__ __forceinline__ void rope_store_body(const X* __restrict__ qkv, int c
         const int i = lane + 32 * r;
         if (i < half) sincosf(pos * invFreq[i], &sn[r], &cs[r]);
     }
-    pdl_enter();
+    // earlyTrigger: let attention (next) be scheduled before this kernel's own wait, so that its K/V loads, which
+    // depend on nothing here, go out while the qkv GEMV still runs. Attention still waits for this kernel to complete.
+    if (earlyTrigger) pdl_launch();
+    pdl_wait();
+    if (!earlyTrigger) pdl_launch();
     if (head >= qHeads + 2 * kvHeads) return;
     const X* x = qkv + (size_t) t * cols + (size_t) head * D;
     if (head >= qHeads + kvHeads) {  // a V head: copy into the cache
@@ -84,18 +89,19 @@ extern "C" __global__ void rope_store(float* __restrict__ qkv, int cols, const i
                                       const int* __restrict__ slots, const float* __restrict__ invFreq,
                                       const float* __restrict__ qNormW, const float* __restrict__ kNormW, float eps,
                                       bf16* __restrict__ kCache, bf16* __restrict__ vCache,
-                                      int qHeads, int kvHeads, int D, int blockSize) {
+                                      int qHeads, int kvHeads, int D, int blockSize, int earlyTrigger) {
     rope_store_body<float>(qkv, cols, qkv, cols, positions, slots, invFreq, qNormW, kNormW, eps, kCache, vCache, qHeads,
-                           kvHeads, D, blockSize);
+                           kvHeads, D, blockSize, earlyTrigger);
 }
 
 extern "C" __global__ void rope_store_bf16(const bf16* __restrict__ qkv, int cols, float* __restrict__ q, int qCols,
                                            const int* __restrict__ positions, const int* __restrict__ slots,
                                            const float* __restrict__ invFreq, const float* __restrict__ qNormW,
                                            const float* __restrict__ kNormW, float eps, bf16* __restrict__ kCache,
-                                           bf16* __restrict__ vCache, int qHeads, int kvHeads, int D, int blockSize) {
+                                           bf16* __restrict__ vCache, int qHeads, int kvHeads, int D, int blockSize,
+                                           int earlyTrigger) {
     rope_store_body<bf16>(qkv, cols, q, qCols, positions, slots, invFreq, qNormW, kNormW, eps, kCache, vCache, qHeads,
-                          kvHeads, D, blockSize);
+                          kvHeads, D, blockSize, earlyTrigger);
 }
 
 // Standalone Q/K norm (in place), for when the norm cannot be folded into rope_store.

@@ -59,6 +59,12 @@ final class Linear {
      */
     private final int prefetchBatches = Integer.getInteger("baton.cuda.gemvPrefetchBatches", 8);
     private final int prefetchBlocksPerSm = Integer.getInteger("baton.cuda.gemvPrefetchBlocks", 2);
+    /**
+     * The prefetching kernel's grid has no block without rows (hidden 1024: 128 blocks for the o and down products,
+     * not 264), so the registers of blocks that would only wait are free for the next kernel to start loading
+     * ({@code -Dbaton.cuda.gemvTrimGrid=false} to compare; measured with {@code Rotary}'s early trigger).
+     */
+    private final boolean trimGrid = !"false".equals(System.getProperty("baton.cuda.gemvTrimGrid"));
 
     /**
      * Most tokens of the two-token prefetching kernels ({@code _t2}, rows up to 2048 wide). Measured on an H100:
@@ -135,7 +141,9 @@ final class Linear {
         if (pf != null) {
             int smem = form.norm() ? 2 * m * k : 0;
             if (smem > 48 * 1024 && sharedMemorySet.add(pf)) cx.kernels.allowSharedMemory(pf, NORM_SMEM_MAX);
-            cx.launch(pf, cx.smCount * prefetchBlocksPerSm, 1, 1, PREFETCH_WARPS * 32, smem, w.address(), x, normW, eps, bias, y, n, k, m);
+            int grid = cx.smCount * prefetchBlocksPerSm;
+            if (trimGrid) grid = Math.min(grid, (n + PREFETCH_WARPS - 1) / PREFETCH_WARPS);  // no block without rows
+            cx.launch(pf, grid, 1, 1, PREFETCH_WARPS * 32, smem, w.address(), x, normW, eps, bias, y, n, k, m);
             return;
         }
         int tpl = m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
