@@ -6,6 +6,7 @@
 #include "gemv_prefetch.cuh"
 #include "rope_kv.cuh"
 #include "paged_attention.cuh"
+#include "decode_rope_attention.cuh"
 #include "prefill_attention.cuh"
 #include "flash_prefill2.cuh"
 #include "sampling.cuh"

@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
  * (and all positions of the 17-token prompt) by relative L2, greedy tokens through the whole engine (with the logit
  * gap wherever a token differs), the text fixture's ids, 32 random batched requests of mixed lengths CUDA vs CPU,
  * and real-width layers (synthetic weights, few layers) CUDA vs CPU through chunked prefill, a cached prefix and
- * decode steps with and without graphs, with the flash kernel and with the paged fallback.
+ * decode steps with and without graphs, with the flash kernel and with the paged fallback, and once more with RoPE
+ * fused into decode attention (the opt-in decode_rope_attention kernel).
  */
 @Command(name = "cuda-check", mixinStandardHelpOptions = true,
         description = "Check the CUDA backend against the HF fixtures and the CPU backend.")
@@ -371,18 +372,22 @@ public final class CudaCheckCommand implements Callable<Integer> {
             try (WeightSource w = new SyntheticWeights(mc, DType.BF16, 11)) {
                 Scenario sc = scenario(mc, parts[0].contains("8b") ? 300 : 700);
                 List<float[]> cpu = run(mc, w, "cpu", sc.steps, sc.blocks);
-                for (String flash : new String[]{"true", "false"}) {
-                    System.setProperty("baton.cuda.flash", flash);
+                // flash prefill on and off; then decode attention with RoPE fused in (opt-in, Attention.ropeAttention)
+                for (String[] v : new String[][]{{"true", "false"}, {"false", "false"}, {"true", "true"}}) {
+                    System.setProperty("baton.cuda.flash", v[0]);
+                    System.setProperty("baton.cuda.ropeAttention", v[1]);
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("shape", parts[0]);
                     r.put("layers", layers);
-                    r.put("flash_prefill", Boolean.parseBoolean(flash));
+                    r.put("flash_prefill", Boolean.parseBoolean(v[0]));
+                    r.put("rope_attention", Boolean.parseBoolean(v[1]));
                     r.putAll(compare(mc, sc, cpu, run(mc, w, backend, sc.steps, sc.blocks)));
                     rows.add(r);
                 }
             }
         }
         System.clearProperty("baton.cuda.flash");
+        System.clearProperty("baton.cuda.ropeAttention");
         return rows;
     }
 
@@ -487,8 +492,9 @@ public final class CudaCheckCommand implements Callable<Integer> {
         boolean ok = worst < tolerance;
         r.put("pass", ok);
         if (!ok) failures++;
-        System.out.printf("  %-14s layers %d flash %-5s: worst relative L2 %.2e over %d rows (prefill chunks, cached prefix, decode) %s%n",
-                mc.hiddenSize() + "-wide", mc.numLayers(), System.getProperty("baton.cuda.flash"), worst, errs.size(), ok ? "ok" : "FAIL");
+        System.out.printf("  %-14s layers %d flash %-5s rope+attention %-5s: worst relative L2 %.2e over %d rows (prefill chunks, cached prefix, decode) %s%n",
+                mc.hiddenSize() + "-wide", mc.numLayers(), System.getProperty("baton.cuda.flash"),
+                Boolean.getBoolean("baton.cuda.ropeAttention"), worst, errs.size(), ok ? "ok" : "FAIL");
         System.out.printf("      per row: %s%n", errs.stream().map(e -> String.format("%.1e", e)).toList());
         return r;
     }

@@ -27,6 +27,15 @@ final class Attention {
      */
     private static final int MAX_SPLITS = Math.max(1, Math.min(32, Integer.getInteger("baton.cuda.attentionSplits", 32)));
 
+    /** Splits of decode_rope_attention, its cluster size (DRA_SPLITS in decode_rope_attention.cuh). */
+    private static final int ROPE_ATTENTION_SPLITS = 8, ROPE_ATTENTION_THREADS = 256;
+    /**
+     * Small decode batches may take RoPE and the KV write into the attention kernel (decode_rope_attention.cuh), which
+     * merges its splits within a thread-block cluster. Opt-in ({@code -Dbaton.cuda.ropeAttention=true}): written when no
+     * GPU could be had, so neither checked against the CPU nor timed yet (experiments/results/cuda-h100/session-2026-11-23f).
+     */
+    private final boolean ropeAttention;
+
     private final CudaContext cx;
     private final Runnable buffersChanged;
     private final boolean flashEnabled;
@@ -42,6 +51,40 @@ final class Attention {
         this.flashEnabled = !"false".equals(System.getProperty("baton.cuda.flash"));
         // The wgmma kernel exists only as sm_90a code (H100, H200); -Dbaton.cuda.flash2=false keeps the mma.sync one.
         this.wgmma = cx.computeCapability == 90 && !"false".equals(System.getProperty("baton.cuda.flash2"));
+        this.ropeAttention = cx.computeCapability >= 90 && Boolean.getBoolean("baton.cuda.ropeAttention");
+    }
+
+    /**
+     * Whether {@link #ropeAttention} takes this layer's RoPE: decode rows whose fp32 qkv a GEMV wrote (at most 8), head
+     * dims 16-256 and GQA groups that the kernel's shared memory holds (group * head_dim <= 512).
+     */
+    boolean takesRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, int rows) {
+        if (!ropeAttention || !b.decode || rows > 8 || qkv.dtype() != CudaTensor.DType.F32) return false;
+        if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1) return false;
+        if (qHeads % kvHeads != 0 || qHeads / kvHeads > 8) return false;
+        return ropeAttentionKernel(headDim, qHeads / kvHeads) != null;
+    }
+
+    private static String ropeAttentionKernel(int headDim, int group) {
+        int gm = Integer.highestOneBit(Math.max(1, group));
+        if (gm < group) gm *= 2;
+        return gm * headDim <= 512 ? "decode_rope_attention_d" + headDim + "_g" + gm : null;
+    }
+
+    /**
+     * Decode attention with the rows' q/k norm (where given), RoPE and K/V cache write done in the same kernel, in
+     * place of {@link Rotary#ropeAndStore} followed by {@link #attention}; only where {@link #takesRope} said so.
+     */
+    void ropeAttention(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int layer,
+                       long invFreq, CudaTensor qNorm, CudaTensor kNorm, float eps, CudaTensor out, int rows) {
+        check(qkv, qHeads, kvHeads, headDim);
+        out.writes(CudaTensor.DType.BF16);
+        float scaleLog2 = (float) (1.0 / Math.sqrt(headDim) * 1.4426950408889634);
+        cx.launch(ropeAttentionKernel(headDim, qHeads / kvHeads), rows, kvHeads, ROPE_ATTENTION_SPLITS, ROPE_ATTENTION_THREADS, 0,
+                qkv.address(), qkv.cols(), b.positions(), b.slots(), b.seqOfToken(), b.blockTables(), b.meta.btStride,
+                invFreq, qNorm == null ? 0L : qNorm.address(), kNorm == null ? 0L : kNorm.address(), eps,
+                kv.keyAddress(layer), kv.valueAddress(layer), out.address(), qHeads, kvHeads, kv.layout().blockSize(),
+                scaleLog2);
     }
 
     /**

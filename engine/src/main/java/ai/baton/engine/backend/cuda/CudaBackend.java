@@ -78,6 +78,10 @@ public final class CudaBackend implements Backend {
      *  products into the residual with beta = 1 was tried: no faster in prefill, slower at decode batch 8-128.) */
     private record PendingGemm(CudaTensor x, CudaTensor w, CudaTensor out, int rows) {}
     private PendingQk pendingQk;
+    /** RoPE (and K/V write) of a decode layer that the attention kernel takes over ({@link Attention#takesRope}). */
+    private record PendingRope(CudaBatch b, CudaTensor.Storage qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv,
+                               int layer, CudaTensor qNorm, CudaTensor kNorm, float eps, int rows) {}
+    private PendingRope pendingRope;
     /** At most one of these is owed at a time. */
     private Object pending;
     private OpProfiler profiler;
@@ -224,6 +228,7 @@ public final class CudaBackend implements Backend {
         attention.capturing = false;
         graphRows = 0;
         pendingQk = null;
+        pendingRope = null;
         pending = null;
         rotatedFrom = null;
         uploadInvFreq(inverseFrequencies);
@@ -444,6 +449,11 @@ public final class CudaBackend implements Backend {
             q = rotatedQ(rows, qHeads * headDim);
         }
         settleAll();
+        if (q == null && attention.takesRope((CudaBatch) b, t, qHeads, kvHeads, headDim, rows)) {
+            pendingRope = new PendingRope((CudaBatch) b, t.storage, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, qn, kn, eps, rows);
+            rotatedFrom = null;
+            return;
+        }
         begin();
         rotary.ropeAndStore((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, invFreq.address, qn, kn, eps, rows, q);
         end((qn != null ? "qk_norm+rope+kv_store" : "rope+kv_store") + (q != null ? "(bf16 qkv)" : ""));
@@ -473,6 +483,17 @@ public final class CudaBackend implements Backend {
     public void attention(BatchContext b, Tensor qkv, int qHeads, int kvHeads, int headDim, KvCacheStorage kv, int layer, Tensor out) {
         CudaTensor t = (CudaTensor) qkv;
         CudaBatch cb = (CudaBatch) b;
+        PendingRope r = pendingRope;
+        if (r != null && r.qkv == t.storage && r.b == cb && r.layer == layer && r.qHeads == qHeads && r.kvHeads == kvHeads
+                && r.headDim == headDim && r.kv == kv && r.rows == rowsOf(t)) {
+            pendingRope = null;
+            settleAll();
+            begin();
+            attention.ropeAttention(cb, t, qHeads, kvHeads, headDim, r.kv, layer, invFreq.address, r.qNorm, r.kNorm, r.eps,
+                    (CudaTensor) out, r.rows);
+            end("rope+kv_store+attention (decode)");
+            return;
+        }
         settleAll();
         if (rotatedFrom == t.storage && t.dtype() == CudaTensor.DType.BF16)
             t = new CudaTensor(rotatedQView.storage, rowsOf(t));  // RoPE left q in fp32 there
@@ -567,6 +588,14 @@ public final class CudaBackend implements Backend {
         }
         if (q != null)  // after the product that may write its input (a qkv GEMM qkNorm left pending)
             rotary.qkNorm(new CudaTensor(q.qkv, 0), q.qHeads, q.kvHeads, q.headDim, q.qNorm, q.kNorm, q.eps, q.rows);
+        PendingRope r = pendingRope;
+        pendingRope = null;
+        if (r != null) {
+            begin();
+            rotary.ropeAndStore(r.b, new CudaTensor(r.qkv, r.rows), r.qHeads, r.kvHeads, r.headDim, r.kv, r.layer,
+                    invFreq.address, r.qNorm, r.kNorm, r.eps, r.rows, null);
+            end((r.qNorm != null ? "qk_norm+rope+kv_store" : "rope+kv_store"));
+        }
     }
 
     private void settle(CudaTensor t) { settleAll(); }
