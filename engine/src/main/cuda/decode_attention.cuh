@@ -62,6 +62,46 @@ __device__ __forceinline__ void attention_steps(const uint4 (&kr)[STEPS], const 
     }
 }
 
+// Loads STEPS warp steps of cached K and V (bf16, paged [block][kvHead][slot][D]) for keys base + s * KPW + kg below
+// `end`, except the key `skip` where SKIP, through the sequence's block table; zeros elsewhere. d0: this lane's dims.
+template <int D, int STEPS, bool SKIP>
+__device__ __forceinline__ void load_kv_steps(const bf16* __restrict__ kc, const bf16* __restrict__ vc,
+                                              const int* __restrict__ table, int blockSize, int kvHeads, int kvh, int base,
+                                              int end, int skip, int kg, int d0, uint4 (&kr)[STEPS], uint4 (&vr)[STEPS]) {
+    constexpr int KPW = 32 / (D / 8);
+#pragma unroll
+    for (int s = 0; s < STEPS; s++) {
+        const int j = base + s * KPW + kg;
+        if (j < end && !(SKIP && j == skip)) {
+            const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + d0;
+            kr[s] = *reinterpret_cast<const uint4*>(kc + off);
+            vr[s] = *reinterpret_cast<const uint4*>(vc + off);
+        } else {
+            kr[s] = make_uint4(0, 0, 0, 0);
+            vr[s] = make_uint4(0, 0, 0, 0);
+        }
+    }
+}
+
+// Combines W warps' states (running max smM, sum smL, unnormalised output smO, in shared memory) for head g of the
+// group and dim d: the common max mx, the sum L and the output O under it.
+template <int W, int GM, int D>
+__device__ __forceinline__ void attention_combine_warps(const float (&smM)[W][GM], const float (&smL)[W][GM],
+                                                        const float (&smO)[W][GM][D], int g, int d, float& mx, float& L,
+                                                        float& O) {
+    mx = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < W; w++) mx = fmaxf(mx, smM[w][g]);
+    L = 0.f;
+    O = 0.f;
+#pragma unroll
+    for (int w = 0; w < W; w++) {
+        const float a = rescale(smM[w][g], mx);
+        L += smL[w][g] * a;
+        O += smO[w][g][d] * a;
+    }
+}
+
 // Merges the lane groups of a warp (same dims, different keys); afterwards every group holds the warp's state.
 template <int D, int GM>
 __device__ __forceinline__ void attention_merge_lane_groups(float (&m)[GM], float (&l)[GM], float (&acc)[GM][8]) {
@@ -81,6 +121,24 @@ __device__ __forceinline__ void attention_merge_lane_groups(float (&m)[GM], floa
                 acc[g][i] = acc[g][i] * a + ao * b;
             }
             m[g] = mx;
+        }
+    }
+}
+
+// Merges the warp's lane groups, then stores the warp's state as row `warp` of the block's smM, smL and smO (for
+// attention_combine_warps after a block barrier).
+template <int W, int GM, int D>
+__device__ __forceinline__ void attention_warp_to_shared(float (&m)[GM], float (&l)[GM], float (&acc)[GM][8], int warp,
+                                                         float (&smM)[W][GM], float (&smL)[W][GM], float (&smO)[W][GM][D]) {
+    constexpr int LPK = D / 8;
+    const int lane = threadIdx.x & 31, kg = lane / LPK, dl = lane % LPK;
+    attention_merge_lane_groups<D, GM>(m, l, acc);
+    if (kg == 0) {
+#pragma unroll
+        for (int g = 0; g < GM; g++) {
+            if (dl == 0) { smM[warp][g] = m[g]; smL[warp][g] = l[g]; }
+#pragma unroll
+            for (int i = 0; i < 8; i++) smO[warp][g][dl * 8 + i] = acc[g][i];
         }
     }
 }

@@ -88,18 +88,7 @@ __device__ __forceinline__ void decode_rope_attention_body(
     // in the cache yet; it comes from this block's own RoPE below.
     uint4 kr[STEPS], vr[STEPS];
     auto loadKv = [&](int base) {
-#pragma unroll
-        for (int s = 0; s < STEPS; s++) {
-            const int j = base + s * KPW + kg;
-            if (j < end && j != newKey) {
-                const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + d0;
-                kr[s] = *reinterpret_cast<const uint4*>(kc + off);
-                vr[s] = *reinterpret_cast<const uint4*>(vc + off);
-            } else {
-                kr[s] = make_uint4(0, 0, 0, 0);
-                vr[s] = make_uint4(0, 0, 0, 0);
-            }
-        }
+        load_kv_steps<D, STEPS, true>(kc, vc, table, blockSize, kvHeads, kvh, base, end, newKey, kg, d0, kr, vr);
     };
     const int base0 = start + warp * STEPS * KPW;
     if (base0 < end) loadKv(base0);
@@ -161,29 +150,13 @@ __device__ __forceinline__ void decode_rope_attention_body(
         }
         attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
     }
-    attention_merge_lane_groups<D, GM>(m, l, acc);
-    if (kg == 0) {
-#pragma unroll
-        for (int g = 0; g < GM; g++) {
-            if (dl == 0) { smM[warp][g] = m[g]; smL[warp][g] = l[g]; }
-#pragma unroll
-            for (int i = 0; i < 8; i++) smO[warp][g][d0 + i] = acc[g][i];
-        }
-    }
+    attention_warp_to_shared(m, l, acc, warp, smM, smL, smO);
     __syncthreads();
     // This split's result: normalised output and log-sum-exp per head of the group.
     for (int idx = threadIdx.x; idx < G * D; idx += blockDim.x) {
         const int g = idx / D, d = idx % D;
-        float mx = -INFINITY;
-#pragma unroll
-        for (int w = 0; w < DRA_WARPS; w++) mx = fmaxf(mx, smM[w][g]);
-        float L = 0.f, O = 0.f;
-#pragma unroll
-        for (int w = 0; w < DRA_WARPS; w++) {
-            const float a = rescale(smM[w][g], mx);
-            L += smL[w][g] * a;
-            O += smO[w][g][d] * a;
-        }
+        float mx, L, O;
+        attention_combine_warps<DRA_WARPS, GM, D>(smM, smL, smO, g, d, mx, L, O);
         smOut[g][d] = L > 0.f ? O / L : 0.f;
         if (d == 0) smLse[g] = L > 0.f ? mx + log2f(L) : -INFINITY;
     }

@@ -55,18 +55,8 @@ __device__ __forceinline__ void paged_attention_body(
     // load after the wait.
     uint4 kr[STEPS], vr[STEPS];
     auto loadKv = [&](int base, bool early) {
-#pragma unroll
-        for (int s = 0; s < STEPS; s++) {
-            const int j = base + s * KPW + kg;
-            if (j < end && !(early && j == len - 1)) {
-                const size_t off = (((size_t) table[j / blockSize] * kvHeads + kvh) * blockSize + j % blockSize) * D + dl * 8;
-                kr[s] = *reinterpret_cast<const uint4*>(kc + off);
-                vr[s] = *reinterpret_cast<const uint4*>(vc + off);
-            } else {
-                kr[s] = make_uint4(0, 0, 0, 0);
-                vr[s] = make_uint4(0, 0, 0, 0);
-            }
-        }
+        if (early) load_kv_steps<D, STEPS, true>(kc, vc, table, blockSize, kvHeads, kvh, base, end, len - 1, kg, dl * 8, kr, vr);
+        else load_kv_steps<D, STEPS, false>(kc, vc, table, blockSize, kvHeads, kvh, base, end, -1, kg, dl * 8, kr, vr);
     };
     const int base0 = start + warp * STEPS * KPW;
     if (decode && base0 < end) loadKv(base0, true);
@@ -106,15 +96,7 @@ __device__ __forceinline__ void paged_attention_body(
         if (base != base0) loadKv(base, false);
         attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
     }
-    attention_merge_lane_groups<D, GM>(m, l, acc);
-    if (kg == 0) {
-#pragma unroll
-        for (int g = 0; g < GM; g++) {
-            if (dl == 0) { smM[warp][g] = m[g]; smL[warp][g] = l[g]; }
-#pragma unroll
-            for (int i = 0; i < 8; i++) smO[warp][g][dl * 8 + i] = acc[g][i];
-        }
-    }
+    attention_warp_to_shared(m, l, acc, warp, smM, smL, smO);
     __syncthreads();
 
     // Merge the warps; one thread per (head in group, dim).
@@ -122,16 +104,8 @@ __device__ __forceinline__ void paged_attention_body(
     for (int idx = threadIdx.x; idx < G * D; idx += blockDim.x) {
         const int g = idx / D, d = idx % D;
         if (g >= GM) break;
-        float mx = -INFINITY;
-#pragma unroll
-        for (int w = 0; w < PA_WARPS; w++) mx = fmaxf(mx, smM[w][g]);
-        float L = 0.f, O = 0.f;
-#pragma unroll
-        for (int w = 0; w < PA_WARPS; w++) {
-            const float a = rescale(smM[w][g], mx);
-            L += smL[w][g] * a;
-            O += smO[w][g][d] * a;
-        }
+        float mx, L, O;
+        attention_combine_warps<PA_WARPS, GM, D>(smM, smL, smO, g, d, mx, L, O);
         const int h = kvh * G + g;
         if (S == 1) {
             out[outRow + (size_t) h * D + d] = __float2bfloat16_rn(L > 0.f ? O / L : 0.f);
