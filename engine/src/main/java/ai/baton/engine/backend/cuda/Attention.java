@@ -65,7 +65,8 @@ final class Attention {
         return ropeAttentionKernel(headDim, qHeads / kvHeads) != null;
     }
 
-    private static String ropeAttentionKernel(int headDim, int group) {
+    /** The decode_rope_attention instantiation for this head dim and GQA group, or null where none holds it. */
+    static String ropeAttentionKernel(int headDim, int group) {
         int gm = Integer.highestOneBit(Math.max(1, group));
         if (gm < group) gm *= 2;
         return gm * headDim <= 512 ? "decode_rope_attention_d" + headDim + "_g" + gm : null;

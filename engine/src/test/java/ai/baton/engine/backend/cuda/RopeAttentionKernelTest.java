@@ -1,0 +1,50 @@
+package ai.baton.engine.backend.cuda;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which decode_rope_attention kernel the host picks, against the instantiations the CUDA source declares (no GPU needed). */
+class RopeAttentionKernelTest {
+
+    private static Set<String> declared() throws IOException {
+        String src = Files.readString(Path.of("src/main/cuda/decode_rope_attention.cuh"));
+        Matcher m = Pattern.compile("(?m)^DECODE_ROPE_ATTENTION_KERNEL\\((\\d+), (\\d+)\\)").matcher(src);
+        return m.results().map(r -> "decode_rope_attention_d" + r.group(1) + "_g" + r.group(2)).collect(Collectors.toSet());
+    }
+
+    @Test
+    void groupsRoundUpToAPowerOfTwo() {
+        assertEquals("decode_rope_attention_d128_g2", Attention.ropeAttentionKernel(128, 2));  // qwen3-0.6b
+        assertEquals("decode_rope_attention_d64_g4", Attention.ropeAttentionKernel(64, 4));    // llama-3.2-1b
+        assertEquals("decode_rope_attention_d128_g4", Attention.ropeAttentionKernel(128, 3));
+        assertEquals("decode_rope_attention_d16_g1", Attention.ropeAttentionKernel(16, 1));
+    }
+
+    @Test
+    void groupsTheSharedMemoryCannotHoldHaveNoKernel() {
+        assertNull(Attention.ropeAttentionKernel(128, 8));  // llama-3.1-8b: 8 x 128 > 512
+        assertNull(Attention.ropeAttentionKernel(256, 4));
+    }
+
+    @Test
+    void everyKernelTheHostCanPickIsDeclared() throws IOException {
+        Set<String> declared = declared();
+        assertEquals(17, declared.size(), declared.toString());
+        for (int d = 16; d <= 256; d *= 2)
+            for (int g = 1; g <= 8; g++) {
+                String k = Attention.ropeAttentionKernel(d, g);
+                if (k != null) assertTrue(declared.contains(k), k + " is not declared in decode_rope_attention.cuh");
+            }
+    }
+}
