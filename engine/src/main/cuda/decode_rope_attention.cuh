@@ -8,8 +8,9 @@
 // share of the cached keys before waiting on the qkv GEMV, then normalises and rotates the token's q heads of its
 // GQA group and its new key itself (the block holding the newest key writes it and its value into the cache and
 // uses them from registers), runs the online softmax of paged_attention.cuh over its keys, and the cluster merges
-// the splits through distributed shared memory. The math and rounding are those of rope_store + paged_attention:
-// fp32 q scaled after the rotation, the new key and value rounded to bf16 as the cache holds them.
+// the splits through distributed shared memory. The math and rounding are those of rope_store + paged_attention
+// (fp32 q scaled after the rotation, the new key and value rounded to bf16 as the cache holds them), except that the
+// splits' weights divide their weighted sum once rather than each split's output.
 #pragma once
 #include "common.cuh"
 #include "decode_attention.cuh"

@@ -30,6 +30,17 @@ final class Attention {
     /** Splits of decode_rope_attention, its cluster size (DRA_SPLITS in decode_rope_attention.cuh). */
     private static final int ROPE_ATTENTION_SPLITS = 8, ROPE_ATTENTION_THREADS = 256;
     /**
+     * decode_rope_attention's instantiations by log2(head_dim) - 4 (16..256) and log2(group bucket) (1..8), null where
+     * the bucket's heads do not fit its shared memory (bucket * head_dim > 512); built once (launches are on the hot path).
+     */
+    private static final String[][] ROPE_ATTENTION = new String[5][4];
+
+    static {
+        for (int i = 0; i < 5; i++)
+            for (int g = 0; g < 4; g++)
+                if ((1 << g) * (16 << i) <= 512) ROPE_ATTENTION[i][g] = "decode_rope_attention_d" + (16 << i) + "_g" + (1 << g);
+    }
+    /**
      * Small decode batches may take RoPE and the KV write into the attention kernel (decode_rope_attention.cuh), which
      * merges its splits within a thread-block cluster. Opt-in ({@code -Dbaton.cuda.ropeAttention=true}): written when no
      * GPU could be had, so neither checked against the CPU nor timed yet (experiments/results/cuda-h100/session-2026-11-23f).
@@ -60,16 +71,13 @@ final class Attention {
      */
     boolean takesRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, int rows) {
         if (!ropeAttention || !b.decode || rows > 8 || qkv.dtype() != CudaTensor.DType.F32) return false;
-        if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1) return false;
-        if (qHeads % kvHeads != 0 || qHeads / kvHeads > 8) return false;
-        return ropeAttentionKernel(headDim, qHeads / kvHeads) != null;
+        return qHeads % kvHeads == 0 && ropeAttentionKernel(headDim, qHeads / kvHeads) != null;
     }
 
     /** The decode_rope_attention instantiation for this head dim and GQA group, or null where none holds it. */
     static String ropeAttentionKernel(int headDim, int group) {
-        int gm = Integer.highestOneBit(Math.max(1, group));
-        if (gm < group) gm *= 2;
-        return gm * headDim <= 512 ? "decode_rope_attention_d" + headDim + "_g" + gm : null;
+        if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1 || group < 1 || group > 8) return null;
+        return ROPE_ATTENTION[Integer.numberOfTrailingZeros(headDim) - 4][32 - Integer.numberOfLeadingZeros(group - 1)];
     }
 
     /**

@@ -38,11 +38,20 @@ class RopeAttentionKernelTest {
     }
 
     @Test
+    void headDimsAndGroupsOutsideTheInstantiationsHaveNoKernel() {
+        assertNull(Attention.ropeAttentionKernel(8, 1));
+        assertNull(Attention.ropeAttentionKernel(48, 1));
+        assertNull(Attention.ropeAttentionKernel(512, 1));
+        assertNull(Attention.ropeAttentionKernel(16, 9));
+        assertNull(Attention.ropeAttentionKernel(16, 16));
+    }
+
+    @Test
     void everyKernelTheHostCanPickIsDeclared() throws IOException {
         Set<String> declared = declared();
         assertEquals(17, declared.size(), declared.toString());
-        for (int d = 16; d <= 256; d *= 2)
-            for (int g = 1; g <= 8; g++) {
+        for (int d = 4; d <= 512; d += 4)
+            for (int g = 1; g <= 16; g++) {
                 String k = Attention.ropeAttentionKernel(d, g);
                 if (k != null) assertTrue(declared.contains(k), k + " is not declared in decode_rope_attention.cuh");
             }
