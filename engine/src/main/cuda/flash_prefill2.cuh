@@ -249,7 +249,7 @@ __device__ __forceinline__ void flash_prefill2_body(
             const int j = kt * BN + row;
             const bool ok = j < kvLen;
             size_t off = 0;
-            if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
+            if (ok) off = paged_kv_chunk<D>(table, j, blockShift, blockMask, kvHeads, kvh, myCh);
             cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
             cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
         }
@@ -261,12 +261,7 @@ __device__ __forceinline__ void flash_prefill2_body(
 
     for (int c = tid; c < FP2_BM * CH; c += FP2_THREADS) {
         const int row = c / CH, ch = c % CH;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (row < nrows) {
-            const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
-            const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
-            v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
-        }
+        const uint4 v = prefill_q_chunk<D>(qkv, cols, t0, row, nrows, h, ch);
         *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
     }
 
@@ -310,51 +305,11 @@ __device__ __forceinline__ void flash_prefill2_body(
             wgmma_wait0();
             fence_regs<NS>(s);
 
-            if (key0 + BN - 1 > wgFirst) {  // the tile crosses this group's diagonal: mask keys after each row
-#pragma unroll
-                for (int nt = 0; nt < BN / 8; nt++) {
-                    const int key = key0 + nt * 8 + (lane & 3) * 2;
-                    if (key > qp) s[nt * 4 + 0] = -INFINITY;
-                    if (key + 1 > qp) s[nt * 4 + 1] = -INFINITY;
-                    if (key > qp + 8) s[nt * 4 + 2] = -INFINITY;
-                    if (key + 1 > qp + 8) s[nt * 4 + 3] = -INFINITY;
-                }
-            }
-            // Online softmax. Tile 0 holds key 0, visible to every row, so the running max is finite from then on.
+            // The tile crossing this group's diagonal masks keys after each row. Online softmax: tile 0 holds key 0,
+            // visible to every row, so the running max is finite from then on.
             float corr[2];
-#pragma unroll
-            for (int hh = 0; hh < 2; hh++) {
-                float mx = -INFINITY;
-#pragma unroll
-                for (int nt = 0; nt < BN / 8; nt++) mx = fmaxf(mx, fmaxf(s[nt * 4 + 2 * hh], s[nt * 4 + 2 * hh + 1]));
-                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-                const float mxs = mx * scaleLog2;
-                float c = 1.f;
-                if (mxs > mrow[hh] + 8.f) {  // -inf running max (first tile): always taken
-                    c = ex2(mrow[hh] - mxs);
-                    mrow[hh] = mxs;
-                }
-                corr[hh] = c;
-                const float ms = mrow[hh];
-                float l = 0.f;
-#pragma unroll
-                for (int nt = 0; nt < BN / 8; nt++) {
-                    s[nt * 4 + 2 * hh] = ex2(fmaf(s[nt * 4 + 2 * hh], scaleLog2, -ms));
-                    s[nt * 4 + 2 * hh + 1] = ex2(fmaf(s[nt * 4 + 2 * hh + 1], scaleLog2, -ms));
-                    l += s[nt * 4 + 2 * hh] + s[nt * 4 + 2 * hh + 1];
-                }
-                lrow[hh] = lrow[hh] * c + l;
-            }
-            if (__any_sync(0xffffffffu, corr[0] != 1.f || corr[1] != 1.f)) {  // warp-uniform branch
-#pragma unroll
-                for (int i = 0; i < D / 8; i++) {
-                    o[i * 4 + 0] *= corr[0];
-                    o[i * 4 + 1] *= corr[0];
-                    o[i * 4 + 2] *= corr[1];
-                    o[i * 4 + 3] *= corr[1];
-                }
-            }
+            fp2_softmax<BN>(s, key0, qp, lane, key0 + BN - 1 > wgFirst, mrow, lrow, scaleLog2, corr);
+            fp2_rescale<NO>(o, corr);
             // O += P V: P's A fragment for keys 16kk..16kk+15 is S accumulator blocks 2kk and 2kk+1.
             uint32_t p[BN / 16][4];
 #pragma unroll
@@ -382,20 +337,7 @@ __device__ __forceinline__ void flash_prefill2_body(
         __syncthreads();  // this stage is reloaded on the next iteration
     }
 
-    const size_t stride = (size_t) qHeads * D;
-#pragma unroll
-    for (int hh = 0; hh < 2; hh++) {
-        float l = lrow[hh];
-        l += __shfl_xor_sync(0xffffffffu, l, 1);
-        l += __shfl_xor_sync(0xffffffffu, l, 2);
-        const float inv = l > 0.f ? 1.f / l : 0.f;
-        const int r = m0 + wq * 16 + hh * 8 + (lane >> 2);
-        if (r >= nrows) continue;
-        bf16* dst = out + (size_t) (t0 + r) * stride + h * D + (lane & 3) * 2;
-#pragma unroll
-        for (int nt = 0; nt < D / 8; nt++)
-            *reinterpret_cast<uint32_t*>(dst + nt * 8) = pack2(o[nt * 4 + 2 * hh] * inv, o[nt * 4 + 2 * hh + 1] * inv);
-    }
+    fp2_store<D>(o, lrow, out, t0, nrows, m0, wq, lane, h, qHeads);
 #else
     // Not sm_90a code (sm_80/sm_89/plain sm_90, or PTX JIT-compiled for another GPU): no wgmma, so fail loudly.
     if (threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0)
@@ -565,7 +507,7 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
                     const int j = kt * BN + row;
                     const bool ok = j < kvLen;
                     size_t off = 0;
-                    if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
+                    if (ok) off = paged_kv_chunk<D>(table, j, blockShift, blockMask, kvHeads, kvh, myCh);
                     cp_async16(dk + swz2<BN>(row, myCh), kc + off, ok);
                     cp_async16(dv + swz2<BN>(row, myCh), vc + off, ok);
                 }
@@ -619,12 +561,7 @@ __device__ __forceinline__ void flash_prefill2_ws_body(
     } else {
         for (int c = tid & 127; c < 64 * CH; c += 128) {
             const int row = m0 + c / CH, ch = c % CH;
-            uint4 v = make_uint4(0, 0, 0, 0);
-            if (row < nrows) {
-                const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
-                const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
-                v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
-            }
+            const uint4 v = prefill_q_chunk<D>(qkv, cols, t0, row, nrows, h, ch);
             *reinterpret_cast<uint4*>(sQ + swz2<FP2_BM>(row, ch)) = v;
         }
         fence_proxy_async();

@@ -51,6 +51,24 @@ __device__ __forceinline__ float ex2(float x) {
 template <int D>
 __device__ __forceinline__ int swz(int row, int chunk) { return row * D + ((chunk ^ (row & 7)) << 3); }
 
+// Element offset, in the paged K or V cache, of 16-byte chunk `ch` of key j of KV head kvh (pages of
+// blockMask + 1 = 1 << blockShift keys).
+template <int D>
+__device__ __forceinline__ size_t paged_kv_chunk(const int* table, int j, int blockShift, int blockMask, int kvHeads,
+                                                 int kvh, int ch) {
+    return (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + ch * 8;
+}
+
+// 16-byte chunk `ch` of head h of query row `row` of a tile starting at token t0, fp32 qkv -> bf16; zeros for rows
+// past the tile's nrows.
+template <int D>
+__device__ __forceinline__ uint4 prefill_q_chunk(const float* qkv, int cols, int t0, int row, int nrows, int h, int ch) {
+    if (row >= nrows) return make_uint4(0, 0, 0, 0);
+    const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
+    const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
+    return make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
+}
+
 template <int D>
 __device__ __forceinline__ void flash_prefill_body(
         const float* __restrict__ qkv, int cols, const bf16* __restrict__ kc, const bf16* __restrict__ vc,
@@ -85,7 +103,7 @@ __device__ __forceinline__ void flash_prefill_body(
             const int j = kt * FP_BN + row;
             const bool ok = j < kvLen;
             size_t off = 0;
-            if (ok) off = (((size_t) table[j >> blockShift] * kvHeads + kvh) * (blockMask + 1) + (j & blockMask)) * D + myCh * 8;
+            if (ok) off = paged_kv_chunk<D>(table, j, blockShift, blockMask, kvHeads, kvh, myCh);
             cp_async16(dk + swz<D>(row, myCh), kc + off, ok);
             cp_async16(dv + swz<D>(row, myCh), vc + off, ok);
         }
@@ -98,12 +116,7 @@ __device__ __forceinline__ void flash_prefill_body(
     // Q tile -> bf16, swizzled (rows past the tile are zeros).
     for (int c = tid; c < FP_BM * CH; c += FP_THREADS) {
         const int row = c / CH, ch = c % CH;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (row < nrows) {
-            const float* src = qkv + (size_t) (t0 + row) * cols + (size_t) h * D + ch * 8;
-            const float4 a = reinterpret_cast<const float4*>(src)[0], b = reinterpret_cast<const float4*>(src)[1];
-            v = make_uint4(pack2(a.x, a.y), pack2(a.z, a.w), pack2(b.x, b.y), pack2(b.z, b.w));
-        }
+        const uint4 v = prefill_q_chunk<D>(qkv, cols, t0, row, nrows, h, ch);
         *reinterpret_cast<uint4*>(sQ + swz<D>(row, ch)) = v;
     }
 
