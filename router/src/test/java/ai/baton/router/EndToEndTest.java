@@ -168,6 +168,73 @@ class EndToEndTest {
         }
     }
 
+    /**
+     * OpenAI's n: choice i of a seeded request is the same text as a request of its own with seed + i, one-shot and
+     * streamed; usage counts the prompt once and every choice's tokens; a client leaving mid-stream frees all of them.
+     */
+    @Test
+    void nChoicesAreTheSeededRequestsOfTheirOwn() throws Exception {
+        try (RealCluster c = new RealCluster(1, 1, DISAGG)) {
+            String prompt = "The lighthouse keeper counted the ships";
+            String base = "\"prompt\": \"" + prompt + "\", \"max_tokens\": 12, \"temperature\": 0.9, \"ignore_eos\": true";
+            Http.Reply all = c.http.post("/v1/completions", "{" + base + ", \"seed\": 42, \"n\": 3}");
+            assertEquals(200, all.status(), all.body());
+            JsonNode choices = all.json().path("choices");
+            assertEquals(3, choices.size(), all.body());
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i, choices.get(i).path("index").asInt());
+                assertEquals("length", choices.get(i).path("finish_reason").asText());
+                Http.Reply one = c.http.post("/v1/completions", "{" + base + ", \"seed\": " + (42 + i) + "}");
+                assertEquals(200, one.status(), one.body());
+                assertEquals(FixtureRequests.text(one.json()), choices.get(i).path("text").asText(), "choice " + i);
+                texts.add(choices.get(i).path("text").asText());
+            }
+            assertTrue(texts.stream().distinct().count() > 1, "three seeds gave one text: " + texts);
+            JsonNode usage = all.json().path("usage");
+            assertEquals(TestRouter.model().tokenizer().encode(prompt, true).length, usage.path("prompt_tokens").asInt());
+            assertEquals(36, usage.path("completion_tokens").asInt());
+
+            Http.Stream s = c.http.stream("/v1/completions",
+                    "{" + base + ", \"seed\": 42, \"n\": 3, \"stream\": true, \"stream_options\": {\"include_usage\": true}}");
+            assertEquals(200, s.status());
+            assertEquals("[DONE]", s.data().getLast());
+            StringBuilder[] streamed = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+            int[] finishes = new int[3];
+            List<JsonNode> chunks = s.chunks();
+            for (JsonNode ch : chunks.subList(0, chunks.size() - 1)) {
+                JsonNode choice = ch.path("choices").get(0);
+                int i = choice.path("index").asInt();
+                streamed[i].append(choice.path("text").asText(""));
+                if (!choice.path("finish_reason").isNull()) finishes[i]++;
+            }
+            for (int i = 0; i < 3; i++) {
+                assertEquals(texts.get(i), streamed[i].toString(), "streamed choice " + i);
+                assertEquals(1, finishes[i], "finish chunks of choice " + i);
+            }
+            assertEquals(36, chunks.getLast().path("usage").path("completion_tokens").asInt());
+
+            // A client that leaves mid-stream: every choice's exchange is cancelled and its blocks freed.
+            try (java.net.Socket sock = new java.net.Socket("127.0.0.1", c.router.httpPort())) {
+                byte[] b = "{\"prompt\": \"a long tale\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true, \"n\": 3}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                        + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                sock.getOutputStream().write(b);
+                sock.getOutputStream().flush();
+                int got = 0;
+                byte[] buf = new byte[4096];
+                while (got < 3000) {
+                    int n = sock.getInputStream().read(buf);
+                    if (n < 0) break;
+                    got += n;
+                }
+            }
+            c.assertNoBlocksInUse();
+            assertEquals(0, ((ai.baton.decode.DecodeNode) c.decode.getFirst()).activeStreams());
+        }
+    }
+
     @Test
     void clientDisconnectsAndDeadPrefillNodesLeaveNothingBehind() throws Exception {
         try (RealCluster c = new RealCluster(2, 1, DISAGG)) {

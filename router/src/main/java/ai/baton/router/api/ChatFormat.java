@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** /v1/chat/completions: "chat.completion" and "chat.completion.chunk" objects. */
@@ -29,11 +30,11 @@ final class ChatFormat implements ResponseFormat {
         return o;
     }
 
-    private ObjectNode chunk(ObjectNode delta, List<TokenLogprob> lps, String finish) {
+    private ObjectNode chunk(int index, ObjectNode delta, List<TokenLogprob> lps, String finish) {
         ObjectNode o = envelope("chat.completion.chunk");
         ArrayNode choices = o.putArray("choices");
         ObjectNode c = choices.addObject();
-        c.put("index", 0);
+        c.put("index", index);
         c.set("delta", delta);
         if (req.logprobs() >= 0 && lps != null) c.set("logprobs", LogprobText.chat(model.tokenizer(), lps));
         else c.putNull("logprobs");
@@ -44,22 +45,26 @@ final class ChatFormat implements ResponseFormat {
 
     @Override
     public List<ObjectNode> streamStart() {
-        ObjectNode delta = F.objectNode();
-        delta.put("role", "assistant");
-        delta.put("content", "");
-        return List.of(chunk(delta, null, null));
+        List<ObjectNode> out = new ArrayList<>(req.n());
+        for (int i = 0; i < req.n(); i++) {
+            ObjectNode delta = F.objectNode();
+            delta.put("role", "assistant");
+            delta.put("content", "");
+            out.add(chunk(i, delta, null, null));
+        }
+        return out;
     }
 
     @Override
-    public ObjectNode streamDelta(String text, List<Integer> ids, List<TokenLogprob> lps) {
+    public ObjectNode streamDelta(int index, String text, List<Integer> ids, List<TokenLogprob> lps) {
         ObjectNode delta = F.objectNode();
         delta.put("content", text);
-        return chunk(delta, lps, null);
+        return chunk(index, delta, lps, null);
     }
 
     @Override
-    public ObjectNode streamFinish(String finishReason, Usage usage) {
-        return chunk(F.objectNode(), null, finishReason);
+    public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
+        return chunk(index, F.objectNode(), null, finishReason);
     }
 
     @Override
@@ -72,17 +77,21 @@ final class ChatFormat implements ResponseFormat {
     }
 
     @Override
-    public ObjectNode full(String text, List<Integer> ids, List<TokenLogprob> lps, String finishReason, Usage usage) {
+    public ObjectNode full(List<Choice> choices, Usage usage) {
         ObjectNode o = envelope("chat.completion");
-        ObjectNode c = o.putArray("choices").addObject();
-        c.put("index", 0);
-        ObjectNode msg = c.putObject("message");
-        msg.put("role", "assistant");
-        msg.put("content", text);
-        if (req.logprobs() >= 0) c.set("logprobs", LogprobText.chat(model.tokenizer(), lps));
-        else c.putNull("logprobs");
-        c.put("finish_reason", finishReason);
-        c.putNull("stop_reason");
+        ArrayNode cs = o.putArray("choices");
+        for (int i = 0; i < choices.size(); i++) {
+            Choice ch = choices.get(i);
+            ObjectNode c = cs.addObject();
+            c.put("index", i);
+            ObjectNode msg = c.putObject("message");
+            msg.put("role", "assistant");
+            msg.put("content", ch.text());
+            if (req.logprobs() >= 0) c.set("logprobs", LogprobText.chat(model.tokenizer(), ch.logprobs()));
+            else c.putNull("logprobs");
+            c.put("finish_reason", ch.finishReason());
+            c.putNull("stop_reason");
+        }
         o.set("usage", CompletionFormat.usageNode(usage));
         return o;
     }

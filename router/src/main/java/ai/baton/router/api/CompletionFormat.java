@@ -13,12 +13,13 @@ final class CompletionFormat implements ResponseFormat {
     private final ApiRequest req;
     private final ServedModel model;
     private final long created;
-    private int textOffset;
+    private final int[] textOffset;   // per choice: characters streamed so far (logprobs' text_offset)
 
     CompletionFormat(ApiRequest req, ServedModel model, long created) {
         this.req = req;
         this.model = model;
         this.created = created;
+        this.textOffset = new int[req.n()];
     }
 
     private ObjectNode envelope() {
@@ -30,33 +31,32 @@ final class CompletionFormat implements ResponseFormat {
         return o;
     }
 
-    private ObjectNode choice(ArrayNode choices, String text, List<TokenLogprob> lps, String finish) {
+    private void choice(ArrayNode choices, int index, String text, List<TokenLogprob> lps, int offset, String finish) {
         ObjectNode c = choices.addObject();
-        c.put("index", 0);
+        c.put("index", index);
         c.put("text", text);
-        if (req.logprobs() >= 0 && lps != null) c.set("logprobs", LogprobText.completion(model.tokenizer(), lps, textOffset));
+        if (req.logprobs() >= 0 && lps != null) c.set("logprobs", LogprobText.completion(model.tokenizer(), lps, offset));
         else c.putNull("logprobs");
         c.put("finish_reason", finish);
         c.putNull("stop_reason");
-        return c;
     }
 
     @Override
     public List<ObjectNode> streamStart() { return List.of(); }
 
     @Override
-    public ObjectNode streamDelta(String text, List<Integer> ids, List<TokenLogprob> lps) {
+    public ObjectNode streamDelta(int index, String text, List<Integer> ids, List<TokenLogprob> lps) {
         ObjectNode o = envelope();
-        choice(o.putArray("choices"), text, lps, null);
-        textOffset += text.length();
+        choice(o.putArray("choices"), index, text, lps, textOffset[index], null);
+        textOffset[index] += text.length();
         if (req.includeUsage()) o.putNull("usage");
         return o;
     }
 
     @Override
-    public ObjectNode streamFinish(String finishReason, Usage usage) {
+    public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
         ObjectNode o = envelope();
-        choice(o.putArray("choices"), "", req.logprobs() >= 0 ? List.of() : null, finishReason);
+        choice(o.putArray("choices"), index, "", req.logprobs() >= 0 ? List.of() : null, textOffset[index], finishReason);
         if (req.includeUsage()) o.putNull("usage");
         return o;
     }
@@ -71,10 +71,13 @@ final class CompletionFormat implements ResponseFormat {
     }
 
     @Override
-    public ObjectNode full(String text, List<Integer> ids, List<TokenLogprob> lps, String finishReason, Usage usage) {
+    public ObjectNode full(List<Choice> choices, Usage usage) {
         ObjectNode o = envelope();
-        textOffset = 0;
-        choice(o.putArray("choices"), text, lps, finishReason);
+        ArrayNode cs = o.putArray("choices");
+        for (int i = 0; i < choices.size(); i++) {
+            Choice ch = choices.get(i);
+            choice(cs, i, ch.text(), ch.logprobs(), 0, ch.finishReason());
+        }
         o.set("usage", usageNode(usage));
         return o;
     }

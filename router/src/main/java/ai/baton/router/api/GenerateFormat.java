@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * SGLang's /generate: {text, output_ids, meta_info}. Streamed chunks carry the text so far (SGLang's default), so a
- * client can print the last one.
+ * client can print the last one. Always one choice (the parser refuses n other than 1 here).
  */
 final class GenerateFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -63,7 +63,7 @@ final class GenerateFormat implements ResponseFormat {
     public List<ObjectNode> streamStart() { return List.of(); }
 
     @Override
-    public ObjectNode streamDelta(String t, List<Integer> newIds, List<TokenLogprob> newLps) {
+    public ObjectNode streamDelta(int index, String t, List<Integer> newIds, List<TokenLogprob> newLps) {
         text.append(t);
         ids.addAll(newIds);
         lps.addAll(newLps);
@@ -71,7 +71,7 @@ final class GenerateFormat implements ResponseFormat {
     }
 
     @Override
-    public ObjectNode streamFinish(String finishReason, Usage usage) {
+    public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
         return body(text.toString(), ids, lps, finishReason, usage);
     }
 
@@ -79,7 +79,8 @@ final class GenerateFormat implements ResponseFormat {
     public ObjectNode streamUsage(Usage usage) { return null; }
 
     @Override
-    public ObjectNode full(String t, List<Integer> outIds, List<TokenLogprob> outLps, String finishReason, Usage usage) {
-        return body(t, outIds, outLps, finishReason, usage);
+    public ObjectNode full(List<Choice> choices, Usage usage) {  // one choice: /generate takes no n
+        Choice c = choices.getFirst();
+        return body(c.text(), c.tokenIds(), c.logprobs(), c.finishReason(), usage);
     }
 }

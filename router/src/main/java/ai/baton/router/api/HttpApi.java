@@ -80,14 +80,16 @@ public final class HttpApi {
             }
             ApiRequest req = ar.result();
             HttpSink sink = new HttpSink(context, rc.response(), req, ResponseFormat.of(req, model, System.currentTimeMillis() / 1000), metrics);
-            Exchange ex;
-            try {
-                ex = dispatcher.submit(req.gen(), sink);
-            } catch (ApiException e) {
-                writeError(rc.response(), e);
-                return;
+            for (int i = 0; i < req.n(); i++) {
+                Exchange ex;
+                try {
+                    ex = dispatcher.submit(req.choice(i), sink.choice(i));
+                } catch (ApiException e) {
+                    sink.refused(e);  // cancels the choices already started
+                    return;
+                }
+                sink.attach(ex);
             }
-            sink.attach(ex);
         });
     }
 

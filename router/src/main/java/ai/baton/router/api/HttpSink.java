@@ -14,11 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes one request's output to its HTTP response: SSE chunks as tokens arrive when streaming, one JSON body at the
- * end otherwise. Callbacks come from gRPC threads and hop onto the request's Vert.x context, which owns the response.
- * Measures TTFT (arrival to first token written), inter-token latency and end-to-end latency.
+ * Writes one HTTP request's output to its response: SSE chunks as tokens arrive when streaming, one JSON body at the
+ * end otherwise. The request's n choices each run as their own {@link Exchange} and report to their own
+ * {@link #choice} sink; the response ends when every choice has finished, or at the first error (which cancels the
+ * others). Callbacks come from gRPC threads and hop onto the request's Vert.x context, which owns the response and
+ * all state here. Measures TTFT (arrival to the first token of any choice), inter-token latency (per choice) and
+ * end-to-end latency (the last choice's end).
  */
-final class HttpSink implements TokenSink {
+final class HttpSink {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Context context;
@@ -26,13 +29,13 @@ final class HttpSink implements TokenSink {
     private final ApiRequest req;
     private final ResponseFormat format;
     private final RouterMetrics metrics;
-    private final StringBuilder text = new StringBuilder();
-    private final List<Integer> ids = new ArrayList<>();
-    private final List<TokenLogprob> lps = new ArrayList<>();
+    private final ChoiceSink[] choices;
+    private final List<Exchange> exchanges = new ArrayList<>();
     private boolean started;
     private boolean ended;
-    private long lastTokenNanos;
-    private volatile Exchange exchange;
+    private boolean anyToken;
+    private int finished;
+    private int promptTokens, completionTokens, cachedTokens;
 
     HttpSink(Context context, HttpServerResponse resp, ApiRequest req, ResponseFormat format, RouterMetrics metrics) {
         this.context = context;
@@ -40,73 +43,46 @@ final class HttpSink implements TokenSink {
         this.req = req;
         this.format = format;
         this.metrics = metrics;
-        resp.closeHandler(v -> clientGone());
+        this.choices = new ChoiceSink[req.n()];
+        for (int i = 0; i < choices.length; i++) choices[i] = new ChoiceSink(i);
+        resp.closeHandler(v -> context.runOnContext(x -> clientGone()));
     }
 
+    /** The sink of choice {@code i}, for the exchange that runs {@link ApiRequest#choice}(i). */
+    TokenSink choice(int i) { return choices[i]; }
+
+    /** Called on the request's context once choice {@code exchanges.size()}'s exchange has started. */
     void attach(Exchange e) {
-        exchange = e;
-        if (ended && !resp.ended()) e.cancel();
+        exchanges.add(e);
+        if (ended) e.cancel();
+    }
+
+    /** A choice could not be started (the dispatcher refused it): cancel the others and answer with the error. */
+    void refused(ApiException error) {
+        fail(error);
     }
 
     private void clientGone() {
         if (ended) return;
         ended = true;
-        Exchange e = exchange;
-        if (e != null) e.cancel();
+        cancelAll();
     }
 
-    @Override
-    public void onTokens(List<Integer> tokenIds, String delta, List<TokenLogprob> logprobs) {
-        context.runOnContext(v -> {
-            if (ended) return;
-            long now = System.nanoTime();
-            if (lastTokenNanos == 0) metrics.ttft((now - req.gen().arrivalNanos()) / 1e9);
-            else metrics.itl((now - lastTokenNanos) / 1e9);
-            lastTokenNanos = now;
-            if (req.stream()) {
-                startStream();
-                if (!delta.isEmpty() || (req.logprobs() >= 0 && !logprobs.isEmpty()))
-                    send(format.streamDelta(delta, tokenIds, logprobs));
-            } else {
-                text.append(delta);
-                ids.addAll(tokenIds);
-                lps.addAll(logprobs);
-            }
-        });
+    private void cancelAll() {
+        for (Exchange e : exchanges) e.cancel();
     }
 
-    @Override
-    public void onFinish(String finishReason, int promptTokens, int completionTokens, int cachedTokens) {
-        context.runOnContext(v -> {
-            if (ended) return;
-            ended = true;
-            Usage usage = new Usage(promptTokens, completionTokens, cachedTokens);
-            if (req.stream()) {
-                startStream();
-                send(format.streamFinish(finishReason, usage));
-                ObjectNode u = format.streamUsage(usage);
-                if (u != null) send(u);
-                resp.end("data: [DONE]\n\n");
-            } else {
-                resp.putHeader("Content-Type", "application/json").end(json(format.full(text.toString(), ids, lps, finishReason, usage)));
-            }
-            metrics.e2e((System.nanoTime() - req.gen().arrivalNanos()) / 1e9);
-        });
-    }
-
-    @Override
-    public void onError(ApiException error) {
-        context.runOnContext(v -> {
-            if (ended) return;
-            ended = true;
-            if (started) {
-                // Headers are gone: report in-band, as vLLM does, then close the stream properly.
-                resp.write("data: " + json(error.body()) + "\n\n");
-                resp.end("data: [DONE]\n\n");
-            } else {
-                HttpApi.writeError(resp, error);
-            }
-        });
+    private void fail(ApiException error) {
+        if (ended) return;
+        ended = true;
+        cancelAll();
+        if (started) {
+            // Headers are gone: report in-band, as vLLM does, then close the stream properly.
+            resp.write("data: " + json(error.body()) + "\n\n");
+            resp.end("data: [DONE]\n\n");
+        } else {
+            HttpApi.writeError(resp, error);
+        }
     }
 
     private void startStream() {
@@ -122,11 +98,83 @@ final class HttpSink implements TokenSink {
         resp.write("data: " + json(chunk) + "\n\n");
     }
 
+    private void allFinished() {
+        Usage usage = new Usage(promptTokens, completionTokens, cachedTokens);
+        if (req.stream()) {
+            ObjectNode u = format.streamUsage(usage);
+            if (u != null) send(u);
+            resp.end("data: [DONE]\n\n");
+        } else {
+            List<ResponseFormat.Choice> out = new ArrayList<>(choices.length);
+            for (ChoiceSink c : choices) out.add(new ResponseFormat.Choice(c.text.toString(), c.ids, c.lps, c.finishReason));
+            resp.putHeader("Content-Type", "application/json").end(json(format.full(out, usage)));
+        }
+        metrics.e2e((System.nanoTime() - req.gen().arrivalNanos()) / 1e9);
+    }
+
     static String json(ObjectNode o) {
         try {
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** One choice's output; its state is touched only on the request's context. */
+    private final class ChoiceSink implements TokenSink {
+        private final int index;
+        private final StringBuilder text = new StringBuilder();
+        private final List<Integer> ids = new ArrayList<>();
+        private final List<TokenLogprob> lps = new ArrayList<>();
+        private long lastTokenNanos;
+        private String finishReason;
+
+        ChoiceSink(int index) { this.index = index; }
+
+        @Override
+        public void onTokens(List<Integer> tokenIds, String delta, List<TokenLogprob> logprobs) {
+            context.runOnContext(v -> {
+                if (ended || finishReason != null) return;
+                long now = System.nanoTime();
+                if (!anyToken) metrics.ttft((now - req.gen().arrivalNanos()) / 1e9);
+                else if (lastTokenNanos != 0) metrics.itl((now - lastTokenNanos) / 1e9);
+                anyToken = true;
+                lastTokenNanos = now;
+                if (req.stream()) {
+                    startStream();
+                    if (!delta.isEmpty() || (req.logprobs() >= 0 && !logprobs.isEmpty()))
+                        send(format.streamDelta(index, delta, tokenIds, logprobs));
+                } else {
+                    text.append(delta);
+                    ids.addAll(tokenIds);
+                    lps.addAll(logprobs);
+                }
+            });
+        }
+
+        @Override
+        public void onFinish(String reason, int prompt, int completion, int cached) {
+            context.runOnContext(v -> {
+                if (ended || finishReason != null) return;
+                finishReason = reason;
+                // The prompt counts once however many choices share it; its cached part is the best any choice saw.
+                promptTokens = prompt;
+                completionTokens += completion;
+                cachedTokens = Math.max(cachedTokens, cached);
+                if (req.stream()) {
+                    startStream();
+                    send(format.streamFinish(index, reason, new Usage(prompt, completion, cached)));
+                }
+                if (++finished == choices.length) {
+                    ended = true;
+                    allFinished();
+                }
+            });
+        }
+
+        @Override
+        public void onError(ApiException error) {
+            context.runOnContext(v -> fail(error));
         }
     }
 }

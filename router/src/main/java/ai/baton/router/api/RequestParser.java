@@ -24,6 +24,8 @@ import java.util.function.IntSupplier;
  */
 public final class RequestParser {
     static final int MAX_LOGPROBS = 20;
+    /** OpenAI's own limit on n. */
+    static final int MAX_N = 128;
     private static final int MAX_STOP = 64;
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -118,6 +120,8 @@ public final class RequestParser {
         Integer maxNew = s.optInt("max_new_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         checkMax(s, "max_new_tokens", maxNew);
         if (maxNew == null) maxNew = Math.min(128, defaultMaxTokens);   // SGLang's default, capped by ours
+        Integer n = s.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (n != null && n != 1) throw s.bad("n", "Only n=1 is supported on /generate; use /v1/completions for more choices.");
         Sampling.Builder b = sampling(s, 1.0);
         Boolean stream = f.optBool("stream");
         String rid = f.optString("rid");
@@ -125,7 +129,7 @@ public final class RequestParser {
         int lp = Boolean.TRUE.equals(returnLogprob) ? (top == null ? 0 : top) : -1;
         int max = checkContext(prompt, maxNew, "text");
         b.setMaxTokens(max).setLogprobs(lp);
-        return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp);
+        return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp, 1);
     }
 
     // ---------------------------------------------------------------- shared parts
@@ -134,9 +138,11 @@ public final class RequestParser {
                               int logprobs, long arrival) {
         checkMax(f, "max_tokens", maxTokens);
         Integer n = f.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        if (n != null && n != 1) throw f.bad("n", "Only n=1 is supported, got n=" + n + ".");
+        if (n == null) n = 1;
+        if (n < 1 || n > MAX_N) throw f.bad("n", "'n' must be between 1 and " + MAX_N + ", got " + n + ".");
         Integer bestOf = f.optInt("best_of", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        if (bestOf != null && bestOf != 1) throw f.bad("best_of", "Only best_of=1 is supported.");
+        if (bestOf != null && bestOf != n)
+            throw f.bad("best_of", "'best_of' must equal 'n' (" + n + "): choices are not ranked, got best_of=" + bestOf + ".");
         boolean stream = Boolean.TRUE.equals(f.optBool("stream"));
         ObjectNode so = f.optObject("stream_options");
         boolean includeUsage = false;
@@ -149,7 +155,7 @@ public final class RequestParser {
         int max = checkContext(prompt, maxTokens, promptParam);
         b.setMaxTokens(max).setLogprobs(logprobs);
         GenRequest gen = new GenRequest(idPrefix + shortId(), prompt, b.build(), arrival);
-        return new ApiRequest(ep, gen, stream, includeUsage, logprobs);
+        return new ApiRequest(ep, gen, stream, includeUsage, logprobs, n);
     }
 
     private Sampling.Builder sampling(Fields f, double defaultTemperature) {

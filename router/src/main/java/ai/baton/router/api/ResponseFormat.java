@@ -5,19 +5,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 
-/** How one endpoint shapes its answers: streamed chunks (SSE data payloads) and the one-shot body. */
+/**
+ * How one endpoint shapes its answers: streamed chunks (SSE data payloads) and the one-shot body. Choices are
+ * numbered 0..n-1 (OpenAI's "index"); streamed chunks of different choices may interleave.
+ */
 public interface ResponseFormat {
-    /** Chunks to send before the first token (chat sends the assistant role); may be empty. */
+    /** One choice's whole output, for the one-shot body. */
+    record Choice(String text, List<Integer> tokenIds, List<TokenLogprob> logprobs, String finishReason) {}
+
+    /** Chunks to send before the first token (chat sends the assistant role of every choice); may be empty. */
     List<ObjectNode> streamStart();
 
-    ObjectNode streamDelta(String text, List<Integer> tokenIds, List<TokenLogprob> logprobs);
+    ObjectNode streamDelta(int index, String text, List<Integer> tokenIds, List<TokenLogprob> logprobs);
 
-    ObjectNode streamFinish(String finishReason, Usage usage);
+    /** The chunk that ends choice {@code index}; {@code usage} is that choice's own. */
+    ObjectNode streamFinish(int index, String finishReason, Usage usage);
 
-    /** The trailing usage chunk when stream_options.include_usage asked for it, else null. */
+    /** The trailing usage chunk (all choices) when stream_options.include_usage asked for it, else null. */
     ObjectNode streamUsage(Usage usage);
 
-    ObjectNode full(String text, List<Integer> tokenIds, List<TokenLogprob> logprobs, String finishReason, Usage usage);
+    /** The one-shot body: the choices in index order, and the usage of all of them. */
+    ObjectNode full(List<Choice> choices, Usage usage);
 
     static ResponseFormat of(ApiRequest r, ServedModel model, long created) {
         return switch (r.endpoint()) {
