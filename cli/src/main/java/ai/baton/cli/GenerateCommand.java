@@ -2,6 +2,7 @@ package ai.baton.cli;
 
 import ai.baton.engine.LlmEngine;
 import ai.baton.engine.RequestOutput;
+import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,11 +28,15 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed") Long seed;
     @Option(names = "--stop", description = "stop string (repeatable)") List<String> stop;
     @Option(names = "--ignore-eos") boolean ignoreEos;
+    @Option(names = "--presence-penalty", defaultValue = "0", description = "OpenAI's, in [-2, 2]") double presencePenalty;
+    @Option(names = "--frequency-penalty", defaultValue = "0", description = "OpenAI's, in [-2, 2]") double frequencyPenalty;
+    @Option(names = "--repetition-penalty", defaultValue = "1", description = "Hugging Face's, > 0 (1 = off)") double repetitionPenalty;
     @Option(names = "--json", description = "print {prompt_ids, token_ids, text} as JSON") boolean json;
 
     @Override
     public Integer call() {
-        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, List.of(), stop, ignoreEos, -1).validate();
+        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, List.of(), stop, ignoreEos, -1,
+                new Penalties(presencePenalty, frequencyPenalty, repetitionPenalty)).validate();
         try (LlmEngine e = LlmEngine.open(engine.config())) {
             int[] ids = prompt.tokens(e.tokenizer(), engine.model);
             List<Integer> tokens = new ArrayList<>();

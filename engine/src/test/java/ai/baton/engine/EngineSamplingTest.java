@@ -1,5 +1,6 @@
 package ai.baton.engine;
 
+import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,5 +108,55 @@ class EngineSamplingTest {
             assertTrue(o.logprobs().logprob() <= 0);
         }
         assertEquals(0, engine.stats().kvBlocksUsed());
+    }
+
+    /**
+     * Greedy with each penalty alone and all three together: each token is the argmax of the model's raw logits for
+     * the prefix (one forward pass of prompt + output so far, straight through the model), penalised as HF and OpenAI
+     * define it. Also with device sampling on, which penalties must bypass.
+     */
+    @Test
+    void penalisedGreedyFollowsTheFormulasStepByStep() {
+        int[] plain = run(SamplingParams.greedy(12).withIgnoreEos(true)).tokens();
+        try (RawLogits model = new RawLogits(Fixtures.model("qwen3-text-tiny"))) {
+            for (Penalties pen : List.of(new Penalties(2, 0, 1), new Penalties(0, 1.5, 1), new Penalties(0, 0, 1.6),
+                    new Penalties(0.4, 0.3, 1.6))) {
+                SamplingParams p = SamplingParams.greedy(12).withIgnoreEos(true).withPenalties(pen);
+                int[] out = run(p).tokens();
+                assertFalse(java.util.Arrays.equals(plain, out), pen + " changed nothing");
+                engine.sampleOnDevice(true);
+                try {
+                    assertArrayEquals(out, run(p).tokens(), pen + ", device-sampling engine");
+                } finally {
+                    engine.sampleOnDevice(false);
+                }
+                for (int k = 0; k < out.length; k++) {
+                    int[] seq = new int[PROMPT.length + k];
+                    System.arraycopy(PROMPT, 0, seq, 0, PROMPT.length);
+                    System.arraycopy(out, 0, seq, PROMPT.length, k);
+                    double[] ref = penalised(model.last(seq), pen, java.util.Arrays.copyOf(out, k));
+                    int best = 0;
+                    for (int t = 1; t < ref.length; t++) if (ref[t] > ref[best]) best = t;
+                    assertTrue(out[k] == best || ref[best] - ref[out[k]] < 1e-4,
+                            pen + " step " + k + ": engine " + out[k] + " (" + ref[out[k]] + "), reference " + best + " (" + ref[best] + ")");
+                }
+            }
+        }
+    }
+
+    /** The formulas written out: HF's repetition penalty over prompt and output, OpenAI's over the output. */
+    private static double[] penalised(float[] logits, Penalties pen, int[] output) {
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        for (int t : output) counts.merge(t, 1, Integer::sum);
+        java.util.Set<Integer> seen = new java.util.HashSet<>(counts.keySet());
+        for (int t : PROMPT) seen.add(t);
+        double[] out = new double[logits.length];
+        for (int t = 0; t < logits.length; t++) {
+            double v = logits[t];
+            if (seen.contains(t)) v = v > 0 ? v / pen.repetition() : v * pen.repetition();
+            int c = counts.getOrDefault(t, 0);
+            out[t] = v - pen.frequency() * c - (c > 0 ? pen.presence() : 0);
+        }
+        return out;
     }
 }

@@ -2,6 +2,7 @@ package ai.baton.node;
 
 import ai.baton.engine.EngineStats;
 import ai.baton.engine.LlmEngine;
+import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.proto.KvLayout;
@@ -24,13 +25,18 @@ public final class Protos {
         int topK = Math.max(0, s.getTopK());
         Long seed = s.hasSeed() ? s.getSeed() : null;
         return new SamplingParams(s.getTemperature(), topP, topK, s.getMinP(), seed, s.getMaxTokens(),
-                s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs());
+                s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s));
+    }
+
+    public static Penalties penalties(Sampling s) {
+        return new Penalties(s.getPresencePenalty(), s.getFrequencyPenalty(), s.getRepetitionPenalty() == 0 ? 1 : s.getRepetitionPenalty());
     }
 
     public static Sampling sampling(SamplingParams p) {
         Sampling.Builder b = Sampling.newBuilder().setTemperature(p.temperature()).setTopP(p.topP()).setTopK(p.topK())
                 .setMinP(p.minP()).setMaxTokens(p.maxTokens()).addAllStopTokenIds(p.stopTokenIds()).addAllStop(p.stop())
-                .setIgnoreEos(p.ignoreEos()).setLogprobs(p.logprobs());
+                .setIgnoreEos(p.ignoreEos()).setLogprobs(p.logprobs()).setPresencePenalty(p.penalties().presence())
+                .setFrequencyPenalty(p.penalties().frequency()).setRepetitionPenalty(p.penalties().repetition());
         if (p.seed() != null) b.setSeed(p.seed());
         return b.build();
     }

@@ -92,7 +92,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
         try {
             // Only the first token is sampled here; stop conditions are the decode node's business.
             engine.submitHolding(id, prompt, new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
-                    params.seed(), 1, List.of(), List.of(), true, params.logprobs()), job);
+                    params.seed(), 1, List.of(), List.of(), true, params.logprobs(), params.penalties()), job);
             RequestOutput last = job.finished.join();
             long computed = System.nanoTime();
             if (last.finish() == FinishReason.ERROR) throw Status.INTERNAL.withDescription("prefill failed: " + last.error()).asRuntimeException();

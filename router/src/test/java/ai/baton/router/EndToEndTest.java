@@ -169,6 +169,33 @@ class EndToEndTest {
     }
 
     /**
+     * Repetition, presence and frequency penalties through a prefill node (which samples the first token) and a decode
+     * node: the same tokens as one engine given the same penalties, and not those of plain greedy.
+     */
+    @Test
+    void penaltiesGiveTheCollocatedEnginesTokens() throws Exception {
+        try (RealCluster c = new RealCluster(1, 1, DISAGG)) {
+            String prompt = "The lighthouse keeper counted the ships and the ships counted";
+            String base = "\"prompt\": \"" + prompt + "\", \"max_tokens\": 12, \"temperature\": 0, \"ignore_eos\": true";
+            String pen = ", \"presence_penalty\": 0.4, \"frequency_penalty\": 0.3, \"repetition_penalty\": 1.6";
+            Http.Reply plain = c.http.post("/v1/completions", "{" + base + "}");
+            Http.Reply r = c.http.post("/v1/completions", "{" + base + pen + "}");
+            assertEquals(200, r.status(), r.body());
+            int[] ids = TestRouter.model().tokenizer().encode(prompt, true);
+            SamplingParams p = SamplingParams.greedy(12).withIgnoreEos(true)
+                    .withPenalties(new ai.baton.engine.sampling.Penalties(0.4, 0.3, 1.6));
+            String expected = collocated(List.of(ids), List.of(p)).getFirst();
+            assertEquals(expected, FixtureRequests.text(r.json()));
+            assertTrue(!expected.equals(FixtureRequests.text(plain.json())), "penalties changed nothing: " + expected);
+            Http.Reply g = c.http.post("/generate", "{\"text\": \"" + prompt + "\", \"sampling_params\": {\"max_new_tokens\": 12,"
+                    + " \"temperature\": 0, \"ignore_eos\": true" + pen + "}}");
+            assertEquals(200, g.status(), g.body());
+            assertEquals(expected, g.json().path("text").asText());
+            c.assertNoBlocksInUse();
+        }
+    }
+
+    /**
      * OpenAI's n: choice i of a seeded request is the same text as a request of its own with seed + i, one-shot and
      * streamed; usage counts the prompt once and every choice's tokens; a client leaving mid-stream frees all of them.
      */

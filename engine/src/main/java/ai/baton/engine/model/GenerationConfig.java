@@ -10,10 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Defaults from generation_config.json: end-of-sequence ids and the model's preferred sampling. */
-public record GenerationConfig(List<Integer> eosTokenIds, Double temperature, Double topP, Integer topK) {
+/**
+ * Defaults from generation_config.json: end-of-sequence ids and the model's preferred sampling (a request's own
+ * values win, as in vLLM).
+ */
+public record GenerationConfig(List<Integer> eosTokenIds, Double temperature, Double topP, Integer topK,
+                               Double repetitionPenalty) {
 
-    public static GenerationConfig empty() { return new GenerationConfig(List.of(), null, null, null); }
+    public static GenerationConfig empty() { return new GenerationConfig(List.of(), null, null, null, null); }
 
     public static GenerationConfig load(Path file) {
         if (!Files.isRegularFile(file)) return empty();
@@ -26,7 +30,8 @@ public record GenerationConfig(List<Integer> eosTokenIds, Double temperature, Do
             return new GenerationConfig(eos,
                     n.hasNonNull("temperature") ? n.get("temperature").asDouble() : null,
                     n.hasNonNull("top_p") ? n.get("top_p").asDouble() : null,
-                    n.hasNonNull("top_k") ? n.get("top_k").asInt() : null);
+                    n.hasNonNull("top_k") ? n.get("top_k").asInt() : null,
+                    n.hasNonNull("repetition_penalty") ? n.get("repetition_penalty").asDouble() : null);
         } catch (IOException ex) {
             throw new EngineException("cannot read " + file + ": " + ex.getMessage());
         }

@@ -79,7 +79,14 @@ public final class StepOutputs {
     /** Samples from logits row {@code row} and appends the token; returns a finish reason or null. */
     public FinishReason sampleAndAccept(Sequence s, float[] logits, int row, int maxModelLen) {
         int off = row * vocab;
-        int token = Sampler.sample(logits, off, vocab, s.params, s.rng);
+        int token;
+        if (s.params.penalties().isNone()) {
+            token = Sampler.sample(logits, off, vocab, s.params, s.rng);
+        } else {  // penalised copy of the row: the logprobs below stay the raw model's
+            float[] penalised = java.util.Arrays.copyOfRange(logits, off, off + vocab);
+            s.params.penalties().apply(penalised, 0, vocab, s::token, s.promptLength, s.length());
+            token = Sampler.sample(penalised, 0, vocab, s.params, s.rng);
+        }
         TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
         return acceptSampled(s, token, lp, maxModelLen);
     }

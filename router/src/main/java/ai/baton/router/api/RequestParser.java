@@ -180,10 +180,24 @@ public final class RequestParser {
         Boolean ignoreEos = f.optBool("ignore_eos");
         f.optBool("skip_special_tokens");
         f.optBool("include_stop_str_in_output");
+        double presence = penalty(f, "presence_penalty", 0), frequency = penalty(f, "frequency_penalty", 0);
+        Double repetition = f.optDouble("repetition_penalty");
+        if (repetition == null) repetition = gen.repetitionPenalty() != null ? gen.repetitionPenalty() : 1.0;
+        if (!(repetition > 0) || repetition.isInfinite())
+            throw f.bad("repetition_penalty", "'repetition_penalty' must be a number > 0, got " + repetition + ".");
+        b.setPresencePenalty(presence).setFrequencyPenalty(frequency).setRepetitionPenalty(repetition);
         b.setTemperature(temperature).setTopP(topP).setTopK(Math.max(0, topK)).setMinP(minP)
                 .addAllStop(stop).addAllStopTokenIds(stopIds).setIgnoreEos(Boolean.TRUE.equals(ignoreEos));
         if (seed != null) b.setSeed(seed);
         return b;
+    }
+
+    /** OpenAI's presence and frequency penalties: in [-2, 2]. */
+    private static double penalty(Fields f, String name, double dflt) {
+        Double v = f.optDouble(name);
+        if (v == null) return dflt;
+        if (!(v >= -2 && v <= 2)) throw f.bad(name, "'" + name + "' must be in [-2, 2], got " + v + ".");
+        return v;
     }
 
     private static void checkMax(Fields f, String name, Integer maxTokens) {
@@ -213,12 +227,6 @@ public final class RequestParser {
     }
 
     private static void rejectUnsupported(Fields f) {
-        for (String p : new String[]{"presence_penalty", "frequency_penalty"}) {
-            Double v = f.optDouble(p);
-            if (v != null && v != 0) throw f.bad(p, "'" + p + "' is not supported (only 0).");
-        }
-        Double rep = f.optDouble("repetition_penalty");
-        if (rep != null && rep != 1) throw f.bad("repetition_penalty", "'repetition_penalty' is not supported (only 1).");
         ObjectNode rf = f.optObject("response_format");
         if (rf != null) {
             JsonNode t = rf.get("type");
