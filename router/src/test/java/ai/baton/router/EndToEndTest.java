@@ -113,6 +113,24 @@ class EndToEndTest {
         }
     }
 
+    /** A streaming client that reads about {@code bytes} bytes of the answer and then goes away. */
+    private static void streamThenHangUp(RealCluster c, String body, int bytes) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", c.router.httpPort())) {
+            byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().write(b);
+            s.getOutputStream().flush();
+            int got = 0;
+            byte[] buf = new byte[4096];
+            while (got < bytes) {
+                int n = s.getInputStream().read(buf);
+                if (n < 0) break;
+                got += n;
+            }
+        }
+    }
+
     private static double routed(String metrics, String reason) {
         for (String l : metrics.split("\n"))
             if (l.startsWith("baton:routing_decisions_total") && l.contains("reason=\"" + reason + "\""))
@@ -242,21 +260,7 @@ class EndToEndTest {
             assertEquals(36, chunks.getLast().path("usage").path("completion_tokens").asInt());
 
             // A client that leaves mid-stream: every choice's exchange is cancelled and its blocks freed.
-            try (java.net.Socket sock = new java.net.Socket("127.0.0.1", c.router.httpPort())) {
-                byte[] b = "{\"prompt\": \"a long tale\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true, \"n\": 3}"
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                        + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                sock.getOutputStream().write(b);
-                sock.getOutputStream().flush();
-                int got = 0;
-                byte[] buf = new byte[4096];
-                while (got < 3000) {
-                    int n = sock.getInputStream().read(buf);
-                    if (n < 0) break;
-                    got += n;
-                }
-            }
+            streamThenHangUp(c, "{\"prompt\": \"a long tale\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true, \"n\": 3}", 3000);
             c.assertNoBlocksInUse();
             assertEquals(0, ((ai.baton.decode.DecodeNode) c.decode.getFirst()).activeStreams());
         }
@@ -266,23 +270,8 @@ class EndToEndTest {
     void clientDisconnectsAndDeadPrefillNodesLeaveNothingBehind() throws Exception {
         try (RealCluster c = new RealCluster(2, 1, DISAGG)) {
             // A client that goes away mid-stream: the decode node stops and frees the request's blocks.
-            for (int i = 0; i < 2; i++) {
-                try (java.net.Socket s = new java.net.Socket("127.0.0.1", c.router.httpPort())) {
-                    byte[] b = ("{\"prompt\": \"story number " + i + " about the sea\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true}")
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                    s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                            + b.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                    s.getOutputStream().write(b);
-                    s.getOutputStream().flush();
-                    int got = 0;
-                    byte[] buf = new byte[4096];
-                    while (got < 2000) {
-                        int n = s.getInputStream().read(buf);
-                        if (n < 0) break;
-                        got += n;
-                    }
-                }
-            }
+            for (int i = 0; i < 2; i++)
+                streamThenHangUp(c, "{\"prompt\": \"story number " + i + " about the sea\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true}", 2000);
             c.assertNoBlocksInUse();
             assertEquals(0, ((ai.baton.decode.DecodeNode) c.decode.getFirst()).activeStreams());
 
