@@ -35,8 +35,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, List.of(), stop, ignoreEos, -1,
-                new Penalties(presencePenalty, frequencyPenalty, repetitionPenalty)).validate();
+        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, List.of(), stop, ignoreEos, -1)
+                .withPenalties(new Penalties(presencePenalty, frequencyPenalty, repetitionPenalty)).validate();
         try (LlmEngine e = LlmEngine.open(engine.config())) {
             int[] ids = prompt.tokens(e.tokenizer(), engine.model);
             List<Integer> tokens = new ArrayList<>();

@@ -254,7 +254,7 @@ public final class LlmEngine implements AutoCloseable {
             if (s.markScheduled()) s.listener.onScheduled(t0 - s.arrivalNanos, t0);
             if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens++;
             else prefillTokens += c.numTokens();
-            if (c.samples() && (s.params.logprobs() >= 0 || !s.params.penalties().isNone())) needLogits = true;
+            if (c.samples() && (s.params.logprobs() >= 0 || s.params.adjustsLogits(s.outputLength()))) needLogits = true;
         }
         try {
             forwardAndSample(chunks, needLogits);
@@ -269,7 +269,7 @@ public final class LlmEngine implements AutoCloseable {
 
     /**
      * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs or
-     * penalties and no layer hook is installed (forwardSample has none); otherwise the logits come to the host.
+     * adjusts its logits (penalties, logit bias, min tokens) and no layer hook is installed (forwardSample has none); otherwise the logits come to the host.
      */
     private void forwardAndSample(List<ScheduledChunk> chunks, boolean needLogits) {
         ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());

@@ -144,6 +144,51 @@ class EngineSamplingTest {
         }
     }
 
+    @Test
+    void logitBiasForcesAndBansTokens() {
+        int[] plain = run(SamplingParams.greedy(6).withIgnoreEos(true)).tokens();
+        int forced = (plain[0] + 1000) % 5000 + 100;
+        int[] all = run(SamplingParams.greedy(6).withIgnoreEos(true).withLogitBias(java.util.Map.of(forced, 100f))).tokens();
+        for (int t : all) assertEquals(forced, t, "a +100 bias wins every greedy step");
+        int[] banned = run(SamplingParams.greedy(1).withIgnoreEos(true).withLogitBias(java.util.Map.of(plain[0], -100f))).tokens();
+        try (RawLogits model = new RawLogits(Fixtures.model("qwen3-text-tiny"))) {
+            float[] l = model.last(PROMPT);
+            int second = -1;
+            for (int t = 0; t < l.length; t++) if (t != plain[0] && (second < 0 || l[t] > l[second])) second = t;
+            assertEquals(second, banned[0], "with the greedy token biased by -100 the runner-up is chosen");
+        }
+    }
+
+    @Test
+    void minTokensHoldsBackStopTokensAndStopStrings() {
+        int[] plain = run(SamplingParams.greedy(20).withIgnoreEos(true)).tokens();
+        int stopId = plain[2];
+        int firstStop = 0;
+        while (plain[firstStop] != stopId) firstStop++;
+        SamplingParams stopAt = new SamplingParams(0, 1, 0, 0, null, 20, List.of(stopId), List.of(), true, -1);
+        assertEquals(firstStop + 1, run(stopAt).tokens().length);
+        int[] held = run(stopAt.withMinTokens(8)).tokens();
+        assertTrue(held.length >= 8, "min_tokens 8 gave " + held.length);
+        for (int i = 0; i < 8; i++) assertTrue(held[i] != stopId, "stop token at " + i + " before min_tokens");
+
+        String text = run(SamplingParams.greedy(20).withIgnoreEos(true)).text();
+        String stop = text.substring(2, 4);
+        SamplingParams stopStr = new SamplingParams(0, 1, 0, 0, null, 20, List.of(), List.of(stop), true, -1);
+        Collector early = run(stopStr), late = run(stopStr.withMinTokens(10));
+        assertTrue(late.tokens().length >= 10 && late.text().length() > early.text().length(), early.text() + " | " + late.text());
+    }
+
+    @Test
+    void earliestStopStringWinsAndCanBeKept() {
+        String text = run(SamplingParams.greedy(20).withIgnoreEos(true)).text();
+        String earlier = text.substring(3, 5), later = text.substring(text.length() - 4, text.length() - 2);
+        int at = text.indexOf(earlier);
+        assertTrue(at >= 0 && text.indexOf(later) > at, text);
+        SamplingParams p = new SamplingParams(0, 1, 0, 0, null, 20, List.of(), List.of(later, earlier), true, -1);
+        assertEquals(text.substring(0, at), run(p).text());
+        assertEquals(text.substring(0, at + earlier.length()), run(p.withIncludeStopStr(true)).text());
+    }
+
     /** The formulas written out: HF's repetition penalty over prompt and output, OpenAI's over the output. */
     private static double[] penalised(float[] logits, Penalties pen, int[] output) {
         java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();

@@ -25,7 +25,8 @@ public final class Protos {
         int topK = Math.max(0, s.getTopK());
         Long seed = s.hasSeed() ? s.getSeed() : null;
         return new SamplingParams(s.getTemperature(), topP, topK, s.getMinP(), seed, s.getMaxTokens(),
-                s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s));
+                s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s), s.getLogitBiasMap(),
+                s.getMinTokens(), s.getIncludeStopStrInOutput());
     }
 
     public static Penalties penalties(Sampling s) {
@@ -36,7 +37,8 @@ public final class Protos {
         Sampling.Builder b = Sampling.newBuilder().setTemperature(p.temperature()).setTopP(p.topP()).setTopK(p.topK())
                 .setMinP(p.minP()).setMaxTokens(p.maxTokens()).addAllStopTokenIds(p.stopTokenIds()).addAllStop(p.stop())
                 .setIgnoreEos(p.ignoreEos()).setLogprobs(p.logprobs()).setPresencePenalty(p.penalties().presence())
-                .setFrequencyPenalty(p.penalties().frequency()).setRepetitionPenalty(p.penalties().repetition());
+                .setFrequencyPenalty(p.penalties().frequency()).setRepetitionPenalty(p.penalties().repetition())
+                .putAllLogitBias(p.logitBias()).setMinTokens(p.minTokens()).setIncludeStopStrInOutput(p.includeStopStr());
         if (p.seed() != null) b.setSeed(p.seed());
         return b.build();
     }

@@ -209,6 +209,19 @@ class EndToEndTest {
                     + " \"temperature\": 0, \"ignore_eos\": true" + pen + "}}");
             assertEquals(200, g.status(), g.body());
             assertEquals(expected, g.json().path("text").asText());
+
+            // Logit bias, min_tokens over a stop token id, and a kept stop string, the first token drawn on the prefill node.
+            String plainText = FixtureRequests.text(plain.json());
+            int[] plainIds = TestRouter.model().tokenizer().encode(plainText, false);
+            int stopId = plainIds[1], banned = plainIds[0];
+            String stop = plainText.substring(plainText.length() - 3);
+            String opts = ", \"logit_bias\": {\"" + banned + "\": -100}, \"min_tokens\": 4, \"stop_token_ids\": [" + stopId
+                    + "], \"stop\": [" + Http.JSON.writeValueAsString(stop) + "], \"include_stop_str_in_output\": true";
+            Http.Reply o = c.http.post("/v1/completions", "{" + base.replace("\"ignore_eos\": true", "\"ignore_eos\": false") + opts + "}");
+            assertEquals(200, o.status(), o.body());
+            SamplingParams q = new SamplingParams(0, 1, 0, 0, null, 12, List.of(stopId), List.of(stop), false, -1)
+                    .withLogitBias(java.util.Map.of(banned, -100f)).withMinTokens(4).withIncludeStopStr(true);
+            assertEquals(collocated(List.of(ids), List.of(q)).getFirst(), FixtureRequests.text(o.json()));
             c.assertNoBlocksInUse();
         }
     }

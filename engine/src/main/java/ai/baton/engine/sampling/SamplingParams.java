@@ -3,28 +3,35 @@ package ai.baton.engine.sampling;
 import ai.baton.engine.EngineException;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * How to pick tokens and when to stop. temperature 0 (or topK 1) is greedy. {@code seed} makes sampling
  * reproducible whatever else shares the batch. {@code logprobs} &lt; 0 means none; n &ge; 0 returns the chosen token's
- * log-probability and the n most likely. {@code penalties} act on tokens already seen (none by default).
+ * log-probability and the n most likely. {@code penalties} act on tokens already seen (none by default);
+ * {@code logitBias} adds to given tokens' logits (OpenAI's logit_bias); until the output has {@code minTokens} tokens,
+ * EOS and the stop token ids cannot be sampled and stop strings are not looked for (vLLM's min_tokens);
+ * {@code includeStopStr} keeps a matched stop string in the text.
  */
 public record SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                              List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
-                             Penalties penalties) {
+                             Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr) {
 
     public static final int MAX_LOGPROBS = 20;
+    /** OpenAI's range for a logit bias. */
+    public static final float MAX_LOGIT_BIAS = 100f;
 
     public SamplingParams {
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (penalties == null) penalties = Penalties.NONE;
+        logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
     }
 
-    /** Without penalties. */
+    /** Without penalties, logit bias, min tokens or stop strings kept. */
     public SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                           List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs) {
-        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, Penalties.NONE);
+        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, Penalties.NONE, Map.of(), 0, false);
     }
 
     public static SamplingParams greedy(int maxTokens) {
@@ -33,6 +40,11 @@ public record SamplingParams(double temperature, double topP, int topK, double m
 
     public boolean isGreedy() { return temperature == 0 || topK == 1; }
 
+    /** Whether sampling the next token, with {@code outputLength} tokens out so far, needs the whole logits row. */
+    public boolean adjustsLogits(int outputLength) {
+        return !penalties.isNone() || !logitBias.isEmpty() || outputLength < minTokens;
+    }
+
     /** Throws an EngineException naming the first invalid parameter. */
     public SamplingParams validate() {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) fail("temperature must be a finite number >= 0, got " + temperature);
@@ -40,8 +52,12 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         if (topK < 0) fail("top_k must be >= 0 (0 or -1 disables it), got " + topK);
         if (!(minP >= 0 && minP <= 1)) fail("min_p must be in [0, 1], got " + minP);
         if (maxTokens < 1) fail("max_tokens must be >= 1, got " + maxTokens);
+        if (minTokens < 0 || minTokens > maxTokens) fail("min_tokens must be in [0, max_tokens = " + maxTokens + "], got " + minTokens);
         if (logprobs > MAX_LOGPROBS) fail("logprobs must be <= " + MAX_LOGPROBS + ", got " + logprobs);
         for (String s : stop) if (s == null || s.isEmpty()) fail("stop strings must be non-empty");
+        for (Map.Entry<Integer, Float> e : logitBias.entrySet())
+            if (e.getKey() < 0 || !(Math.abs(e.getValue()) <= MAX_LOGIT_BIAS))
+                fail("logit_bias needs token ids >= 0 and biases in [-100, 100], got " + e.getKey() + ": " + e.getValue());
         try {
             penalties.validate();
         } catch (IllegalArgumentException e) {
@@ -53,18 +69,37 @@ public record SamplingParams(double temperature, double topP, int topK, double m
     private static void fail(String msg) { throw new EngineException(msg); }
 
     public SamplingParams withMaxTokens(int n) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, n, stopTokenIds, stop, ignoreEos, logprobs, penalties);
+        return new SamplingParams(temperature, topP, topK, minP, seed, n, stopTokenIds, stop, ignoreEos, logprobs, penalties,
+                logitBias, Math.min(minTokens, n), includeStopStr);
     }
 
     public SamplingParams withIgnoreEos(boolean v) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, v, logprobs, penalties);
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, v, logprobs, penalties,
+                logitBias, minTokens, includeStopStr);
     }
 
     public SamplingParams withSeed(Long s) {
-        return new SamplingParams(temperature, topP, topK, minP, s, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties);
+        return new SamplingParams(temperature, topP, topK, minP, s, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
+                logitBias, minTokens, includeStopStr);
     }
 
     public SamplingParams withPenalties(Penalties p) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, p);
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, p,
+                logitBias, minTokens, includeStopStr);
+    }
+
+    public SamplingParams withLogitBias(Map<Integer, Float> bias) {
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
+                bias, minTokens, includeStopStr);
+    }
+
+    public SamplingParams withMinTokens(int n) {
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
+                logitBias, n, includeStopStr);
+    }
+
+    public SamplingParams withIncludeStopStr(boolean v) {
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
+                logitBias, minTokens, v);
     }
 }

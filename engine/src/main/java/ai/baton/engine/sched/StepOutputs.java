@@ -60,7 +60,7 @@ public final class StepOutputs {
     }
 
     public void track(Sequence s) {
-        if (tokenizer != null) text.put(s, new StopChecker(tokenizer.newDecoder(), s.params.stop()));
+        if (tokenizer != null) text.put(s, new StopChecker(tokenizer.newDecoder(), s.params.stop(), s.params.includeStopStr()));
     }
 
     public void holdBlocks(Sequence s) { s.holdBlocksOnFinish = true; }
@@ -80,15 +80,30 @@ public final class StepOutputs {
     public FinishReason sampleAndAccept(Sequence s, float[] logits, int row, int maxModelLen) {
         int off = row * vocab;
         int token;
-        if (s.params.penalties().isNone()) {
+        if (!s.params.adjustsLogits(s.outputLength())) {
             token = Sampler.sample(logits, off, vocab, s.params, s.rng);
-        } else {  // penalised copy of the row: the logprobs below stay the raw model's
-            float[] penalised = java.util.Arrays.copyOfRange(logits, off, off + vocab);
-            s.params.penalties().apply(penalised, 0, vocab, s::token, s.promptLength, s.length());
-            token = Sampler.sample(penalised, 0, vocab, s.params, s.rng);
+        } else {  // an adjusted copy of the row: the logprobs below stay the raw model's
+            float[] adjusted = java.util.Arrays.copyOfRange(logits, off, off + vocab);
+            adjust(s, adjusted);
+            token = Sampler.sample(adjusted, 0, vocab, s.params, s.rng);
         }
         TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
         return acceptSampled(s, token, lp, maxModelLen);
+    }
+
+    /**
+     * The request's changes to its logits row, in vLLM's order: penalties, logit bias, then (until the output has
+     * min_tokens tokens) EOS and the stop token ids masked out.
+     */
+    private void adjust(Sequence s, float[] row) {
+        SamplingParams p = s.params;
+        p.penalties().apply(row, 0, vocab, s::token, s.promptLength, s.length());
+        for (Map.Entry<Integer, Float> e : p.logitBias().entrySet())
+            if (e.getKey() < vocab) row[e.getKey()] += e.getValue();
+        if (s.outputLength() < p.minTokens()) {
+            for (int t : eos) if (t >= 0 && t < vocab) row[t] = Float.NEGATIVE_INFINITY;
+            for (int t : p.stopTokenIds()) if (t >= 0 && t < vocab) row[t] = Float.NEGATIVE_INFINITY;
+        }
     }
 
     /** Appends a token sampled elsewhere (on the device); returns a finish reason or null. */
@@ -118,7 +133,7 @@ public final class StepOutputs {
         SamplingParams p = s.params;
         boolean special = tokenizer != null && tokenizer.isSpecial(token);
         StopChecker checker = text.get(s);
-        String delta = checker == null ? "" : checker.add(token, special);
+        String delta = checker == null ? "" : checker.add(token, special, s.outputLength() >= p.minTokens());
         FinishReason done = null;
         if ((!p.ignoreEos() && eos.contains(token)) || p.stopTokenIds().contains(token)) done = FinishReason.STOP;
         else if (checker != null && checker.stopped()) done = FinishReason.STOP;

@@ -6,33 +6,43 @@ import java.util.List;
 
 /**
  * Turns a sequence's tokens into streamed text and finds stop strings in it. Text that could still be the start
- * of a stop string is held back, so a client never sees part of a stop string; the stop string itself is not
- * returned (OpenAI semantics).
+ * of a stop string is held back, so a client never sees part of a stop string. The earliest match of any stop string
+ * ends the text; the stop string itself is left out (OpenAI semantics) unless {@code includeStop} (vLLM's
+ * include_stop_str_in_output).
  */
-final class StopChecker {
+public final class StopChecker {
     private final IncrementalDecoder decoder;
     private final List<String> stops;
+    private final boolean includeStop;
     private final int holdBack;
     private final StringBuilder pending = new StringBuilder();
     private boolean stopped;
 
-    StopChecker(IncrementalDecoder decoder, List<String> stops) {
+    public StopChecker(IncrementalDecoder decoder, List<String> stops, boolean includeStop) {
         this.decoder = decoder;
         this.stops = stops;
+        this.includeStop = includeStop;
         int longest = 0;
         for (String s : stops) longest = Math.max(longest, s.length());
         this.holdBack = Math.max(0, longest - 1);
     }
 
-    /** Adds a token; returns the text that can be released now. */
-    String add(int token, boolean special) {
+    /** Adds a token; returns the text that can be released now. Stop strings are looked for only when {@code canStop}. */
+    public String add(int token, boolean special, boolean canStop) {
         if (stopped || special) return ""; // special tokens are not text (skip_special_tokens, as OpenAI servers do)
         pending.append(decoder.next(token));
-        for (String s : stops) {
-            int at = pending.indexOf(s);
+        if (canStop) {
+            int at = -1, len = 0;
+            for (String s : stops) {
+                int i = pending.indexOf(s);
+                if (i >= 0 && (at < 0 || i < at)) {
+                    at = i;
+                    len = s.length();
+                }
+            }
             if (at >= 0) {
                 stopped = true;
-                String out = pending.substring(0, at);
+                String out = pending.substring(0, includeStop ? at + len : at);
                 pending.setLength(0);
                 return out;
             }

@@ -128,6 +128,7 @@ public final class RequestParser {
         String id = rid != null && !rid.isBlank() ? rid + "-" + shortId() : "gen-" + shortId();
         int lp = Boolean.TRUE.equals(returnLogprob) ? (top == null ? 0 : top) : -1;
         int max = checkContext(prompt, maxNew, "text");
+        checkMinTokens(s, b, max);
         b.setMaxTokens(max).setLogprobs(lp);
         return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp, 1);
     }
@@ -153,6 +154,7 @@ public final class RequestParser {
         }
         Sampling.Builder b = sampling(f, 1.0);
         int max = checkContext(prompt, maxTokens, promptParam);
+        checkMinTokens(f, b, max);
         b.setMaxTokens(max).setLogprobs(logprobs);
         GenRequest gen = new GenRequest(idPrefix + shortId(), prompt, b.build(), arrival);
         return new ApiRequest(ep, gen, stream, includeUsage, logprobs, n);
@@ -178,8 +180,13 @@ public final class RequestParser {
         List<String> stop = f.optStrings("stop", MAX_STOP);
         List<Integer> stopIds = f.optIds("stop_token_ids", model.vocabSize(), MAX_STOP);
         Boolean ignoreEos = f.optBool("ignore_eos");
-        f.optBool("skip_special_tokens");
-        f.optBool("include_stop_str_in_output");
+        Boolean skipSpecial = f.optBool("skip_special_tokens");
+        if (Boolean.FALSE.equals(skipSpecial))
+            throw f.bad("skip_special_tokens", "'skip_special_tokens' false is not supported: special tokens are never text here.");
+        Boolean includeStop = f.optBool("include_stop_str_in_output");
+        Integer minTokens = f.optInt("min_tokens", 0, Integer.MAX_VALUE);
+        b.putAllLogitBias(logitBias(f)).setMinTokens(minTokens == null ? 0 : minTokens)
+                .setIncludeStopStrInOutput(Boolean.TRUE.equals(includeStop));
         double presence = penalty(f, "presence_penalty", 0), frequency = penalty(f, "frequency_penalty", 0);
         Double repetition = f.optDouble("repetition_penalty");
         if (repetition == null) repetition = gen.repetitionPenalty() != null ? gen.repetitionPenalty() : 1.0;
@@ -190,6 +197,34 @@ public final class RequestParser {
                 .addAllStop(stop).addAllStopTokenIds(stopIds).setIgnoreEos(Boolean.TRUE.equals(ignoreEos));
         if (seed != null) b.setSeed(seed);
         return b;
+    }
+
+    /** OpenAI's logit_bias: {"token id": bias in [-100, 100], ...}. */
+    private Map<Integer, Float> logitBias(Fields f) {
+        ObjectNode o = f.optObject("logit_bias");
+        Map<Integer, Float> out = new LinkedHashMap<>();
+        if (o == null) return out;
+        for (Map.Entry<String, JsonNode> e : o.properties()) {
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                throw f.bad("logit_bias", "'logit_bias' keys must be token ids, got \"" + e.getKey() + "\".");
+            }
+            if (id < 0 || id >= model.vocabSize())
+                throw f.bad("logit_bias", "'logit_bias' token id " + id + " is outside the vocabulary (0.." + (model.vocabSize() - 1) + ").");
+            JsonNode v = e.getValue();
+            if (!v.isNumber() || !(Math.abs(v.doubleValue()) <= 100))
+                throw f.bad("logit_bias", "'logit_bias' values must be numbers in [-100, 100], got " + Fields.describe(v) + " for " + id + ".");
+            out.put(id, (float) v.doubleValue());
+        }
+        return out;
+    }
+
+    /** min_tokens may not exceed the tokens the request may generate. */
+    private static void checkMinTokens(Fields f, Sampling.Builder b, int max) {
+        if (b.getMinTokens() > max)
+            throw f.bad("min_tokens", "'min_tokens' (" + b.getMinTokens() + ") must not exceed the maximum tokens (" + max + ").");
     }
 
     /** OpenAI's presence and frequency penalties: in [-2, 2]. */
