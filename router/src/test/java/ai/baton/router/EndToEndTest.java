@@ -228,7 +228,8 @@ class EndToEndTest {
 
     /**
      * OpenAI's n: choice i of a seeded request is the same text as a request of its own with seed + i, one-shot and
-     * streamed; usage counts the prompt once and every choice's tokens; a client leaving mid-stream frees all of them.
+     * streamed, also in a batch of prompts; usage counts each prompt once and every choice's tokens; a client leaving
+     * mid-stream frees all of them.
      */
     @Test
     void nChoicesAreTheSeededRequestsOfTheirOwn() throws Exception {
@@ -271,6 +272,24 @@ class EndToEndTest {
                 assertEquals(1, finishes[i], "finish chunks of choice " + i);
             }
             assertEquals(36, chunks.getLast().path("usage").path("completion_tokens").asInt());
+
+            // A batch of two prompts with n = 2: choice 2p + k is prompt p alone with seed 42 + k.
+            String other = "A second prompt about the harbour";
+            String batch = "\"prompt\": [\"" + prompt + "\", \"" + other + "\"], \"max_tokens\": 12, \"temperature\": 0.9,"
+                    + " \"ignore_eos\": true, \"seed\": 42, \"n\": 2";
+            Http.Reply b = c.http.post("/v1/completions", "{" + batch + "}");
+            assertEquals(200, b.status(), b.body());
+            assertEquals(4, b.json().path("choices").size(), b.body());
+            assertEquals(texts.get(0), b.json().path("choices").get(0).path("text").asText());
+            assertEquals(texts.get(1), b.json().path("choices").get(1).path("text").asText());
+            for (int k = 0; k < 2; k++) {
+                Http.Reply one = c.http.post("/v1/completions", "{" + base.replace(prompt, other) + ", \"seed\": " + (42 + k) + "}");
+                assertEquals(FixtureRequests.text(one.json()), b.json().path("choices").get(2 + k).path("text").asText(), "prompt 1 choice " + k);
+                assertEquals(2 + k, b.json().path("choices").get(2 + k).path("index").asInt());
+            }
+            var tok = TestRouter.model().tokenizer();
+            assertEquals(tok.encode(prompt, true).length + tok.encode(other, true).length, b.json().path("usage").path("prompt_tokens").asInt());
+            assertEquals(48, b.json().path("usage").path("completion_tokens").asInt());
 
             // A client that leaves mid-stream: every choice's exchange is cancelled and its blocks freed.
             streamThenHangUp(c, "{\"prompt\": \"a long tale\", \"max_tokens\": 3000, \"ignore_eos\": true, \"stream\": true, \"n\": 3}", 3000);

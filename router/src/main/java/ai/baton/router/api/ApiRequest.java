@@ -3,28 +3,50 @@ package ai.baton.router.api;
 import ai.baton.proto.Sampling;
 import ai.baton.router.dispatch.GenRequest;
 
+import java.util.List;
+
 /**
  * A validated generation request: what the dispatcher runs plus how to answer.
  *
+ * @param prompts      one generation per prompt (a batched /v1/completions request has several); the first one's id
+ *                     and arrival time are the response's
  * @param logprobs     top alternatives to return per token, or -1 for no logprobs
  * @param includeUsage streaming only: end with a usage chunk (stream_options.include_usage)
- * @param n            completions to generate for the prompt (OpenAI's n), each run as its own request
+ * @param n            completions to generate per prompt (OpenAI's n)
  */
-public record ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
+public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
+        if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
+        prompts = List.copyOf(prompts);
     }
 
+    public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
+        this(endpoint, List.of(gen), stream, includeUsage, logprobs, n);
+    }
+
+    /** The first prompt's generation: the response's id and arrival time. */
+    public GenRequest gen() { return prompts.getFirst(); }
+
+    /** Choices in the response: n per prompt, choice i = prompt i / n, its (i % n)-th completion (OpenAI's order). */
+    public int choices() { return prompts.size() * n; }
+
+    /** The prompt of choice {@code i}. */
+    public int promptOf(int i) { return i / n; }
+
     /**
-     * The generation of choice {@code i}. With n > 1 each choice has its own id (the nodes key KV reservations by it)
-     * and, when the request is seeded, the seed + i: reproducible, yet the choices differ. Choice 0 is the request
-     * itself, so n = 1 and choice 0 of n > 1 give the same text.
+     * The generation of choice {@code i}. With more than one choice each has its own id (the nodes key KV
+     * reservations by it) and, when the request is seeded, the seed + i % n: reproducible, yet a prompt's choices
+     * differ. A prompt's first choice is that prompt alone, so n = 1 and a prompt's choice 0 of n > 1 give the same
+     * text.
      */
     public GenRequest choice(int i) {
-        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("choice " + i + " of " + n);
-        if (n == 1) return gen;
-        Sampling s = gen.sampling();
-        if (s.hasSeed()) s = s.toBuilder().setSeed(s.getSeed() + i).build();
-        return new GenRequest(gen.id() + "-" + i, gen.prompt(), s, gen.arrivalNanos());
+        if (i < 0 || i >= choices()) throw new IndexOutOfBoundsException("choice " + i + " of " + choices());
+        GenRequest g = prompts.get(promptOf(i));
+        if (choices() == 1) return g;
+        Sampling s = g.sampling();
+        int k = i % n;
+        if (s.hasSeed() && k > 0) s = s.toBuilder().setSeed(s.getSeed() + k).build();
+        return new GenRequest(gen().id() + "-" + i, g.prompt(), s, g.arrivalNanos());
     }
 }

@@ -45,8 +45,8 @@ final class ChatFormat implements ResponseFormat {
 
     @Override
     public List<ObjectNode> streamStart() {
-        List<ObjectNode> out = new ArrayList<>(req.n());
-        for (int i = 0; i < req.n(); i++) {
+        List<ObjectNode> out = new ArrayList<>(req.choices());
+        for (int i = 0; i < req.choices(); i++) {
             ObjectNode delta = F.objectNode();
             delta.put("role", "assistant");
             delta.put("content", "");

@@ -19,7 +19,7 @@ final class CompletionFormat implements ResponseFormat {
         this.req = req;
         this.model = model;
         this.created = created;
-        this.textOffset = new int[req.n()];
+        this.textOffset = new int[req.choices()];
     }
 
     private ObjectNode envelope() {

@@ -80,7 +80,7 @@ public final class HttpApi {
             }
             ApiRequest req = ar.result();
             HttpSink sink = new HttpSink(context, rc.response(), req, ResponseFormat.of(req, model, System.currentTimeMillis() / 1000), metrics);
-            for (int i = 0; i < req.n(); i++) {
+            for (int i = 0; i < req.choices(); i++) {
                 Exchange ex;
                 try {
                     ex = dispatcher.submit(req.choice(i), sink.choice(i));

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Writes one HTTP request's output to its response: SSE chunks as tokens arrive when streaming, one JSON body at the
- * end otherwise. The request's n choices each run as their own {@link Exchange} and report to their own
+ * end otherwise. The request's choices (n per prompt) each run as their own {@link Exchange} and report to their own
  * {@link #choice} sink; the response ends when every choice has finished, or at the first error (which cancels the
  * others). Callbacks come from gRPC threads and hop onto the request's Vert.x context, which owns the response and
  * all state here. Measures TTFT (arrival to the first token of any choice), inter-token latency (per choice) and
@@ -35,7 +35,8 @@ final class HttpSink {
     private boolean ended;
     private boolean anyToken;
     private int finished;
-    private int promptTokens, completionTokens, cachedTokens;
+    private int completionTokens;
+    private final int[] promptTokens, cachedTokens;   // per prompt: each counts once however many choices share it
 
     HttpSink(Context context, HttpServerResponse resp, ApiRequest req, ResponseFormat format, RouterMetrics metrics) {
         this.context = context;
@@ -43,8 +44,10 @@ final class HttpSink {
         this.req = req;
         this.format = format;
         this.metrics = metrics;
-        this.choices = new ChoiceSink[req.n()];
+        this.choices = new ChoiceSink[req.choices()];
         for (int i = 0; i < choices.length; i++) choices[i] = new ChoiceSink(i);
+        this.promptTokens = new int[req.prompts().size()];
+        this.cachedTokens = new int[req.prompts().size()];
         resp.closeHandler(v -> context.runOnContext(x -> clientGone()));
     }
 
@@ -99,7 +102,7 @@ final class HttpSink {
     }
 
     private void allFinished() {
-        Usage usage = new Usage(promptTokens, completionTokens, cachedTokens);
+        Usage usage = new Usage(java.util.Arrays.stream(promptTokens).sum(), completionTokens, java.util.Arrays.stream(cachedTokens).sum());
         if (req.stream()) {
             ObjectNode u = format.streamUsage(usage);
             if (u != null) send(u);
@@ -157,10 +160,11 @@ final class HttpSink {
             context.runOnContext(v -> {
                 if (ended || finishReason != null) return;
                 finishReason = reason;
-                // The prompt counts once however many choices share it; its cached part is the best any choice saw.
-                promptTokens = prompt;
+                // A prompt counts once however many choices share it; its cached part is the best any choice saw.
+                int p = req.promptOf(index);
+                promptTokens[p] = prompt;
+                cachedTokens[p] = Math.max(cachedTokens[p], cached);
                 completionTokens += completion;
-                cachedTokens = Math.max(cachedTokens, cached);
                 if (req.stream()) {
                     startStream();
                     send(format.streamFinish(index, reason, new Usage(prompt, completion, cached)));

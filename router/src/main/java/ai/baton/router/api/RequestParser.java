@@ -26,6 +26,8 @@ public final class RequestParser {
     static final int MAX_LOGPROBS = 20;
     /** OpenAI's own limit on n. */
     static final int MAX_N = 128;
+    /** Prompts x n in one request, at most: each is a request of its own in the cluster. */
+    static final int MAX_CHOICES = 256;
     private static final int MAX_STOP = 64;
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -76,9 +78,9 @@ public final class RequestParser {
         if (Boolean.TRUE.equals(echo)) throw f.bad("echo", "'echo' is not supported.");
         Integer logprobs = f.optInt("logprobs", 0, MAX_LOGPROBS);
         if (!f.has("prompt")) throw f.bad("prompt", "'prompt' is required.");
-        int[] prompt = completionPrompt(f);
+        List<int[]> prompts = completionPrompts(f);
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        return finish(Endpoint.COMPLETIONS, f, "cmpl-", prompt, maxTokens, "prompt", logprobs == null ? -1 : logprobs, arrival);
+        return finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs, arrival);
     }
 
     private ApiRequest chat(Fields f, long arrival) {
@@ -97,7 +99,7 @@ public final class RequestParser {
         }
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
-        return finish(Endpoint.CHAT, f, "chatcmpl-", prompt, maxTokens, "messages", lp, arrival);
+        return finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival);
     }
 
     /** SGLang's native /generate: text or input_ids, and a sampling_params object. */
@@ -135,12 +137,14 @@ public final class RequestParser {
 
     // ---------------------------------------------------------------- shared parts
 
-    private ApiRequest finish(Endpoint ep, Fields f, String idPrefix, int[] prompt, Integer maxTokens, String promptParam,
+    private ApiRequest finish(Endpoint ep, Fields f, String idPrefix, List<int[]> prompts, Integer maxTokens, String promptParam,
                               int logprobs, long arrival) {
         checkMax(f, "max_tokens", maxTokens);
         Integer n = f.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (n == null) n = 1;
         if (n < 1 || n > MAX_N) throw f.bad("n", "'n' must be between 1 and " + MAX_N + ", got " + n + ".");
+        if ((long) n * prompts.size() > MAX_CHOICES)
+            throw f.bad("n", prompts.size() + " prompts x n=" + n + " is more than " + MAX_CHOICES + " completions in one request.");
         Integer bestOf = f.optInt("best_of", Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (bestOf != null && bestOf != n)
             throw f.bad("best_of", "'best_of' must equal 'n' (" + n + "): choices are not ranked, got best_of=" + bestOf + ".");
@@ -153,11 +157,15 @@ public final class RequestParser {
             includeUsage = Boolean.TRUE.equals(iu);
         }
         Sampling.Builder b = sampling(f, 1.0);
-        int max = checkContext(prompt, maxTokens, promptParam);
-        checkMinTokens(f, b, max);
-        b.setMaxTokens(max).setLogprobs(logprobs);
-        GenRequest gen = new GenRequest(idPrefix + shortId(), prompt, b.build(), arrival);
-        return new ApiRequest(ep, gen, stream, includeUsage, logprobs, n);
+        String id = idPrefix + shortId();
+        List<GenRequest> gens = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] prompt = prompts.get(i);
+            int max = checkContext(prompt, maxTokens, promptParam);
+            checkMinTokens(f, b, max);
+            gens.add(new GenRequest(prompts.size() == 1 ? id : id + "-p" + i, prompt, b.clone().setMaxTokens(max).setLogprobs(logprobs).build(), arrival));
+        }
+        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n);
     }
 
     private Sampling.Builder sampling(Fields f, double defaultTemperature) {
@@ -270,21 +278,27 @@ public final class RequestParser {
         }
     }
 
-    private int[] completionPrompt(Fields f) {
+    /** A string, a list of token ids, or a list of those (a batch: one generation per prompt). */
+    private List<int[]> completionPrompts(Fields f) {
         JsonNode p = f.node("prompt");
-        if (p.isTextual()) return encode(p.textValue(), true, "prompt");
+        if (p.isTextual()) return List.of(encode(p.textValue(), true, "prompt"));
         if (p.isArray()) {
             ArrayNode a = (ArrayNode) p;
             if (a.isEmpty()) throw f.bad("prompt", "'prompt' must not be empty.");
             JsonNode first = a.get(0);
-            if (first.isTextual() || first.isArray()) {
-                if (a.size() > 1) throw f.bad("prompt", "Batched prompts are not supported: send one prompt per request.");
-                if (first.isTextual()) return encode(first.textValue(), true, "prompt");
-                return idsOf(f, first);
+            if (!first.isTextual() && !first.isArray()) return List.of(idsOf(f, a));
+            if (a.size() > MAX_CHOICES) throw f.bad("prompt", "At most " + MAX_CHOICES + " prompts in one request, got " + a.size() + ".");
+            List<int[]> out = new ArrayList<>(a.size());
+            for (JsonNode e : a) {
+                if (e.isTextual()) out.add(encode(e.textValue(), true, "prompt"));
+                else if (e.isArray()) out.add(idsOf(f, e));
+                else throw f.bad("prompt", "A batch of prompts must hold only strings or only lists of token ids; got " + Fields.describe(e) + ".");
+                if (e.isTextual() != first.isTextual())
+                    throw f.bad("prompt", "A batch of prompts must hold only strings or only lists of token ids.");
             }
-            return idsOf(f, a);
+            return out;
         }
-        throw f.bad("prompt", "'prompt' must be a string, a list of token ids, or a list with one of those; got " + Fields.describe(p) + ".");
+        throw f.bad("prompt", "'prompt' must be a string, a list of token ids, or a list of those; got " + Fields.describe(p) + ".");
     }
 
     private int[] idsOf(Fields f, JsonNode a) {
