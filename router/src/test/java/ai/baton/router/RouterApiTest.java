@@ -105,6 +105,33 @@ class RouterApiTest {
     }
 
     @Test
+    void tokenizeAndDetokenizeAsVllm() {
+        var tok = cluster.http;
+        String text = "The capital of France is";
+        Http.Reply t = tok.post("/tokenize", "{\"prompt\": \"" + text + "\"}");
+        assertEquals(200, t.status(), t.body());
+        int[] expected = TestRouter.model().tokenizer().encode(text, true);
+        assertEquals(expected.length, t.json().path("count").asInt());
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], t.json().path("tokens").get(i).asInt());
+        assertTrue(t.json().path("max_model_len").asInt() > 0);
+        Http.Reply d = tok.post("/detokenize", "{\"tokens\": " + t.json().path("tokens") + "}");
+        assertEquals(200, d.status(), d.body());
+        assertTrue(d.json().path("prompt").asText().endsWith(text), d.body());
+
+        // messages: the same tokens a chat completion is given (its usage.prompt_tokens)
+        String msgs = "[{\"role\": \"user\", \"content\": \"hi there\"}]";
+        Http.Reply m = tok.post("/tokenize", "{\"messages\": " + msgs + "}");
+        Http.Reply chat = tok.post("/v1/chat/completions", "{\"messages\": " + msgs + ", \"max_tokens\": 1}");
+        assertEquals(200, m.status(), m.body());
+        assertEquals(chat.json().path("usage").path("prompt_tokens").asInt(), m.json().path("count").asInt());
+
+        for (String bad : List.of("{}", "{\"prompt\": 5}", "{\"prompt\": \"a\", \"messages\": []}", "not json"))
+            assertEquals(400, tok.post("/tokenize", bad).status(), bad);
+        for (String bad : List.of("{}", "{\"tokens\": [-1]}", "{\"tokens\": []}", "{\"tokens\": \"abc\"}"))
+            assertEquals(400, tok.post("/detokenize", bad).status(), bad);
+    }
+
+    @Test
     void modelsHealthMetrics() {
         Http.Reply m = cluster.http.get("/v1/models");
         assertEquals(200, m.status());

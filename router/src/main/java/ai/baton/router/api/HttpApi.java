@@ -19,8 +19,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The HTTP routes: OpenAI's /v1/completions, /v1/chat/completions and /v1/models, SGLang's /generate, /health and
- * /metrics. Parsing and tokenizing run on a worker thread (they can take milliseconds on long prompts); everything
+ * The HTTP routes: OpenAI's /v1/completions, /v1/chat/completions and /v1/models, SGLang's /generate, vLLM's
+ * /tokenize and /detokenize, /health and /metrics. Parsing and tokenizing run on a worker thread (they can take milliseconds on long prompts); everything
  * else is asynchronous. Every error, ours or Vert.x's, leaves as an OpenAI-style JSON body, never a stack trace.
  */
 public final class HttpApi {
@@ -53,6 +53,8 @@ public final class HttpApi {
         r.post("/v1/completions").handler(body).handler(rc -> generate(rc, Endpoint.COMPLETIONS));
         r.post("/v1/chat/completions").handler(body).handler(rc -> generate(rc, Endpoint.CHAT));
         r.post("/generate").handler(body).handler(rc -> generate(rc, Endpoint.GENERATE));
+        r.post("/tokenize").handler(body).handler(this::tokenize);
+        r.post("/detokenize").handler(body).handler(this::detokenize);
         r.get("/v1/models").handler(this::models);
         r.get("/health").handler(this::health);
         r.get("/metrics").handler(rc -> rc.response().putHeader("Content-Type", RouterMetrics.contentType()).end(metrics.scrape()));
@@ -70,8 +72,7 @@ public final class HttpApi {
 
     private void generate(RoutingContext rc, Endpoint endpoint) {
         long arrival = System.nanoTime();
-        Buffer buf = rc.body().buffer();
-        byte[] bytes = buf == null ? new byte[0] : buf.getBytes();
+        byte[] bytes = bodyOf(rc);
         var context = vertx.getOrCreateContext();
         vertx.<ApiRequest>executeBlocking(() -> parser.parse(endpoint, bytes, arrival), false).onComplete(ar -> {
             if (ar.failed()) {
@@ -91,6 +92,42 @@ public final class HttpApi {
                 sink.attach(ex);
             }
         });
+    }
+
+    /** vLLM's /tokenize: {count, max_model_len, tokens}. */
+    private void tokenize(RoutingContext rc) {
+        byte[] bytes = bodyOf(rc);
+        vertx.<int[]>executeBlocking(() -> parser.tokenize(bytes), false).onComplete(ar -> {
+            if (ar.failed()) {
+                writeError(rc.response(), clientError(ar.cause()));
+                return;
+            }
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("count", ar.result().length);
+            o.put("max_model_len", contextLength.getAsInt());
+            var tokens = o.putArray("tokens");
+            for (int t : ar.result()) tokens.add(t);
+            rc.response().putHeader("Content-Type", "application/json").end(HttpSink.json(o));
+        });
+    }
+
+    /** vLLM's /detokenize: {prompt}. */
+    private void detokenize(RoutingContext rc) {
+        byte[] bytes = bodyOf(rc);
+        vertx.<String>executeBlocking(() -> parser.detokenize(bytes), false).onComplete(ar -> {
+            if (ar.failed()) {
+                writeError(rc.response(), clientError(ar.cause()));
+                return;
+            }
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("prompt", ar.result());
+            rc.response().putHeader("Content-Type", "application/json").end(HttpSink.json(o));
+        });
+    }
+
+    private static byte[] bodyOf(RoutingContext rc) {
+        Buffer buf = rc.body().buffer();
+        return buf == null ? new byte[0] : buf.getBytes();
     }
 
     /** Anything thrown while reading a request is the request's fault: a 400 unless it already says otherwise. */

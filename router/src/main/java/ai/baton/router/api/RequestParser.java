@@ -111,7 +111,7 @@ public final class RequestParser {
             if (!t.isTextual()) throw f.bad("text", "'text' must be a string (batches are not supported), got " + Fields.describe(t) + ".");
             prompt = encode(t.textValue(), true, "text");
         } else if (f.has("input_ids")) {
-            prompt = ints(f.optIds("input_ids", model.vocabSize(), Integer.MAX_VALUE));
+            prompt = ints(f.optIds("input_ids", model.vocabSize(), Integer.MAX_VALUE), "input_ids");
         } else {
             throw f.bad("text", "'text' or 'input_ids' is required.");
         }
@@ -133,6 +133,40 @@ public final class RequestParser {
         checkMinTokens(s, b, max);
         b.setMaxTokens(max).setLogprobs(lp);
         return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp, 1);
+    }
+
+    /**
+     * vLLM's /tokenize: {"prompt": text} (special tokens added unless add_special_tokens is false) or {"messages": [...]}
+     * (the chat template rendered, add_generation_prompt as for chat, no special tokens added unless asked).
+     */
+    public int[] tokenize(byte[] body) {
+        JsonNode root = readJson(body);
+        if (!root.isObject()) throw ApiException.badRequest("The request body must be a JSON object, got " + Fields.describe(root) + ".", null);
+        Fields f = new Fields((ObjectNode) root, "");
+        checkModel(f);
+        if (f.has("prompt") == f.has("messages")) throw f.bad("prompt", "Give either 'prompt' or 'messages'.");
+        Boolean special = f.optBool("add_special_tokens");
+        if (f.has("messages")) {
+            if (Boolean.TRUE.equals(special)) throw f.bad("add_special_tokens", "'add_special_tokens' true is not supported with 'messages'.");
+            return chatPrompt(f);
+        }
+        JsonNode p = f.node("prompt");
+        if (!p.isTextual()) throw f.bad("prompt", "'prompt' must be a string, got " + Fields.describe(p) + ".");
+        try {
+            return model.tokenizer().encode(p.textValue(), special == null || special);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("The prompt could not be tokenized: " + firstLine(e.getMessage()), "prompt");
+        }
+    }
+
+    /** vLLM's /detokenize: {"tokens": [ids]} to text (special tokens kept, as vLLM does). */
+    public String detokenize(byte[] body) {
+        JsonNode root = readJson(body);
+        if (!root.isObject()) throw ApiException.badRequest("The request body must be a JSON object, got " + Fields.describe(root) + ".", null);
+        Fields f = new Fields((ObjectNode) root, "");
+        checkModel(f);
+        if (!f.has("tokens")) throw f.bad("tokens", "'tokens' is required.");
+        return model.tokenizer().decode(ints(f.optIds("tokens", model.vocabSize(), Integer.MAX_VALUE), "tokens"));
     }
 
     // ---------------------------------------------------------------- shared parts
@@ -375,8 +409,8 @@ public final class RequestParser {
         return ids;
     }
 
-    private static int[] ints(List<Integer> l) {
-        if (l.isEmpty()) throw ApiException.badRequest("'input_ids' must not be empty.", "input_ids");
+    private static int[] ints(List<Integer> l, String param) {
+        if (l.isEmpty()) throw ApiException.badRequest("'" + param + "' must not be empty.", param);
         int[] out = new int[l.size()];
         for (int i = 0; i < out.length; i++) out[i] = l.get(i);
         return out;
