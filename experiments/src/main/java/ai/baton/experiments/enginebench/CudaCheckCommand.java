@@ -5,6 +5,7 @@ import ai.baton.engine.LlmEngine;
 import ai.baton.engine.ModelRunner;
 import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.DType;
 import ai.baton.engine.weights.SafetensorsWeights;
@@ -271,12 +272,18 @@ public final class CudaCheckCommand implements Callable<Integer> {
     }
 
     private List<int[]> generate(Path dir, String backend, List<int[]> prompts, int maxTokens) {
+        List<SamplingParams> params = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) params.add(SamplingParams.greedy(maxTokens).withIgnoreEos(true));
+        return generate(dir, backend, prompts, params);
+    }
+
+    private List<int[]> generate(Path dir, String backend, List<int[]> prompts, List<SamplingParams> params) {
         List<List<Integer>> out = new ArrayList<>();
         try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend))) {
-            for (int[] p : prompts) {
+            for (int i = 0; i < prompts.size(); i++) {
                 List<Integer> toks = new ArrayList<>();
                 out.add(toks);
-                engine.submit(null, p, SamplingParams.greedy(maxTokens).withIgnoreEos(true), o -> {
+                engine.submit(null, prompts.get(i), params.get(i), o -> {
                     if (o.newToken() >= 0) toks.add(o.newToken());
                 });
             }
@@ -357,6 +364,24 @@ public final class CudaCheckCommand implements Callable<Integer> {
         r.put("greedy_identical", identical);
         r.put("greedy_differences", diffs);
         System.out.printf("  greedy 16 tokens: %d/32 identical CUDA vs CPU%n", identical);
+        // (c) the same 32 requests mixing logit adjustments (penalties, logit bias, min_tokens over a stop id) with plain
+        // greedy ones in one batch: the adjusted rows take the host-logits path on the GPU, the others the device sampler.
+        List<SamplingParams> mixed = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            SamplingParams p = SamplingParams.greedy(16).withIgnoreEos(true);
+            mixed.add(switch (i % 4) {
+                case 0 -> p.withPenalties(new Penalties(0.5, 0.5, 1.3));
+                case 1 -> p.withLogitBias(Map.of(a.get(i)[0], -100f));
+                case 2 -> new SamplingParams(0, 1, 0, 0, null, 16, List.of(a.get(i)[1]), List.of(), true, -1).withMinTokens(4);
+                default -> p;
+            });
+        }
+        List<int[]> ma = generate(dir, "cpu", prompts, mixed), mb = generate(dir, backend, prompts, mixed);
+        int mixedIdentical = 0;
+        for (int i = 0; i < prompts.size(); i++) if (java.util.Arrays.equals(ma.get(i), mb.get(i))) mixedIdentical++;
+        r.put("adjusted_identical", mixedIdentical);
+        System.out.printf("  greedy 16 tokens with penalties / logit bias / min_tokens on 3 of 4 requests: %d/32 identical CUDA vs CPU%n",
+                mixedIdentical);
         return r;
     }
 
