@@ -371,6 +371,10 @@ public final class RequestParser {
             if (!tools.isArray()) throw f.bad("tools", "'tools' must be a list.");
             kwargs.put("tools", tools);
         }
+        // The tools reach the template and the model may call them, but nothing forces a call: refuse what would.
+        JsonNode choice = f.node("tool_choice");
+        if (choice != null && !choice.isNull() && !(choice.isTextual() && (choice.textValue().equals("auto") || choice.textValue().equals("none"))))
+            throw f.bad("tool_choice", "Only tool_choice \"auto\" or \"none\" is supported; forcing a tool call is not.");
         Boolean agp = f.optBool("add_generation_prompt");
         String rendered;
         try {
