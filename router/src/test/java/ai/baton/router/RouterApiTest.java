@@ -104,6 +104,41 @@ class RouterApiTest {
         assertEquals(c.path("greedy_text").asText(), chunks.getLast().path("text").asText());
     }
 
+    /**
+     * Chat with tools through the tool-call parser (Qwen's template asks for Hermes blocks): the tiny model writes no
+     * call, so the answer is its plain text, the same one-shot, streamed (nothing held back for good) and with
+     * tool_choice "none" (no parsing).
+     */
+    @Test
+    void chatWithToolsKeepsPlainAnswers() {
+        String tools = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Weather\","
+                + " \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}}}}]";
+        String base = "\"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}], \"tools\": " + tools
+                + ", \"max_tokens\": 12, \"temperature\": 0, \"ignore_eos\": true";
+        Http.Reply parsed = cluster.http.post("/v1/chat/completions", "{" + base + "}");
+        Http.Reply none = cluster.http.post("/v1/chat/completions", "{" + base + ", \"tool_choice\": \"none\"}");
+        assertEquals(200, parsed.status(), parsed.body());
+        JsonNode msg = parsed.json().path("choices").get(0).path("message");
+        assertEquals(none.json().path("choices").get(0).path("message").path("content").asText(), msg.path("content").asText());
+        assertFalse(msg.has("tool_calls"), parsed.body());
+        assertEquals("length", parsed.json().path("choices").get(0).path("finish_reason").asText());
+        Http.Stream s = cluster.http.stream("/v1/chat/completions", "{" + base + ", \"stream\": true}");
+        assertEquals(msg.path("content").asText(), Http.streamedText(s));
+
+        // The next turn, as OpenAI clients send it: the assistant's tool_calls (arguments a JSON string) and the tool's
+        // answer; the template renders them as Hermes blocks.
+        String history = "[{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, {\"role\": \"assistant\", \"content\": null,"
+                + " \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+                + " \"arguments\": \"{\\\"city\\\": \\\"Paris\\\"}\"}}]}, {\"role\": \"tool\", \"tool_call_id\": \"call_1\", \"content\": \"21 C\"}]";
+        Http.Reply t = cluster.http.post("/tokenize", "{\"messages\": " + history + ", \"tools\": " + tools + "}");
+        assertEquals(200, t.status(), t.body());
+        String rendered = cluster.http.post("/detokenize", "{\"tokens\": " + t.json().path("tokens") + "}").json().path("prompt").asText();
+        assertTrue(rendered.contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"), rendered);
+        assertTrue(rendered.contains("<tool_response>\n21 C\n</tool_response>"), rendered);
+        Http.Reply next = cluster.http.post("/v1/chat/completions", "{\"messages\": " + history + ", \"tools\": " + tools + ", \"max_tokens\": 4}");
+        assertEquals(200, next.status(), next.body());
+    }
+
     @Test
     void tokenizeAndDetokenizeAsVllm() {
         var tok = cluster.http;

@@ -8,17 +8,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 
-/** /v1/chat/completions: "chat.completion" and "chat.completion.chunk" objects. */
+/**
+ * /v1/chat/completions: "chat.completion" and "chat.completion.chunk" objects. With tools ({@link ApiRequest#toolCalls})
+ * a choice's tool-call blocks become {@code tool_calls} (streamed: held back, then sent whole with the finish chunk) and
+ * its finish_reason "tool_calls".
+ */
 final class ChatFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private final ApiRequest req;
     private final ServedModel model;
     private final long created;
+    private final ToolCallStream[] toolStreams;   // per choice, when streaming with tools
 
     ChatFormat(ApiRequest req, ServedModel model, long created) {
         this.req = req;
         this.model = model;
         this.created = created;
+        this.toolStreams = req.toolCalls() && req.stream() ? new ToolCallStream[req.choices()] : null;
+        if (toolStreams != null) for (int i = 0; i < toolStreams.length; i++) toolStreams[i] = new ToolCallStream();
     }
 
     private ObjectNode envelope(String object) {
@@ -57,6 +64,10 @@ final class ChatFormat implements ResponseFormat {
 
     @Override
     public ObjectNode streamDelta(int index, String text, List<Integer> ids, List<TokenLogprob> lps) {
+        if (toolStreams != null) {
+            text = toolStreams[index].feed(text);
+            if (text.isEmpty() && (req.logprobs() < 0 || lps.isEmpty())) return null;  // all held back
+        }
         ObjectNode delta = F.objectNode();
         delta.put("content", text);
         return chunk(index, delta, lps, null);
@@ -64,7 +75,27 @@ final class ChatFormat implements ResponseFormat {
 
     @Override
     public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
-        return chunk(index, F.objectNode(), null, finishReason);
+        ObjectNode delta = F.objectNode();
+        if (toolStreams != null) {
+            ToolCallStream.End end = toolStreams[index].finish();
+            if (!end.content().isEmpty()) delta.put("content", end.content());
+            if (!end.calls().isEmpty()) {
+                ArrayNode calls = delta.putArray("tool_calls");
+                for (int i = 0; i < end.calls().size(); i++) calls.add(toolCall(end.calls().get(i)).put("index", i));
+                finishReason = "tool_calls";
+            }
+        }
+        return chunk(index, delta, null, finishReason);
+    }
+
+    private static ObjectNode toolCall(ToolCallParser.ToolCall c) {
+        ObjectNode o = F.objectNode();
+        o.put("id", c.id());
+        o.put("type", "function");
+        ObjectNode fn = o.putObject("function");
+        fn.put("name", c.name());
+        fn.put("arguments", c.arguments());
+        return o;
     }
 
     @Override
@@ -86,10 +117,19 @@ final class ChatFormat implements ResponseFormat {
             c.put("index", i);
             ObjectNode msg = c.putObject("message");
             msg.put("role", "assistant");
-            msg.put("content", ch.text());
+            ToolCallParser.Parsed calls = req.toolCalls() ? ToolCallParser.parse(ch.text()) : null;
+            String finish = ch.finishReason();
+            if (calls == null) {
+                msg.put("content", ch.text());
+            } else {
+                msg.put("content", calls.content());
+                ArrayNode tc = msg.putArray("tool_calls");
+                for (ToolCallParser.ToolCall call : calls.calls()) tc.add(toolCall(call));
+                finish = "tool_calls";
+            }
             if (req.logprobs() >= 0) c.set("logprobs", LogprobText.chat(model.tokenizer(), ch.logprobs()));
             else c.putNull("logprobs");
-            c.put("finish_reason", ch.finishReason());
+            c.put("finish_reason", finish);
             c.putNull("stop_reason");
         }
         o.set("usage", CompletionFormat.usageNode(usage));

@@ -145,8 +145,10 @@ final class HttpSink {
                 lastTokenNanos = now;
                 if (req.stream()) {
                     startStream();
-                    if (!delta.isEmpty() || (req.logprobs() >= 0 && !logprobs.isEmpty()))
-                        send(format.streamDelta(index, delta, tokenIds, logprobs));
+                    if (!delta.isEmpty() || (req.logprobs() >= 0 && !logprobs.isEmpty())) {
+                        ObjectNode chunk = format.streamDelta(index, delta, tokenIds, logprobs);
+                        if (chunk != null) send(chunk);  // null: the format holds the text back for now
+                    }
                 } else {
                     text.append(delta);
                     ids.addAll(tokenIds);

@@ -99,7 +99,20 @@ public final class RequestParser {
         }
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
-        return finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival);
+        ApiRequest r = finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival);
+        return new ApiRequest(r.endpoint(), r.prompts(), r.stream(), r.includeUsage(), r.logprobs(), r.n(), parsesToolCalls(f));
+    }
+
+    /**
+     * Whether a chat request's output is searched for tool calls: it offers tools, does not say tool_choice "none", and
+     * the model's chat template asks for Hermes-style {@code <tool_call>} blocks (Qwen's do).
+     */
+    private boolean parsesToolCalls(Fields f) {
+        JsonNode tools = f.node("tools");
+        if (tools == null || !tools.isArray() || tools.isEmpty()) return false;
+        JsonNode choice = f.node("tool_choice");
+        if (choice != null && choice.isTextual() && choice.textValue().equals("none")) return false;
+        return model.template() != null && model.template().source().contains(ToolCallParser.OPEN);
     }
 
     /** SGLang's native /generate: text or input_ids, and a sampling_params object. */
@@ -199,7 +212,7 @@ public final class RequestParser {
             checkMinTokens(f, b, max);
             gens.add(new GenRequest(prompts.size() == 1 ? id : id + "-p" + i, prompt, b.clone().setMaxTokens(max).setLogprobs(logprobs).build(), arrival));
         }
-        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n);
+        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n, false);
     }
 
     private Sampling.Builder sampling(Fields f, double defaultTemperature) {
@@ -385,9 +398,12 @@ public final class RequestParser {
         return encode(rendered, false, "messages");
     }
 
-    /** A message's content as the template wants it: a string (text parts joined by newlines), or null. */
+    /**
+     * A message's content as the template wants it: a string, text parts joined by newlines. A missing or null content
+     * (an assistant turn that only calls tools) is "", as vLLM hands string-content templates, which test it with `in`.
+     */
     private static Object content(JsonNode c, String where) {
-        if (c == null || c.isNull()) return null;
+        if (c == null || c.isNull()) return "";
         if (c.isTextual()) return c.textValue();
         if (c.isArray()) {
             StringBuilder sb = new StringBuilder();

@@ -16,6 +16,7 @@ public interface ResponseFormat {
     /** Chunks to send before the first token (chat sends the assistant role of every choice); may be empty. */
     List<ObjectNode> streamStart();
 
+    /** The chunk for new output of choice {@code index}, or null when there is nothing to send yet. */
     ObjectNode streamDelta(int index, String text, List<Integer> tokenIds, List<TokenLogprob> logprobs);
 
     /** The chunk that ends choice {@code index}; {@code usage} is that choice's own. */

@@ -1,0 +1,57 @@
+package ai.baton.router.api;
+
+import ai.baton.proto.Sampling;
+import ai.baton.router.dispatch.GenRequest;
+import ai.baton.router.testing.TestRouter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A chat answer that calls a tool, as the client sees it: OpenAI's tool_calls, one-shot and streamed. */
+class ChatFormatToolCallsTest {
+    private static final String ANSWER = "Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
+
+    private static ChatFormat format(boolean stream) {
+        GenRequest g = new GenRequest("chatcmpl-x", new int[]{1, 2}, Sampling.getDefaultInstance(), 0);
+        return new ChatFormat(new ApiRequest(Endpoint.CHAT, List.of(g), stream, false, -1, 1, true), TestRouter.model(), 0);
+    }
+
+    @Test
+    void oneShot() {
+        ObjectNode o = format(false).full(List.of(new ResponseFormat.Choice(ANSWER, List.of(), List.of(), "stop")), new Usage(2, 9, 0));
+        JsonNode c = o.path("choices").get(0);
+        assertEquals("tool_calls", c.path("finish_reason").asText());
+        assertEquals("Checking.\n", c.path("message").path("content").asText());
+        JsonNode call = c.path("message").path("tool_calls").get(0);
+        assertEquals("function", call.path("type").asText());
+        assertEquals("get_weather", call.path("function").path("name").asText());
+        assertEquals("{\"city\":\"Paris\"}", call.path("function").path("arguments").asText());
+    }
+
+    @Test
+    void streamedTokenByToken() {
+        ChatFormat f = format(true);
+        List<ObjectNode> chunks = new ArrayList<>();
+        for (int i = 0; i < ANSWER.length(); i += 3) {
+            ObjectNode c = f.streamDelta(0, ANSWER.substring(i, Math.min(ANSWER.length(), i + 3)), List.of(), List.of());
+            if (c != null) chunks.add(c);
+        }
+        StringBuilder content = new StringBuilder();
+        for (ObjectNode c : chunks) content.append(c.path("choices").get(0).path("delta").path("content").asText());
+        assertEquals("Checking.\n", content.toString(), "no part of the call leaks out as content");
+        JsonNode last = f.streamFinish(0, "stop", new Usage(2, 9, 0)).path("choices").get(0);
+        assertEquals("tool_calls", last.path("finish_reason").asText());
+        JsonNode call = last.path("delta").path("tool_calls").get(0);
+        assertEquals(0, call.path("index").asInt());
+        assertTrue(call.path("id").asText().startsWith("chatcmpl-tool-"));
+        assertEquals("{\"city\":\"Paris\"}", call.path("function").path("arguments").asText());
+        assertNull(last.path("delta").get("content"));
+    }
+}
