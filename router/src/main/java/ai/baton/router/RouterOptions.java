@@ -1,5 +1,6 @@
 package ai.baton.router;
 
+import ai.baton.router.api.RequestParser;
 import ai.baton.router.dispatch.DispatchConfig;
 import ai.baton.router.routing.RoutingConfig;
 import picocli.CommandLine.Option;
@@ -39,6 +40,10 @@ public final class RouterOptions {
             description = "max tokens when a request sets none (capped by the context) (default: ${DEFAULT-VALUE})")
     public int defaultMaxTokens;
 
+    @Option(names = "--reasoning-parser", defaultValue = "none",
+            description = "qwen3: chat answers' <think> part goes to reasoning_content, as vLLM's parser of that name (default: ${DEFAULT-VALUE})")
+    public String reasoningParser;
+
     @Option(names = "--health-interval-ms", defaultValue = "1000", description = "node health-check period (default: ${DEFAULT-VALUE})")
     public long healthIntervalMs;
 
@@ -50,6 +55,8 @@ public final class RouterOptions {
         if (defaultMaxTokens < 1) throw new IllegalArgumentException("--default-max-tokens must be >= 1");
         if (healthIntervalMs < 50) throw new IllegalArgumentException("--health-interval-ms must be >= 50");
         if (queueTimeoutMs < 0 || prefillTimeoutMs < 1) throw new IllegalArgumentException("timeouts must be positive");
+        if (!RequestParser.REASONING_PARSERS.contains(reasoningParser))
+            throw new IllegalArgumentException("--reasoning-parser must be one of " + RequestParser.REASONING_PARSERS + ", got " + reasoningParser);
     }
 
     public RoutingConfig routing() {
@@ -65,6 +72,7 @@ public final class RouterOptions {
 
     /** A router builder with these options applied. */
     public RouterServer.Builder apply(RouterServer.Builder b) {
-        return b.routing(routing()).dispatch(dispatch()).defaultMaxTokens(defaultMaxTokens).healthIntervalMs(healthIntervalMs);
+        return b.routing(routing()).dispatch(dispatch()).defaultMaxTokens(defaultMaxTokens).healthIntervalMs(healthIntervalMs)
+                .reasoningParser(reasoningParser);
     }
 }

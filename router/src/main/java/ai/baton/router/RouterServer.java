@@ -63,6 +63,7 @@ public final class RouterServer implements AutoCloseable {
         private long removeAfterMs = 60_000;
         private long heartbeatIntervalMs = 1000;
         private int defaultMaxTokens = 256;
+        private String reasoningParser = "none";
         private Ticker ticker = Ticker.system();
 
         private Builder(ServedModel model) { this.model = model; }
@@ -81,6 +82,8 @@ public final class RouterServer implements AutoCloseable {
         public Builder removeAfterMs(long ms) { removeAfterMs = ms; return this; }
         public Builder heartbeatIntervalMs(long ms) { heartbeatIntervalMs = ms; return this; }
         public Builder defaultMaxTokens(int n) { defaultMaxTokens = n; return this; }
+        /** "qwen3": chat answers' thinking goes to reasoning_content (vLLM's --reasoning-parser); "none" by default. */
+        public Builder reasoningParser(String p) { reasoningParser = p; return this; }
         public Builder ticker(Ticker t) { ticker = t; return this; }
 
         public RouterServer build() { return new RouterServer(this); }
@@ -112,7 +115,7 @@ public final class RouterServer implements AutoCloseable {
             return n > 0 ? n : b.model.maxPositionEmbeddings();
         };
         vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors())));
-        RequestParser parser = new RequestParser(b.model, context, b.defaultMaxTokens);
+        RequestParser parser = new RequestParser(b.model, context, b.defaultMaxTokens, b.reasoningParser);
         HttpApi api = new HttpApi(vertx, b.model, parser, dispatcher, metrics, registry, context);
         try {
             http = vertx.createHttpServer(new HttpServerOptions().setHost(b.host).setPort(b.httpPort)

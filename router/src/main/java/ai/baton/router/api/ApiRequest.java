@@ -14,9 +14,10 @@ import java.util.List;
  * @param includeUsage streaming only: end with a usage chunk (stream_options.include_usage)
  * @param n            completions to generate per prompt (OpenAI's n)
  * @param toolCalls    chat with tools: look for tool calls in the output ({@link ToolCallParser})
+ * @param reasoning    chat: split the model's thinking into reasoning_content ({@link ReasoningSplit})
  */
 public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
-                         boolean toolCalls) {
+                         boolean toolCalls, boolean reasoning) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
@@ -24,7 +25,7 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
     }
 
     public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
-        this(endpoint, List.of(gen), stream, includeUsage, logprobs, n, false);
+        this(endpoint, List.of(gen), stream, includeUsage, logprobs, n, false, false);
     }
 
     /** The first prompt's generation: the response's id and arrival time. */

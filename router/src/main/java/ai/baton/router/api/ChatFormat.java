@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * /v1/chat/completions: "chat.completion" and "chat.completion.chunk" objects. With tools ({@link ApiRequest#toolCalls})
- * a choice's tool-call blocks become {@code tool_calls} (streamed: held back, then sent whole with the finish chunk) and
- * its finish_reason "tool_calls".
+ * /v1/chat/completions: "chat.completion" and "chat.completion.chunk" objects. With a reasoning parser
+ * ({@link ApiRequest#reasoning}) a choice's thinking goes to {@code reasoning_content} ({@link ReasoningSplit}). With
+ * tools ({@link ApiRequest#toolCalls}) the tool-call blocks of its content become {@code tool_calls} (streamed: held
+ * back, then sent whole with the finish chunk) and its finish_reason "tool_calls".
  */
 final class ChatFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -19,6 +20,7 @@ final class ChatFormat implements ResponseFormat {
     private final ServedModel model;
     private final long created;
     private final ToolCallStream[] toolStreams;   // per choice, when streaming with tools
+    private final ReasoningSplit[] reasoning;     // per choice, when streaming with a reasoning parser
 
     ChatFormat(ApiRequest req, ServedModel model, long created) {
         this.req = req;
@@ -26,6 +28,8 @@ final class ChatFormat implements ResponseFormat {
         this.created = created;
         this.toolStreams = req.toolCalls() && req.stream() ? new ToolCallStream[req.choices()] : null;
         if (toolStreams != null) for (int i = 0; i < toolStreams.length; i++) toolStreams[i] = new ToolCallStream();
+        this.reasoning = req.reasoning() && req.stream() ? new ReasoningSplit[req.choices()] : null;
+        if (reasoning != null) for (int i = 0; i < reasoning.length; i++) reasoning[i] = new ReasoningSplit();
     }
 
     private ObjectNode envelope(String object) {
@@ -64,21 +68,39 @@ final class ChatFormat implements ResponseFormat {
 
     @Override
     public ObjectNode streamDelta(int index, String text, List<Integer> ids, List<TokenLogprob> lps) {
-        if (toolStreams != null) {
-            text = toolStreams[index].feed(text);
-            if (text.isEmpty() && (req.logprobs() < 0 || lps.isEmpty())) return null;  // all held back
+        if (toolStreams == null && reasoning == null) {
+            ObjectNode delta = F.objectNode();
+            delta.put("content", text);
+            return chunk(index, delta, lps, null);
         }
+        String thought = "";
+        if (reasoning != null) {
+            ReasoningSplit.Parts p = reasoning[index].feed(text);
+            thought = p.reasoning();
+            text = p.content();
+        }
+        if (toolStreams != null) text = toolStreams[index].feed(text);
+        if (thought.isEmpty() && text.isEmpty() && (req.logprobs() < 0 || lps.isEmpty())) return null;  // all held back
         ObjectNode delta = F.objectNode();
-        delta.put("content", text);
+        if (!thought.isEmpty()) delta.put("reasoning_content", thought);
+        if (!text.isEmpty() || thought.isEmpty()) delta.put("content", text);
         return chunk(index, delta, lps, null);
     }
 
     @Override
     public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
         ObjectNode delta = F.objectNode();
+        String tail = "";
+        if (reasoning != null) {
+            ReasoningSplit.Parts p = reasoning[index].finish();
+            if (!p.reasoning().isEmpty()) delta.put("reasoning_content", p.reasoning());
+            tail = p.content();
+        }
+        if (toolStreams == null && !tail.isEmpty()) delta.put("content", tail);
         if (toolStreams != null) {
+            String released = toolStreams[index].feed(tail);
             ToolCallStream.End end = toolStreams[index].finish();
-            if (!end.content().isEmpty()) delta.put("content", end.content());
+            if (!(released + end.content()).isEmpty()) delta.put("content", released + end.content());
             if (!end.calls().isEmpty()) {
                 ArrayNode calls = delta.putArray("tool_calls");
                 for (int i = 0; i < end.calls().size(); i++) calls.add(toolCall(end.calls().get(i)).put("index", i));
@@ -117,10 +139,16 @@ final class ChatFormat implements ResponseFormat {
             c.put("index", i);
             ObjectNode msg = c.putObject("message");
             msg.put("role", "assistant");
-            ToolCallParser.Parsed calls = req.toolCalls() ? ToolCallParser.parse(ch.text()) : null;
+            String text = ch.text();
+            if (req.reasoning()) {
+                ReasoningSplit.Parts p = ReasoningSplit.split(text);
+                if (p.reasoning() != null) msg.put("reasoning_content", p.reasoning());
+                text = p.content();
+            }
+            ToolCallParser.Parsed calls = req.toolCalls() ? ToolCallParser.parse(text) : null;
             String finish = ch.finishReason();
             if (calls == null) {
-                msg.put("content", ch.text());
+                msg.put("content", text);
             } else {
                 msg.put("content", calls.content());
                 ArrayNode tc = msg.putArray("tool_calls");

@@ -34,15 +34,26 @@ public final class RequestParser {
     private final ServedModel model;
     private final IntSupplier contextLength;
     private final int defaultMaxTokens;
+    private final String reasoningParser;
+    /** vLLM's names: qwen3 (Qwen3, DeepSeek-R1 style <think> blocks). */
+    public static final List<String> REASONING_PARSERS = List.of("none", "qwen3");
 
     /**
      * @param contextLength    the context length to enforce now (the nodes' smallest, or the model's)
      * @param defaultMaxTokens max tokens when a request gives none (capped by what the context leaves)
      */
     public RequestParser(ServedModel model, IntSupplier contextLength, int defaultMaxTokens) {
+        this(model, contextLength, defaultMaxTokens, "none");
+    }
+
+    /** @param reasoningParser "qwen3" to split chat answers' thinking into reasoning_content, or "none" */
+    public RequestParser(ServedModel model, IntSupplier contextLength, int defaultMaxTokens, String reasoningParser) {
+        if (!REASONING_PARSERS.contains(reasoningParser))
+            throw new IllegalArgumentException("unknown reasoning parser " + reasoningParser + " (one of " + REASONING_PARSERS + ")");
         this.model = model;
         this.contextLength = contextLength;
         this.defaultMaxTokens = defaultMaxTokens;
+        this.reasoningParser = reasoningParser;
     }
 
     public static JsonNode readJson(byte[] body) {
@@ -100,7 +111,8 @@ public final class RequestParser {
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
         ApiRequest r = finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival);
-        return new ApiRequest(r.endpoint(), r.prompts(), r.stream(), r.includeUsage(), r.logprobs(), r.n(), parsesToolCalls(f));
+        return new ApiRequest(r.endpoint(), r.prompts(), r.stream(), r.includeUsage(), r.logprobs(), r.n(), parsesToolCalls(f),
+                reasoningParser.equals("qwen3"));
     }
 
     /**
@@ -212,7 +224,7 @@ public final class RequestParser {
             checkMinTokens(f, b, max);
             gens.add(new GenRequest(prompts.size() == 1 ? id : id + "-p" + i, prompt, b.clone().setMaxTokens(max).setLogprobs(logprobs).build(), arrival));
         }
-        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n, false);
+        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n, false, false);
     }
 
     private Sampling.Builder sampling(Fields f, double defaultTemperature) {

@@ -18,9 +18,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatFormatToolCallsTest {
     private static final String ANSWER = "Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
 
-    private static ChatFormat format(boolean stream) {
+    private static ChatFormat format(boolean stream) { return format(stream, false); }
+
+    private static ChatFormat format(boolean stream, boolean reasoning) {
         GenRequest g = new GenRequest("chatcmpl-x", new int[]{1, 2}, Sampling.getDefaultInstance(), 0);
-        return new ChatFormat(new ApiRequest(Endpoint.CHAT, List.of(g), stream, false, -1, 1, true), TestRouter.model(), 0);
+        return new ChatFormat(new ApiRequest(Endpoint.CHAT, List.of(g), stream, false, -1, 1, true, reasoning), TestRouter.model(), 0);
+    }
+
+    /** Qwen3 thinks, then calls: reasoning_content, content before the call, tool_calls; one-shot and streamed. */
+    @Test
+    void reasoningThenACall() {
+        String answer = "<think>\nNeed the weather.\n</think>\n\n" + ANSWER;
+        JsonNode msg = format(false, true).full(List.of(new ResponseFormat.Choice(answer, List.of(), List.of(), "stop")),
+                new Usage(2, 9, 0)).path("choices").get(0).path("message");
+        assertEquals("\nNeed the weather.\n", msg.path("reasoning_content").asText());
+        assertEquals("\n\nChecking.\n", msg.path("content").asText());
+        assertEquals("get_weather", msg.path("tool_calls").get(0).path("function").path("name").asText());
+
+        ChatFormat f = format(true, true);
+        StringBuilder reasoning = new StringBuilder(), content = new StringBuilder();
+        List<JsonNode> deltas = new ArrayList<>();
+        for (int i = 0; i < answer.length(); i += 2) {
+            ObjectNode c = f.streamDelta(0, answer.substring(i, Math.min(answer.length(), i + 2)), List.of(), List.of());
+            if (c != null) deltas.add(c.path("choices").get(0).path("delta"));
+        }
+        JsonNode last = f.streamFinish(0, "stop", new Usage(2, 9, 0)).path("choices").get(0);
+        deltas.add(last.path("delta"));
+        for (JsonNode d : deltas) {
+            reasoning.append(d.path("reasoning_content").asText(""));
+            content.append(d.path("content").asText(""));
+        }
+        assertEquals("\nNeed the weather.\n", reasoning.toString());
+        assertEquals("\n\nChecking.\n", content.toString());
+        assertEquals("tool_calls", last.path("finish_reason").asText());
     }
 
     @Test
