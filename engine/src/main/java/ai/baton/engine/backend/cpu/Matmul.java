@@ -1,14 +1,21 @@
 package ai.baton.engine.backend.cpu;
 
+import ai.baton.engine.weights.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * {@code out[t, j] = Σ_i x[t, i] · w[j, i] (+ bias[j])}: the linear layer. Work is split over output rows; each block
- * of four weight rows is widened to fp32 once and reused for every token, so decode streams the weights once and
- * prefill amortises the widening. Every output element is the same sequence of fp32 operations whatever the batch,
- * which keeps results batch-invariant.
+ * of four weight rows is widened to fp32 once and reused for every token, so prefill amortises the widening; a single
+ * token (decode) on bf16 weights widens inside the dot instead, so the weights go from memory straight into the FMAs.
+ * bf16 is widened by pairs: one int lane holds two bf16 values, shifting gives the even one and masking the odd one,
+ * so a chunk of 2L values (L = vector lanes) becomes an even vector and an odd vector; x is permuted to match (per
+ * chunk, its even then its odd elements). Every output element is the same sequence of fp32 operations whatever the
+ * batch and whichever of the two paths, which keeps results batch-invariant.
  */
 final class Matmul {
     private static final VectorSpecies<Float> F = Widen.F;
@@ -25,19 +32,29 @@ final class Matmul {
             throw new IllegalArgumentException("linear shape mismatch: x " + tokens + "x" + in + ", w " + outF + "x" + w.cols()
                     + ", out " + out.rows() + "x" + out.cols());
         float[] b = bias == null ? null : widenAll(bias);
-        float[] xs = x.data(), os = out.data();
+        boolean pairs = w.dtype() == DType.BF16;
+        float[] xs = pairs ? Widen.permutePairs(x.data(), tokens, in) : x.data(), os = out.data();
+        int vecEnd = pairs ? in - in % Widen.PAIR_CHUNK : F.loopBound(in);
         int blocks = (outF + ROW_BLOCK - 1) / ROW_BLOCK;
         parallel.forRange(blocks, Math.max(1, 64 / Math.max(1, tokens)), (fromBlock, toBlock) -> {
             float[][] rows = rowsScratch(in);
             for (int blk = fromBlock; blk < toBlock; blk++) {
                 int j0 = blk * ROW_BLOCK, n = Math.min(ROW_BLOCK, outF - j0);
-                for (int r = 0; r < n; r++) Widen.row(w.data(), w.dtype(), w.rowOffsetBytes(j0 + r), rows[r], in);
-                for (int t = 0; t < tokens; t++) {
-                    int xo = t * in, oo = t * outF + j0;
-                    if (n == ROW_BLOCK) dot4(xs, xo, rows, in, os, oo);
-                    else for (int r = 0; r < n; r++) os[oo + r] = dot(xs, xo, rows[r], in);
-                    if (b != null) for (int r = 0; r < n; r++) os[oo + r] += b[j0 + r];
+                if (pairs && tokens == 1 && n == ROW_BLOCK) {
+                    dot4Pairs(xs, w.data(), w.rowOffsetBytes(j0), in, os, j0);
+                } else {
+                    for (int r = 0; r < n; r++) {
+                        if (pairs) Widen.rowPairs(w.data(), w.rowOffsetBytes(j0 + r), rows[r], in);
+                        else Widen.row(w.data(), w.dtype(), w.rowOffsetBytes(j0 + r), rows[r], in);
+                    }
+                    for (int t = 0; t < tokens; t++) {
+                        int xo = t * in, oo = t * outF + j0;
+                        if (n == ROW_BLOCK) dot4(xs, xo, rows, in, vecEnd, os, oo);
+                        else for (int r = 0; r < n; r++) os[oo + r] = dot(xs, xo, rows[r], in, vecEnd);
+                    }
                 }
+                if (b != null)
+                    for (int t = 0; t < tokens; t++) for (int r = 0; r < n; r++) os[t * outF + j0 + r] += b[j0 + r];
             }
         });
     }
@@ -61,22 +78,56 @@ final class Matmul {
         return out;
     }
 
-    /** One dot product; must perform exactly the per-row operations of {@link #dot4}. */
-    static float dot(float[] x, int xo, float[] w, int n) {
+    /** One dot product, vectors up to {@code vecEnd}; must perform exactly the per-row operations of {@link #dot4}. */
+    static float dot(float[] x, int xo, float[] w, int n, int vecEnd) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += F.length())
+        for (; i < vecEnd; i += F.length())
             acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s = Math.fma(w[i], x[xo + i], s);
         return s;
     }
 
-    private static void dot4(float[] x, int xo, float[][] w, int n, float[] out, int oo) {
+    /**
+     * {@link #dot4} of one token straight from bf16 weights in memory (rows from byte offset {@code off}), x permuted
+     * by pairs: the same operations as widening the rows by pairs first.
+     */
+    private static void dot4Pairs(float[] x, MemorySegment w, long off, int n, float[] out, int oo) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long rowBytes = 2L * n;
+        int lanes = F.length(), vecEnd = n - n % Widen.PAIR_CHUNK, i = 0;
+        for (; i < vecEnd; i += Widen.PAIR_CHUNK) {
+            FloatVector xe = FloatVector.fromArray(F, x, i), xo = FloatVector.fromArray(F, x, i + lanes);
+            long at = off + 2L * i;
+            IntVector v0 = Widen.pairs(w, at), v1 = Widen.pairs(w, at + rowBytes);
+            IntVector v2 = Widen.pairs(w, at + 2 * rowBytes), v3 = Widen.pairs(w, at + 3 * rowBytes);
+            a0 = Widen.odd(v0).fma(xo, Widen.even(v0).fma(xe, a0));
+            a1 = Widen.odd(v1).fma(xo, Widen.even(v1).fma(xe, a1));
+            a2 = Widen.odd(v2).fma(xo, Widen.even(v2).fma(xe, a2));
+            a3 = Widen.odd(v3).fma(xo, Widen.even(v3).fma(xe, a3));
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float xi = x[i];
+            long at = off + 2L * i;
+            s0 = Math.fma(Widen.bf16(w, at), xi, s0);
+            s1 = Math.fma(Widen.bf16(w, at + rowBytes), xi, s1);
+            s2 = Math.fma(Widen.bf16(w, at + 2 * rowBytes), xi, s2);
+            s3 = Math.fma(Widen.bf16(w, at + 3 * rowBytes), xi, s3);
+        }
+        out[oo] = s0;
+        out[oo + 1] = s1;
+        out[oo + 2] = s2;
+        out[oo + 3] = s3;
+    }
+
+    private static void dot4(float[] x, int xo, float[][] w, int n, int vecEnd, float[] out, int oo) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
         int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += F.length()) {
+        for (; i < vecEnd; i += F.length()) {
             FloatVector xv = FloatVector.fromArray(F, x, xo + i);
             a0 = FloatVector.fromArray(F, w0, i).fma(xv, a0);
             a1 = FloatVector.fromArray(F, w1, i).fma(xv, a1);

@@ -43,4 +43,54 @@ final class Widen {
             }
         }
     }
+
+    /** Elements per pair chunk: one int vector of bf16 pairs, widened to an even and an odd float vector. */
+    static final int PAIR_CHUNK = 2 * F.length();
+    private static final int HIGH_HALF = 0xFFFF0000;
+
+    /** F.length() ints from byte offset {@code off}: 2 F.length() bf16 values, two per lane (little-endian). */
+    static IntVector pairs(MemorySegment src, long off) {
+        return IntVector.fromMemorySegment(I, src, off, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The even elements of a chunk of pairs (each lane's low half), as fp32. */
+    static FloatVector even(IntVector pairs) {
+        return (FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The odd elements of a chunk of pairs (each lane's high half), as fp32. */
+    static FloatVector odd(IntVector pairs) {
+        return (FloatVector) pairs.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats();
+    }
+
+    static float bf16(MemorySegment src, long off) {
+        return Float.intBitsToFloat((src.get(ValueLayout.JAVA_SHORT_UNALIGNED, off) & 0xffff) << 16);
+    }
+
+    /** A bf16 row widened by pairs: per chunk of {@link #PAIR_CHUNK}, the even elements then the odd; the tail as is. */
+    static void rowPairs(MemorySegment src, long off, float[] dst, int n) {
+        int lanes = F.length(), end = n - n % PAIR_CHUNK, i = 0;
+        for (; i < end; i += PAIR_CHUNK) {
+            IntVector v = pairs(src, off + 2L * i);
+            even(v).intoArray(dst, i);
+            odd(v).intoArray(dst, i + lanes);
+        }
+        for (; i < n; i++) dst[i] = bf16(src, off + 2L * i);
+    }
+
+    /** {@code rows} rows of {@code n} activations laid out as {@link #rowPairs} lays out weights. */
+    static float[] permutePairs(float[] x, int rows, int n) {
+        float[] out = new float[rows * n];
+        int lanes = F.length(), end = n - n % PAIR_CHUNK;
+        for (int r = 0; r < rows; r++) {
+            int base = r * n, i = 0;
+            for (; i < end; i += PAIR_CHUNK)
+                for (int k = 0; k < lanes; k++) {
+                    out[base + i + k] = x[base + i + 2 * k];
+                    out[base + i + lanes + k] = x[base + i + 2 * k + 1];
+                }
+            System.arraycopy(x, base + end, out, base + end, n - end);
+        }
+        return out;
+    }
 }
