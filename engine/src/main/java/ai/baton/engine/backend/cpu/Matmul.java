@@ -3,7 +3,6 @@ package ai.baton.engine.backend.cpu;
 import ai.baton.engine.weights.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -84,7 +83,7 @@ final class Matmul {
         int i = 0;
         for (; i < vecEnd; i += F.length())
             acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) s = Math.fma(w[i], x[xo + i], s);
         return s;
     }
@@ -107,8 +106,8 @@ final class Matmul {
             a2 = Widen.odd(v2).fma(xo, Widen.even(v2).fma(xe, a2));
             a3 = Widen.odd(v3).fma(xo, Widen.even(v3).fma(xe, a3));
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < n; i++) {
             float xi = x[i];
             long at = off + 2L * i;
@@ -134,8 +133,8 @@ final class Matmul {
             a2 = FloatVector.fromArray(F, w2, i).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w3, i).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < n; i++) {
             float xi = x[xo + i];
             s0 = Math.fma(w0[i], xi, s0);

@@ -2,7 +2,6 @@ package ai.baton.engine.backend.cpu;
 
 import ai.baton.engine.backend.ForwardBatch;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -106,7 +105,7 @@ final class PagedAttention {
             FloatVector acc = FloatVector.zero(F);
             for (int ub = F.loopBound(n); i < ub; i += F.length())
                 acc = FloatVector.fromMemorySegment(F, k, at + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, q, qo + i), acc);
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(acc);
         }
         for (; i < n; i++) s = Math.fma(q[qo + i], k.get(FL, at + 4L * i), s);
         return s;

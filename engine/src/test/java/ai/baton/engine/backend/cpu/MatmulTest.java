@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The linear layer against a double-precision reference, and batch invariance across its paths: a token alone
- * (bf16 widened inside the dot) gives bit for bit what it gives among others (rows widened first), tails included.
+ * (bf16 widened inside the dot) gives bit for bit what it gives among others (rows widened first), tails included,
+ * and the same bits before and after the JIT compiles it.
  */
 class MatmulTest {
     @ParameterizedTest(name = "{0} {1}x{2}")
@@ -44,6 +45,12 @@ class MatmulTest {
             Matmul mm = new Matmul(p);
             float[] batched = new float[tokens * rows];
             mm.linear(new CpuTensor(x, tokens, cols), weight, null, new CpuTensor(batched, tokens, rows));
+            // Cold (interpreted) and warm (JIT-compiled) runs of the one-token path give the same bits.
+            float[] cold = new float[rows], warm = new float[rows];
+            CpuTensor x0 = new CpuTensor(Arrays.copyOf(x, cols), 1, cols);
+            mm.linear(x0, weight, null, new CpuTensor(cold, 1, rows));
+            for (int k = 0; k < 3000; k++) mm.linear(x0, weight, null, new CpuTensor(warm, 1, rows));
+            assertArrayEquals(cold, warm, "cold vs warm");
             for (int t = 0; t < tokens; t++) {
                 float[] one = new float[rows];
                 mm.linear(new CpuTensor(Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, cols), weight, null, new CpuTensor(one, 1, rows));
