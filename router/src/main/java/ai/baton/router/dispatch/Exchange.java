@@ -322,14 +322,7 @@ public final class Exchange {
     private StreamObserver<TokenChunk> streamObserver(NodeHandle decode, boolean afterRemotePrefill) {
         return new ClientResponseObserver<GenerateRequest, TokenChunk>() {
             @Override
-            public void beforeStart(ClientCallStreamObserver<GenerateRequest> call) {
-                boolean cancelNow;
-                synchronized (Exchange.this) {
-                    activeCall = call;
-                    cancelNow = cancelled;
-                }
-                if (cancelNow) call.cancel("client disconnected", null);
-            }
+            public void beforeStart(ClientCallStreamObserver<GenerateRequest> call) { track(call); }
 
             @Override
             public void onNext(TokenChunk c) { onChunk(c); }
@@ -532,20 +525,23 @@ public final class Exchange {
         return java.util.Arrays.stream(prompt).boxed().toList();
     }
 
+    /** Records the call about to start, so that {@link #cancel} reaches it; cancels it at once if that came first. */
+    private void track(ClientCallStreamObserver<?> call) {
+        boolean cancelNow;
+        synchronized (this) {
+            activeCall = call;
+            cancelNow = cancelled;
+        }
+        if (cancelNow) call.cancel("client disconnected", null);
+    }
+
     /** A unary observer that records its call (so {@link #cancel} reaches it) and forwards the outcome. */
     private <R extends MessageLite, T> StreamObserver<T> observer(Consumer<T> ok, Consumer<Throwable> err) {
         return new ClientResponseObserver<R, T>() {
             private T value;
 
             @Override
-            public void beforeStart(ClientCallStreamObserver<R> call) {
-                boolean cancelNow;
-                synchronized (Exchange.this) {
-                    activeCall = call;
-                    cancelNow = cancelled;
-                }
-                if (cancelNow) call.cancel("client disconnected", null);
-            }
+            public void beforeStart(ClientCallStreamObserver<R> call) { track(call); }
 
             @Override
             public void onNext(T v) { value = v; }
