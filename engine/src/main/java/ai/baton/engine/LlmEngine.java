@@ -269,7 +269,8 @@ public final class LlmEngine implements AutoCloseable {
 
     /**
      * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs or
-     * adjusts its logits (penalties, logit bias, min tokens) and no layer hook is installed (forwardSample has none); otherwise the logits come to the host.
+     * adjusts its logits (penalties, logit bias, min tokens) and no layer hook is installed (forwardSample has none);
+     * otherwise the logits come to the host.
      */
     private void forwardAndSample(List<ScheduledChunk> chunks, boolean needLogits) {
         ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());

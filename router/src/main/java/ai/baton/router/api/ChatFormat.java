@@ -90,22 +90,24 @@ final class ChatFormat implements ResponseFormat {
     @Override
     public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
         ObjectNode delta = F.objectNode();
-        String tail = "";
+        String content = "";  // whatever was held back
         if (reasoning != null) {
             ReasoningSplit.Parts p = reasoning[index].finish();
             if (!p.reasoning().isEmpty()) delta.put("reasoning_content", p.reasoning());
-            tail = p.content();
+            content = p.content();
         }
-        if (toolStreams == null && !tail.isEmpty()) delta.put("content", tail);
+        List<ToolCallParser.ToolCall> calls = List.of();
         if (toolStreams != null) {
-            String released = toolStreams[index].feed(tail);
+            String released = toolStreams[index].feed(content);
             ToolCallStream.End end = toolStreams[index].finish();
-            if (!(released + end.content()).isEmpty()) delta.put("content", released + end.content());
-            if (!end.calls().isEmpty()) {
-                ArrayNode calls = delta.putArray("tool_calls");
-                for (int i = 0; i < end.calls().size(); i++) calls.add(toolCall(end.calls().get(i)).put("index", i));
-                finishReason = "tool_calls";
-            }
+            content = released + end.content();
+            calls = end.calls();
+        }
+        if (!content.isEmpty()) delta.put("content", content);
+        if (!calls.isEmpty()) {
+            ArrayNode tc = delta.putArray("tool_calls");
+            for (int i = 0; i < calls.size(); i++) tc.add(toolCall(calls.get(i)).put("index", i));
+            finishReason = "tool_calls";
         }
         return chunk(index, delta, null, finishReason);
     }

@@ -11,6 +11,7 @@ import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -54,7 +55,7 @@ final class HttpSink {
     /** The sink of choice {@code i}, for the exchange that runs {@link ApiRequest#choice}(i). */
     TokenSink choice(int i) { return choices[i]; }
 
-    /** Called on the request's context once choice {@code exchanges.size()}'s exchange has started. */
+    /** Called on the request's context with each choice's exchange, in order, as it starts. */
     void attach(Exchange e) {
         exchanges.add(e);
         if (ended) e.cancel();
@@ -102,7 +103,7 @@ final class HttpSink {
     }
 
     private void allFinished() {
-        Usage usage = new Usage(java.util.Arrays.stream(promptTokens).sum(), completionTokens, java.util.Arrays.stream(cachedTokens).sum());
+        Usage usage = new Usage(Arrays.stream(promptTokens).sum(), completionTokens, Arrays.stream(cachedTokens).sum());
         if (req.stream()) {
             ObjectNode u = format.streamUsage(usage);
             if (u != null) send(u);

@@ -67,11 +67,15 @@ public final class RequestParser {
         }
     }
 
-    public ApiRequest parse(Endpoint endpoint, byte[] body, long arrivalNanos) {
+    /** The body's fields: it must be a JSON object. */
+    private static Fields fields(byte[] body) {
         JsonNode root = readJson(body);
         if (!root.isObject()) throw ApiException.badRequest("The request body must be a JSON object, got " + Fields.describe(root) + ".", null);
-        ObjectNode o = (ObjectNode) root;
-        Fields f = new Fields(o, "");
+        return new Fields((ObjectNode) root, "");
+    }
+
+    public ApiRequest parse(Endpoint endpoint, byte[] body, long arrivalNanos) {
+        Fields f = fields(body);
         return switch (endpoint) {
             case COMPLETIONS -> completion(f, arrivalNanos);
             case CHAT -> chat(f, arrivalNanos);
@@ -91,7 +95,8 @@ public final class RequestParser {
         if (!f.has("prompt")) throw f.bad("prompt", "'prompt' is required.");
         List<int[]> prompts = completionPrompts(f);
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        return finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs, arrival);
+        return finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs, arrival,
+                false, false);
     }
 
     private ApiRequest chat(Fields f, long arrival) {
@@ -110,8 +115,7 @@ public final class RequestParser {
         }
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
-        ApiRequest r = finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival);
-        return new ApiRequest(r.endpoint(), r.prompts(), r.stream(), r.includeUsage(), r.logprobs(), r.n(), parsesToolCalls(f),
+        return finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival, parsesToolCalls(f),
                 reasoningParser.equals("qwen3"));
     }
 
@@ -165,9 +169,7 @@ public final class RequestParser {
      * (the chat template rendered, add_generation_prompt as for chat, no special tokens added unless asked).
      */
     public int[] tokenize(byte[] body) {
-        JsonNode root = readJson(body);
-        if (!root.isObject()) throw ApiException.badRequest("The request body must be a JSON object, got " + Fields.describe(root) + ".", null);
-        Fields f = new Fields((ObjectNode) root, "");
+        Fields f = fields(body);
         checkModel(f);
         if (f.has("prompt") == f.has("messages")) throw f.bad("prompt", "Give either 'prompt' or 'messages'.");
         Boolean special = f.optBool("add_special_tokens");
@@ -186,9 +188,7 @@ public final class RequestParser {
 
     /** vLLM's /detokenize: {"tokens": [ids]} to text (special tokens kept, as vLLM does). */
     public String detokenize(byte[] body) {
-        JsonNode root = readJson(body);
-        if (!root.isObject()) throw ApiException.badRequest("The request body must be a JSON object, got " + Fields.describe(root) + ".", null);
-        Fields f = new Fields((ObjectNode) root, "");
+        Fields f = fields(body);
         checkModel(f);
         if (!f.has("tokens")) throw f.bad("tokens", "'tokens' is required.");
         return model.tokenizer().decode(ints(f.optIds("tokens", model.vocabSize(), Integer.MAX_VALUE), "tokens"));
@@ -197,7 +197,7 @@ public final class RequestParser {
     // ---------------------------------------------------------------- shared parts
 
     private ApiRequest finish(Endpoint ep, Fields f, String idPrefix, List<int[]> prompts, Integer maxTokens, String promptParam,
-                              int logprobs, long arrival) {
+                              int logprobs, long arrival, boolean toolCalls, boolean reasoning) {
         checkMax(f, "max_tokens", maxTokens);
         Integer n = f.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (n == null) n = 1;
@@ -224,7 +224,7 @@ public final class RequestParser {
             checkMinTokens(f, b, max);
             gens.add(new GenRequest(prompts.size() == 1 ? id : id + "-p" + i, prompt, b.clone().setMaxTokens(max).setLogprobs(logprobs).build(), arrival));
         }
-        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n, false, false);
+        return new ApiRequest(ep, gens, stream, includeUsage, logprobs, n, toolCalls, reasoning);
     }
 
     private Sampling.Builder sampling(Fields f, double defaultTemperature) {

@@ -22,6 +22,7 @@ final class Matmul {
 
     private final Parallel parallel;
     private final ThreadLocal<float[][]> scratch = new ThreadLocal<>();
+    private final ThreadLocal<float[]> permuted = new ThreadLocal<>();
 
     Matmul(Parallel parallel) { this.parallel = parallel; }
 
@@ -32,7 +33,7 @@ final class Matmul {
                     + ", out " + out.rows() + "x" + out.cols());
         float[] b = bias == null ? null : widenAll(bias);
         boolean pairs = w.dtype() == DType.BF16;
-        float[] xs = pairs ? Widen.permutePairs(x.data(), tokens, in) : x.data(), os = out.data();
+        float[] xs = pairs ? permuted(x.data(), tokens, in) : x.data(), os = out.data();
         int vecEnd = pairs ? in - in % Widen.PAIR_CHUNK : F.loopBound(in);
         int blocks = (outF + ROW_BLOCK - 1) / ROW_BLOCK;
         parallel.forRange(blocks, Math.max(1, 64 / Math.max(1, tokens)), (fromBlock, toBlock) -> {
@@ -56,6 +57,17 @@ final class Matmul {
                     for (int t = 0; t < tokens; t++) for (int r = 0; r < n; r++) os[t * outF + j0 + r] += b[j0 + r];
             }
         });
+    }
+
+    /** x permuted by pairs, in the calling thread's buffer (valid until its next call; the pool's threads only read it). */
+    private float[] permuted(float[] x, int tokens, int in) {
+        float[] s = permuted.get();
+        if (s == null || s.length < tokens * in) {
+            s = new float[tokens * in];
+            permuted.set(s);
+        }
+        Widen.permutePairs(x, tokens, in, s);
+        return s;
     }
 
     private float[][] rowsScratch(int in) {

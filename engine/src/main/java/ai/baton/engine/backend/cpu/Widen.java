@@ -78,9 +78,8 @@ final class Widen {
         for (; i < n; i++) dst[i] = bf16(src, off + 2L * i);
     }
 
-    /** {@code rows} rows of {@code n} activations laid out as {@link #rowPairs} lays out weights. */
-    static float[] permutePairs(float[] x, int rows, int n) {
-        float[] out = new float[rows * n];
+    /** {@code rows} rows of {@code n} activations into {@code out}, laid out as {@link #rowPairs} lays out weights. */
+    static void permutePairs(float[] x, int rows, int n, float[] out) {
         int lanes = F.length(), end = n - n % PAIR_CHUNK;
         for (int r = 0; r < rows; r++) {
             int base = r * n, i = 0;
@@ -91,6 +90,5 @@ final class Widen {
                 }
             System.arraycopy(x, base + end, out, base + end, n - end);
         }
-        return out;
     }
 }
