@@ -32,8 +32,8 @@ import java.util.concurrent.Callable;
  * (and all positions of the 17-token prompt) by relative L2, greedy tokens through the whole engine (with the logit
  * gap wherever a token differs), the text fixture's ids, 32 random batched requests of mixed lengths CUDA vs CPU,
  * and real-width layers (synthetic weights, few layers) CUDA vs CPU through chunked prefill, a cached prefix and
- * decode steps with and without graphs, with the flash kernel and with the paged fallback, and once more with RoPE
- * fused into decode attention (the opt-in decode_rope_attention kernel).
+ * decode steps with and without graphs, with the flash kernel and with the paged fallback, and once more with RoPE as
+ * its own kernel rather than fused into one-row decode attention (decode_rope_attention, the default on Hopper).
  */
 @Command(name = "cuda-check", mixinStandardHelpOptions = true,
         description = "Check the CUDA backend against the HF fixtures and the CPU backend.")
@@ -397,8 +397,8 @@ public final class CudaCheckCommand implements Callable<Integer> {
             try (WeightSource w = new SyntheticWeights(mc, DType.BF16, 11)) {
                 Scenario sc = scenario(mc, parts[0].contains("8b") ? 300 : 700);
                 List<float[]> cpu = run(mc, w, "cpu", sc.steps, sc.blocks);
-                // flash prefill on and off; then decode attention with RoPE fused in (opt-in, Attention.ropeAttention)
-                for (String[] v : new String[][]{{"true", "false"}, {"false", "false"}, {"true", "true"}}) {
+                // flash prefill on and off (RoPE fused into decode attention, the default); then RoPE as its own kernel
+                for (String[] v : new String[][]{{"true", "true"}, {"false", "true"}, {"true", "false"}}) {
                     System.setProperty("baton.cuda.flash", v[0]);
                     System.setProperty("baton.cuda.ropeAttention", v[1]);
                     Map<String, Object> r = new LinkedHashMap<>();

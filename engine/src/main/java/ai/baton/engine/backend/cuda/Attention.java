@@ -29,23 +29,23 @@ final class Attention {
 
     /** Splits of decode_rope_attention, its cluster size (DRA_SPLITS in decode_rope_attention.cuh). */
     private static final int ROPE_ATTENTION_SPLITS = 8, ROPE_ATTENTION_THREADS = 256;
-    /**
-     * decode_rope_attention's instantiations by log2(head_dim) - 4 (16..256) and log2(group bucket) (1..8), null where
-     * the bucket's heads do not fit its shared memory (bucket * head_dim > 512); built once (launches are on the hot path).
-     */
-    private static final String[][] ROPE_ATTENTION = new String[5][4];
+    /** decode_rope_attention's instantiations by log2(head_dim) - 4 (16..256) and GQA group (1, 2); built once. */
+    private static final String[][] ROPE_ATTENTION = new String[5][2];
 
     static {
         for (int i = 0; i < 5; i++)
-            for (int g = 0; g < 4; g++)
-                if ((1 << g) * (16 << i) <= 512) ROPE_ATTENTION[i][g] = "decode_rope_attention_d" + (16 << i) + "_g" + (1 << g);
+            for (int g = 0; g < 2; g++) ROPE_ATTENTION[i][g] = "decode_rope_attention_d" + (16 << i) + "_g" + (g + 1);
     }
     /**
-     * Small decode batches may take RoPE and the KV write into the attention kernel (decode_rope_attention.cuh), which
-     * merges its splits within a thread-block cluster. Opt-in ({@code -Dbaton.cuda.ropeAttention=true}): written when no
-     * GPU could be had, so neither checked against the CPU nor timed yet (experiments/results/cuda-h100/session-2026-11-23f).
+     * One-row decode steps take RoPE and the KV write into the attention kernel (decode_rope_attention.cuh), which
+     * merges its splits within a thread-block cluster: one kernel fewer per layer. On an H100 it made qwen3-0.6b's batch-1
+     * step 1-8% faster up to 2048 cached keys and up to 25% slower from 4096 on (8 splits against paged_attention's
+     * 32), so only block tables of up to {@link #ROPE_ATTENTION_MAX_CONTEXT} keys take it; llama-3.2-1b's GQA group of
+     * 4 and two-row batches were slower with it (experiments/results/cuda-h100/session-2026-11-23g).
+     * {@code -Dbaton.cuda.ropeAttention=false} keeps rope_store + paged_attention.
      */
     private final boolean ropeAttention;
+    private static final int ROPE_ATTENTION_MAX_CONTEXT = Integer.getInteger("baton.cuda.ropeAttentionMaxContext", 4096);
 
     private final CudaContext cx;
     private final Runnable buffersChanged;
@@ -62,22 +62,24 @@ final class Attention {
         this.flashEnabled = !"false".equals(System.getProperty("baton.cuda.flash"));
         // The wgmma kernel exists only as sm_90a code (H100, H200); -Dbaton.cuda.flash2=false keeps the mma.sync one.
         this.wgmma = cx.computeCapability == 90 && !"false".equals(System.getProperty("baton.cuda.flash2"));
-        this.ropeAttention = cx.computeCapability >= 90 && Boolean.getBoolean("baton.cuda.ropeAttention");
+        this.ropeAttention = cx.computeCapability >= 90 && !"false".equals(System.getProperty("baton.cuda.ropeAttention"));
     }
 
     /**
-     * Whether {@link #ropeAttention} takes this layer's RoPE: decode rows whose fp32 qkv a GEMV wrote (at most 8), head
-     * dims 16-256 and GQA groups that the kernel's shared memory holds (group * head_dim <= 512).
+     * Whether {@link #ropeAttention} takes this layer's RoPE: one decode row whose fp32 qkv a GEMV wrote, a block table
+     * of at most {@link #ROPE_ATTENTION_MAX_CONTEXT} keys, head dims 16-256 and GQA groups of 1 or 2.
      */
-    boolean takesRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, int rows) {
-        if (!ropeAttention || !b.decode || rows > 8 || qkv.dtype() != CudaTensor.DType.F32) return false;
+    boolean takesRope(CudaBatch b, CudaTensor qkv, int qHeads, int kvHeads, int headDim, CudaKvCache kv, int rows) {
+        if (!ropeAttention || !b.decode || rows != 1 || qkv.dtype() != CudaTensor.DType.F32) return false;
+        // The block table's width bounds every context of the batch (and of a captured graph's later replays).
+        if ((long) b.meta.btStride * kv.layout().blockSize() > ROPE_ATTENTION_MAX_CONTEXT) return false;
         return qHeads % kvHeads == 0 && ropeAttentionKernel(headDim, qHeads / kvHeads) != null;
     }
 
-    /** The decode_rope_attention instantiation for this head dim and GQA group, or null where none holds it. */
+    /** The decode_rope_attention instantiation for this head dim and GQA group, or null where none exists. */
     static String ropeAttentionKernel(int headDim, int group) {
-        if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1 || group < 1 || group > 8) return null;
-        return ROPE_ATTENTION[Integer.numberOfTrailingZeros(headDim) - 4][32 - Integer.numberOfLeadingZeros(group - 1)];
+        if (headDim < 16 || headDim > 256 || Integer.bitCount(headDim) != 1 || group < 1 || group > 2) return null;
+        return ROPE_ATTENTION[Integer.numberOfTrailingZeros(headDim) - 4][group - 1];
     }
 
     /**

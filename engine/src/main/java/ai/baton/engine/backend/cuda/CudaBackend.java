@@ -449,7 +449,7 @@ public final class CudaBackend implements Backend {
             q = rotatedQ(rows, qHeads * headDim);
         }
         settleAll();
-        if (q == null && attention.takesRope((CudaBatch) b, t, qHeads, kvHeads, headDim, rows)) {
+        if (q == null && attention.takesRope((CudaBatch) b, t, qHeads, kvHeads, headDim, (CudaKvCache) kv, rows)) {
             pendingRope = new PendingRope((CudaBatch) b, t.storage, qHeads, kvHeads, headDim, (CudaKvCache) kv, layer, qn, kn, eps, rows);
             rotatedFrom = null;
             return;
