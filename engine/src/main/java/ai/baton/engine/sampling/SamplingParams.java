@@ -4,6 +4,8 @@ import ai.baton.engine.EngineException;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntUnaryOperator;
 
 /**
  * How to pick tokens and when to stop. temperature 0 (or topK 1) is greedy. {@code seed} makes sampling
@@ -43,6 +45,21 @@ public record SamplingParams(double temperature, double topP, int topK, double m
     /** Whether sampling the next token, with {@code outputLength} tokens out so far, needs the whole logits row. */
     public boolean adjustsLogits(int outputLength) {
         return !penalties.isNone() || !logitBias.isEmpty() || outputLength < minTokens;
+    }
+
+    /**
+     * Applies this request's changes to one logits row {@code row[0, vocab)} in place, in vLLM's order: penalties,
+     * logit bias, then (while the output is shorter than min_tokens) EOS and the stop token ids masked out. The
+     * sequence's tokens are {@code tokenAt(0 .. length - 1)}, the first {@code promptLength} of them its prompt.
+     */
+    public void adjustLogits(float[] row, int vocab, IntUnaryOperator tokenAt, int promptLength, int length, Set<Integer> eos) {
+        penalties.apply(row, 0, vocab, tokenAt, promptLength, length);
+        for (Map.Entry<Integer, Float> e : logitBias.entrySet())
+            if (e.getKey() < vocab) row[e.getKey()] += e.getValue();
+        if (length - promptLength < minTokens) {
+            for (int t : eos) if (t >= 0 && t < vocab) row[t] = Float.NEGATIVE_INFINITY;
+            for (int t : stopTokenIds) if (t >= 0 && t < vocab) row[t] = Float.NEGATIVE_INFINITY;
+        }
     }
 
     /** Throws an EngineException naming the first invalid parameter. */

@@ -84,26 +84,11 @@ public final class StepOutputs {
             token = Sampler.sample(logits, off, vocab, s.params, s.rng);
         } else {  // an adjusted copy of the row: the logprobs below stay the raw model's
             float[] adjusted = java.util.Arrays.copyOfRange(logits, off, off + vocab);
-            adjust(s, adjusted);
+            s.params.adjustLogits(adjusted, vocab, s::token, s.promptLength, s.length(), eos);
             token = Sampler.sample(adjusted, 0, vocab, s.params, s.rng);
         }
         TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
         return acceptSampled(s, token, lp, maxModelLen);
-    }
-
-    /**
-     * The request's changes to its logits row, in vLLM's order: penalties, logit bias, then (until the output has
-     * min_tokens tokens) EOS and the stop token ids masked out.
-     */
-    private void adjust(Sequence s, float[] row) {
-        SamplingParams p = s.params;
-        p.penalties().apply(row, 0, vocab, s::token, s.promptLength, s.length());
-        for (Map.Entry<Integer, Float> e : p.logitBias().entrySet())
-            if (e.getKey() < vocab) row[e.getKey()] += e.getValue();
-        if (s.outputLength() < p.minTokens()) {
-            for (int t : eos) if (t >= 0 && t < vocab) row[t] = Float.NEGATIVE_INFINITY;
-            for (int t : p.stopTokenIds()) if (t >= 0 && t < vocab) row[t] = Float.NEGATIVE_INFINITY;
-        }
     }
 
     /** Appends a token sampled elsewhere (on the device); returns a finish reason or null. */

@@ -4,6 +4,7 @@ import ai.baton.engine.EngineConfig;
 import ai.baton.engine.LlmEngine;
 import ai.baton.engine.ModelRunner;
 import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.model.GenerationConfig;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
@@ -21,9 +22,11 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -232,6 +235,15 @@ public final class CudaCheckCommand implements Callable<Integer> {
 
     /** Equal, or the first difference with the reference's logit gap there (CPU fp32 logits of the same prefix). */
     private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got) {
+        return compareGreedy(m, dir, prompt, expected, got, null);
+    }
+
+    /**
+     * Where {@code got} first differs from {@code expected}, both backends' logits of the expected prefix (adjusted as
+     * the engine adjusts them for {@code adjusted}'s penalties, bias and min_tokens, when given) and whether the
+     * difference is a near-tie: a small reference gap that the device's rounding reversed.
+     */
+    private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got, SamplingParams adjusted) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", m);
         r.put("prompt_len", prompt.length);
@@ -245,6 +257,14 @@ public final class CudaCheckCommand implements Callable<Integer> {
             System.arraycopy(expected, 0, prefix, prompt.length, first);
             int alt = first < got.length ? got[first] : -1;
             float[] cpu = lastLogits(dir, "cpu", prefix), gpu = lastLogits(dir, backend, prefix);
+            if (adjusted != null) {
+                ModelConfig mc = ModelConfig.load(dir.resolve("config.json"));
+                Set<Integer> eos = new HashSet<>(mc.eosTokenIds());
+                Path gen = dir.resolve("generation_config.json");
+                if (Files.exists(gen)) eos.addAll(GenerationConfig.load(gen).eosTokenIds());
+                for (float[] row : List.of(cpu, gpu))
+                    adjusted.adjustLogits(row, row.length, p -> prefix[p], prompt.length, prefix.length, eos);
+            }
             int e = expected[first];
             double cpuGap = alt >= 0 ? cpu[e] - cpu[alt] : Double.NaN, gpuGap = alt >= 0 ? gpu[e] - gpu[alt] : Double.NaN;
             double scale = 0;
@@ -378,8 +398,13 @@ public final class CudaCheckCommand implements Callable<Integer> {
         }
         List<int[]> ma = generate(dir, "cpu", prompts, mixed), mb = generate(dir, backend, prompts, mixed);
         int mixedIdentical = 0;
-        for (int i = 0; i < prompts.size(); i++) if (java.util.Arrays.equals(ma.get(i), mb.get(i))) mixedIdentical++;
+        List<Map<String, Object>> mixedDiffs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            if (java.util.Arrays.equals(ma.get(i), mb.get(i))) mixedIdentical++;
+            else mixedDiffs.add(compareGreedy("adjusted#" + i, dir, prompts.get(i), ma.get(i), mb.get(i), mixed.get(i)));
+        }
         r.put("adjusted_identical", mixedIdentical);
+        r.put("adjusted_differences", mixedDiffs);
         System.out.printf("  greedy 16 tokens with penalties / logit bias / min_tokens on 3 of 4 requests: %d/32 identical CUDA vs CPU%n",
                 mixedIdentical);
         return r;
