@@ -90,6 +90,36 @@ class RouterApiTest {
     }
 
     @Test
+    void echoStartsEachChoiceWithItsPrompt() {
+        JsonNode c = Fixtures.textCases().stream().filter(x -> x.path("kind").asText().equals("completion")).findFirst().orElseThrow();
+        String prompt = c.path("prompt_text").asText(), expected = c.path("greedy_text").asText();
+        String quoted = c.get("prompt_text").toString();
+        String tail = ", \"max_tokens\": 20, \"temperature\": 0, \"ignore_eos\": true, \"echo\": true";
+        Http.Reply r = cluster.http.post("/v1/completions", "{\"prompt\": " + quoted + tail + "}");
+        assertEquals(200, r.status(), r.body());
+        assertEquals(prompt + expected, FixtureRequests.text(r.json()));
+        assertEquals(20, r.json().path("usage").path("completion_tokens").asInt());
+
+        Http.Stream s = cluster.http.stream("/v1/completions", "{\"prompt\": " + quoted + tail + ", \"stream\": true}");
+        assertEquals(prompt + expected, Http.streamedText(s));
+
+        // token ids are echoed as the model saw them; a batch with n = 2 echoes each prompt into both its choices
+        Http.Reply ids = cluster.http.post("/v1/completions", "{\"prompt\": " + c.get("prompt_ids") + tail + "}");
+        assertEquals(prompt + expected, FixtureRequests.text(ids.json()));
+        Http.Reply batch = cluster.http.post("/v1/completions", "{\"prompt\": [" + quoted + ", \"Hi\"], \"n\": 2" + tail + "}");
+        assertEquals(200, batch.status(), batch.body());
+        JsonNode choices = batch.json().path("choices");
+        assertEquals(4, choices.size());
+        for (int i = 0; i < 4; i++)
+            assertTrue(choices.get(i).path("text").asText().startsWith(i < 2 ? prompt : "Hi"), choices.get(i).toString());
+        assertEquals(prompt + expected, choices.get(0).path("text").asText());
+
+        Http.Reply lp = cluster.http.post("/v1/completions", "{\"prompt\": \"hi\", \"echo\": true, \"logprobs\": 1}");
+        assertEquals(400, lp.status(), lp.body());
+        assertEquals("echo", lp.json().path("error").path("param").asText());
+    }
+
+    @Test
     void sglangGenerate() {
         JsonNode c = Fixtures.textCases().stream().filter(x -> x.path("kind").asText().equals("completion")).findFirst().orElseThrow();
         String body = "{\"text\": " + c.get("prompt_text") + ", \"sampling_params\": {\"max_new_tokens\": 20, \"temperature\": 0, \"ignore_eos\": true}}";

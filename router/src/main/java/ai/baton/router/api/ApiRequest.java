@@ -15,13 +15,23 @@ import java.util.List;
  * @param n            completions to generate per prompt (OpenAI's n)
  * @param toolCalls    chat with tools: look for tool calls in the output ({@link ToolCallParser})
  * @param reasoning    chat: split the model's thinking into reasoning_content ({@link ReasoningSplit})
+ * @param echo         completions with echo: each prompt's text, which its choices' text starts with; null without echo
  */
 public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
-                         boolean toolCalls, boolean reasoning) {
+                         boolean toolCalls, boolean reasoning, List<String> echo) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
         prompts = List.copyOf(prompts);
+        if (echo != null) {
+            if (echo.size() != prompts.size()) throw new IllegalArgumentException("one echo text per prompt");
+            echo = List.copyOf(echo);
+        }
+    }
+
+    public ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
+                      boolean toolCalls, boolean reasoning) {
+        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null);
     }
 
     public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
@@ -36,6 +46,9 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     /** The prompt of choice {@code i}. */
     public int promptOf(int i) { return i / n; }
+
+    /** The text that choice {@code i} starts with: its prompt's with echo, else "". */
+    public String echoOf(int i) { return echo == null ? "" : echo.get(promptOf(i)); }
 
     /**
      * The generation of choice {@code i}. With more than one choice each has its own id (the nodes key KV

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 
-/** /v1/completions: "text_completion" objects. */
+/** /v1/completions: "text_completion" objects. With echo, each choice's text starts with its prompt's. */
 final class CompletionFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private final ApiRequest req;
@@ -42,7 +42,12 @@ final class CompletionFormat implements ResponseFormat {
     }
 
     @Override
-    public List<ObjectNode> streamStart() { return List.of(); }
+    public List<ObjectNode> streamStart() {
+        if (req.echo() == null) return List.of();
+        List<ObjectNode> out = new java.util.ArrayList<>(req.choices());
+        for (int i = 0; i < req.choices(); i++) out.add(streamDelta(i, req.echoOf(i), List.of(), null));
+        return out;
+    }
 
     @Override
     public ObjectNode streamDelta(int index, String text, List<Integer> ids, List<TokenLogprob> lps) {
@@ -76,7 +81,7 @@ final class CompletionFormat implements ResponseFormat {
         ArrayNode cs = o.putArray("choices");
         for (int i = 0; i < choices.size(); i++) {
             Choice ch = choices.get(i);
-            choice(cs, i, ch.text(), ch.logprobs(), 0, ch.finishReason());
+            choice(cs, i, req.echoOf(i) + ch.text(), ch.logprobs(), 0, ch.finishReason());
         }
         o.set("usage", usageNode(usage));
         return o;

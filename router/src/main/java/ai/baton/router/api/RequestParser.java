@@ -89,14 +89,29 @@ public final class RequestParser {
         checkModel(f);
         rejectUnsupported(f);
         if (f.has("suffix")) throw f.bad("suffix", "'suffix' is not supported.");
-        Boolean echo = f.optBool("echo");
-        if (Boolean.TRUE.equals(echo)) throw f.bad("echo", "'echo' is not supported.");
+        boolean echo = Boolean.TRUE.equals(f.optBool("echo"));
         Integer logprobs = f.optInt("logprobs", 0, MAX_LOGPROBS);
+        if (echo && logprobs != null)
+            throw f.bad("echo", "'echo' with 'logprobs' would need the prompt's logprobs, which are not supported.");
         if (!f.has("prompt")) throw f.bad("prompt", "'prompt' is required.");
         List<int[]> prompts = completionPrompts(f);
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
-        return finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs, arrival,
-                false, false);
+        ApiRequest req = finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs,
+                arrival, false, false);
+        if (!echo) return req;
+        return new ApiRequest(req.endpoint(), req.prompts(), req.stream(), req.includeUsage(), req.logprobs(), req.n(),
+                false, false, echoTexts(f, prompts));
+    }
+
+    /** With echo: each prompt as given (a string), or its ids decoded as the model saw them. */
+    private List<String> echoTexts(Fields f, List<int[]> prompts) {
+        JsonNode p = f.node("prompt");
+        List<String> out = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            JsonNode e = p.isArray() && p.get(0).isTextual() ? p.get(i) : p;
+            out.add(e.isTextual() ? e.textValue() : model.tokenizer().decode(prompts.get(i)));
+        }
+        return out;
     }
 
     private ApiRequest chat(Fields f, long arrival) {
