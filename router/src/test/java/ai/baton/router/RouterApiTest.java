@@ -120,6 +120,28 @@ class RouterApiTest {
     }
 
     @Test
+    void continueFinalMessageLeavesTheLastTurnOpen() {
+        String msgs = "\"messages\": [{\"role\": \"user\", \"content\": \"Name a colour.\"},"
+                + " {\"role\": \"assistant\", \"content\": \"My favourite colour is\"}]";
+        Http.Reply open = cluster.http.post("/tokenize", "{" + msgs + ", \"continue_final_message\": true, \"add_generation_prompt\": false}");
+        assertEquals(200, open.status(), open.body());
+        String rendered = cluster.http.post("/detokenize", "{\"tokens\": " + open.json().path("tokens") + "}").json().path("prompt").asText();
+        assertTrue(rendered.endsWith("My favourite colour is"), rendered);
+        Http.Reply closed = cluster.http.post("/tokenize", "{" + msgs + "}");
+        String full = cluster.http.post("/detokenize", "{\"tokens\": " + closed.json().path("tokens") + "}").json().path("prompt").asText();
+        assertTrue(full.startsWith(rendered) && full.length() > rendered.length(), full);  // the turn closed, a new one opened
+
+        Http.Reply chat = cluster.http.post("/v1/chat/completions", "{" + msgs + ", \"continue_final_message\": true,"
+                + " \"add_generation_prompt\": false, \"max_tokens\": 3, \"temperature\": 0, \"ignore_eos\": true}");
+        assertEquals(200, chat.status(), chat.body());
+        assertEquals(open.json().path("count").asInt(), chat.json().path("usage").path("prompt_tokens").asInt());
+
+        Http.Reply both = cluster.http.post("/v1/chat/completions", "{" + msgs + ", \"continue_final_message\": true}");
+        assertEquals(400, both.status(), both.body());
+        assertEquals("continue_final_message", both.json().path("error").path("param").asText());
+    }
+
+    @Test
     void sglangGenerate() {
         JsonNode c = Fixtures.textCases().stream().filter(x -> x.path("kind").asText().equals("completion")).findFirst().orElseThrow();
         String body = "{\"text\": " + c.get("prompt_text") + ", \"sampling_params\": {\"max_new_tokens\": 20, \"temperature\": 0, \"ignore_eos\": true}}";

@@ -416,13 +416,30 @@ public final class RequestParser {
         if (choice != null && !choice.isNull() && !(choice.isTextual() && (choice.textValue().equals("auto") || choice.textValue().equals("none"))))
             throw f.bad("tool_choice", "Only tool_choice \"auto\" or \"none\" is supported; forcing a tool call is not.");
         Boolean agp = f.optBool("add_generation_prompt");
+        boolean continueFinal = Boolean.TRUE.equals(f.optBool("continue_final_message"));
+        if (continueFinal && (agp == null || agp))  // add_generation_prompt defaults to true, as in vLLM
+            throw f.bad("continue_final_message", "'continue_final_message' needs 'add_generation_prompt': false.");
         String rendered;
         try {
             rendered = tpl.render(messages, agp == null || agp, kwargs);
         } catch (RuntimeException | StackOverflowError e) {
             throw ApiException.badRequest("The chat template could not render these messages: " + firstLine(e.getMessage()), "messages");
         }
+        if (continueFinal) rendered = openFinalMessage(rendered, messages.getLast());
         return encode(rendered, false, "messages");
+    }
+
+    /**
+     * vLLM's continue_final_message: the rendering cut right after the last message's content, so that the model goes
+     * on with that message (an assistant answer begun by the client) instead of closing it.
+     */
+    private static String openFinalMessage(String rendered, Map<String, Object> last) {
+        String content = String.valueOf(last.get("content"));
+        int at = content.isEmpty() ? -1 : rendered.lastIndexOf(content);
+        if (at < 0)
+            throw ApiException.badRequest("With 'continue_final_message' the last message must have text content that the chat template keeps.",
+                    "continue_final_message");
+        return rendered.substring(0, at + content.length());
     }
 
     /**
