@@ -39,9 +39,9 @@ final class Attention {
     /**
      * One-row decode steps take RoPE and the KV write into the attention kernel (decode_rope_attention.cuh), which
      * merges its splits within a thread-block cluster: one kernel fewer per layer. On an H100 it made qwen3-0.6b's batch-1
-     * step 1-8% faster up to 2048 cached keys and up to 25% slower from 4096 on (8 splits against paged_attention's
+     * step 1-8% faster up to 2048 cached keys and up to 29% slower from 4096 on (8 splits against paged_attention's
      * 32), so only block tables of up to {@link #ROPE_ATTENTION_MAX_CONTEXT} keys take it; llama-3.2-1b's GQA group of
-     * 4 and two-row batches were slower with it (experiments/results/cuda-h100/session-2026-11-23g).
+     * 4 was slower with it, and two-row batches gained nothing consistent (experiments/results/cuda-h100/session-2026-11-23g).
      * {@code -Dbaton.cuda.ropeAttention=false} keeps rope_store + paged_attention.
      */
     private final boolean ropeAttention;
