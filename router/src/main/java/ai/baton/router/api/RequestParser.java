@@ -94,7 +94,8 @@ public final class RequestParser {
         if (echo && logprobs != null)
             throw f.bad("echo", "'echo' with 'logprobs' would need the prompt's logprobs, which are not supported.");
         if (!f.has("prompt")) throw f.bad("prompt", "'prompt' is required.");
-        List<int[]> prompts = completionPrompts(f);
+        Boolean special = f.optBool("add_special_tokens");  // vLLM's: false for prompts that already hold BOS
+        List<int[]> prompts = completionPrompts(f, special == null || special);
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         ApiRequest req = finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs,
                 arrival, false, false);
@@ -181,17 +182,14 @@ public final class RequestParser {
 
     /**
      * vLLM's /tokenize: {"prompt": text} (special tokens added unless add_special_tokens is false) or {"messages": [...]}
-     * (the chat template rendered, add_generation_prompt as for chat, no special tokens added unless asked).
+     * (rendered as for chat: add_generation_prompt, continue_final_message, no special tokens added unless asked).
      */
     public int[] tokenize(byte[] body) {
         Fields f = fields(body);
         checkModel(f);
         if (f.has("prompt") == f.has("messages")) throw f.bad("prompt", "Give either 'prompt' or 'messages'.");
         Boolean special = f.optBool("add_special_tokens");
-        if (f.has("messages")) {
-            if (Boolean.TRUE.equals(special)) throw f.bad("add_special_tokens", "'add_special_tokens' true is not supported with 'messages'.");
-            return chatPrompt(f);
-        }
+        if (f.has("messages")) return chatPrompt(f);
         JsonNode p = f.node("prompt");
         if (!p.isTextual()) throw f.bad("prompt", "'prompt' must be a string, got " + Fields.describe(p) + ".");
         try {
@@ -353,9 +351,9 @@ public final class RequestParser {
     }
 
     /** A string, a list of token ids, or a list of those (a batch: one generation per prompt). */
-    private List<int[]> completionPrompts(Fields f) {
+    private List<int[]> completionPrompts(Fields f, boolean addSpecial) {
         JsonNode p = f.node("prompt");
-        if (p.isTextual()) return List.of(encode(p.textValue(), true, "prompt"));
+        if (p.isTextual()) return List.of(encode(p.textValue(), addSpecial, "prompt"));
         if (p.isArray()) {
             ArrayNode a = (ArrayNode) p;
             if (a.isEmpty()) throw f.bad("prompt", "'prompt' must not be empty.");
@@ -364,7 +362,7 @@ public final class RequestParser {
             if (a.size() > MAX_CHOICES) throw f.bad("prompt", "At most " + MAX_CHOICES + " prompts in one request, got " + a.size() + ".");
             List<int[]> out = new ArrayList<>(a.size());
             for (JsonNode e : a) {
-                if (e.isTextual()) out.add(encode(e.textValue(), true, "prompt"));
+                if (e.isTextual()) out.add(encode(e.textValue(), addSpecial, "prompt"));
                 else if (e.isArray()) out.add(idsOf(f, e));
                 else throw f.bad("prompt", "A batch of prompts must hold only strings or only lists of token ids; got " + Fields.describe(e) + ".");
                 if (e.isTextual() != first.isTextual())
@@ -426,7 +424,8 @@ public final class RequestParser {
             throw ApiException.badRequest("The chat template could not render these messages: " + firstLine(e.getMessage()), "messages");
         }
         if (continueFinal) rendered = openFinalMessage(rendered, messages.getLast());
-        return encode(rendered, false, "messages");
+        // The template writes the special tokens itself; add_special_tokens true (vLLM's option) adds the tokenizer's too.
+        return encode(rendered, Boolean.TRUE.equals(f.optBool("add_special_tokens")), "messages");
     }
 
     /**
