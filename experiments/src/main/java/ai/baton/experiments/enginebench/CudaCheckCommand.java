@@ -4,7 +4,6 @@ import ai.baton.engine.EngineConfig;
 import ai.baton.engine.LlmEngine;
 import ai.baton.engine.ModelRunner;
 import ai.baton.engine.backend.ForwardBatch;
-import ai.baton.engine.model.GenerationConfig;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +50,8 @@ public final class CudaCheckCommand implements Callable<Integer> {
 
     private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
     private final Map<String, Object> report = new LinkedHashMap<>();
+    /** The EOS ids of each model directory's engine, recorded by {@link #generate} for the logit-gap analysis. */
+    private final Map<Path, Set<Integer>> eosIds = new HashMap<>();
     private int failures;
 
     public static void main(String[] args) {
@@ -258,10 +259,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
             int alt = first < got.length ? got[first] : -1;
             float[] cpu = lastLogits(dir, "cpu", prefix), gpu = lastLogits(dir, backend, prefix);
             if (adjusted != null) {
-                ModelConfig mc = ModelConfig.load(dir.resolve("config.json"));
-                Set<Integer> eos = new HashSet<>(mc.eosTokenIds());
-                Path gen = dir.resolve("generation_config.json");
-                if (Files.exists(gen)) eos.addAll(GenerationConfig.load(gen).eosTokenIds());
+                Set<Integer> eos = eosIds.get(dir);  // as the engines that generated both outputs had them
                 for (float[] row : List.of(cpu, gpu))
                     adjusted.adjustLogits(row, row.length, p -> prefix[p], prompt.length, prefix.length, eos);
             }
@@ -300,6 +298,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
     private List<int[]> generate(Path dir, String backend, List<int[]> prompts, List<SamplingParams> params) {
         List<List<Integer>> out = new ArrayList<>();
         try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend))) {
+            eosIds.put(dir, engine.eosTokenIds());
             for (int i = 0; i < prompts.size(); i++) {
                 List<Integer> toks = new ArrayList<>();
                 out.add(toks);

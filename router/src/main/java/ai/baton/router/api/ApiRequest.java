@@ -47,6 +47,11 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
     /** The prompt of choice {@code i}. */
     public int promptOf(int i) { return i / n; }
 
+    /** This request with echo: {@code texts} holds each prompt's text. */
+    public ApiRequest withEcho(List<String> texts) {
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts);
+    }
+
     /** The text that choice {@code i} starts with: its prompt's with echo, else "". */
     public String echoOf(int i) { return echo == null ? "" : echo.get(promptOf(i)); }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** /v1/completions: "text_completion" objects. With echo, each choice's text starts with its prompt's. */
@@ -44,7 +45,7 @@ final class CompletionFormat implements ResponseFormat {
     @Override
     public List<ObjectNode> streamStart() {
         if (req.echo() == null) return List.of();
-        List<ObjectNode> out = new java.util.ArrayList<>(req.choices());
+        List<ObjectNode> out = new ArrayList<>(req.choices());
         for (int i = 0; i < req.choices(); i++) out.add(streamDelta(i, req.echoOf(i), List.of(), null));
         return out;
     }

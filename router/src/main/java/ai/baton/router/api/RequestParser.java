@@ -99,9 +99,7 @@ public final class RequestParser {
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         ApiRequest req = finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs,
                 arrival, false, false);
-        if (!echo) return req;
-        return new ApiRequest(req.endpoint(), req.prompts(), req.stream(), req.includeUsage(), req.logprobs(), req.n(),
-                false, false, echoTexts(f, prompts));
+        return echo ? req.withEcho(echoTexts(f, prompts)) : req;
     }
 
     /** With echo: each prompt as given (a string), or its ids decoded as the model saw them. */
