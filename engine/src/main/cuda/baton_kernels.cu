@@ -4,6 +4,7 @@
 #include "activation.cuh"
 #include "gemv.cuh"
 #include "gemv_prefetch.cuh"
+#include "gemv_mma.cuh"
 #include "rope_kv.cuh"
 #include "paged_attention.cuh"
 #include "decode_rope_attention.cuh"

@@ -108,6 +108,14 @@ __device__ __forceinline__ void pdl_launch() {
 }
 __device__ __forceinline__ void pdl_enter() { pdl_wait(); pdl_launch(); }
 
+// Tensor-core product c += a . b of a 16x16 bf16 tile (row-major a, 4 registers) and a 16x8 one (b0, b1), fp32
+// accumulators (sm_80+; prefill attention and the small-batch GEMV).
+__device__ __forceinline__ void mma_bf16_16816(float* c, const uint32_t* a, uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
 // exp2 that maps -inf to 0.
 __device__ __forceinline__ float safe_exp2(float x) { return x == -INFINITY ? 0.f : exp2f(x); }
 

@@ -117,24 +117,18 @@ __device__ __forceinline__ void gemvp_body(const bf16* __restrict__ W, const voi
     }
 }
 
-// gemvp_<form>_c<CPR>(W, X, normW, eps, bias, Y, N, K, m): one token; gemvp_<form>_c<CPR>_t2: one or two.
-#define GEMVP_VARIANT_M(NAME, SUFFIX, IN, OUT, R, CPR, M)                                                            \
-    extern "C" __global__ void __launch_bounds__(GEMVP_WARPS * 32, 2) NAME##_c##CPR##SUFFIX(                          \
+// gemvp_<form>_c<CPR>(W, X, normW, eps, bias, Y, N, K, m): one token. (M > 1 built two-token kernels, which
+// gemv_mma.cuh's tensor-core GEMV replaced: 1-7% faster at batch 2 on an H100.)
+#define GEMVP_VARIANT(NAME, IN, OUT, R, CPR)                                                                         \
+    extern "C" __global__ void __launch_bounds__(GEMVP_WARPS * 32, 2) NAME##_c##CPR(                                  \
         const bf16* W, const void* X, const float* normW, float eps, const float* bias, void* Y, int N, int K,       \
         int m) {                                                                                                     \
-        gemvp_body<IN, OUT, CPR, R, M>(W, X, normW, eps, bias, Y, N, K, m);                                           \
+        gemvp_body<IN, OUT, CPR, R>(W, X, normW, eps, bias, Y, N, K, m);                                              \
     }
-#define GEMVP_VARIANT(NAME, IN, OUT, R, CPR)                                                                         \
-    GEMVP_VARIANT_M(NAME, , IN, OUT, R, CPR, 1)
 #define GEMVP_ALL_CPR(NAME, IN, OUT, R)                                                                              \
     GEMVP_VARIANT(NAME, IN, OUT, R, 1) GEMVP_VARIANT(NAME, IN, OUT, R, 2) GEMVP_VARIANT(NAME, IN, OUT, R, 4)         \
     GEMVP_VARIANT(NAME, IN, OUT, R, 8)
 #define GEMVP_WIDE_CPR(NAME, IN, OUT) GEMVP_VARIANT(NAME, IN, OUT, 1, 12) GEMVP_VARIANT(NAME, IN, OUT, 1, 16)
-// Two tokens (decode batches of 2), rows up to 2048 wide (CPR <= 8). Measured on an H100: faster than cuBLAS at two
-// tokens (qwen3-0.6b 1.25 vs 1.44 ms per step), slower from four on (the per-token input loads and FMAs add up).
-#define GEMVP_TOKENS(NAME, IN, OUT, R)                                                                               \
-    GEMVP_VARIANT_M(NAME, _t2, IN, OUT, R, 1, 2) GEMVP_VARIANT_M(NAME, _t2, IN, OUT, R, 2, 2)                        \
-    GEMVP_VARIANT_M(NAME, _t2, IN, OUT, R, 4, 2) GEMVP_VARIANT_M(NAME, _t2, IN, OUT, R, 8, 2)
 
 GEMVP_ALL_CPR(gemvp, GIN_BF16, GOUT_F32, 1)
 GEMVP_WIDE_CPR(gemvp, GIN_BF16, GOUT_F32)
@@ -143,7 +137,3 @@ GEMVP_WIDE_CPR(gemvp_norm, GIN_NORM, GOUT_F32)
 GEMVP_ALL_CPR(gemvp_resid, GIN_BF16, GOUT_RESID, 1)
 GEMVP_WIDE_CPR(gemvp_resid, GIN_BF16, GOUT_RESID)
 GEMVP_ALL_CPR(gemvp_norm_gateup, GIN_NORM, GOUT_SILU, 2)
-GEMVP_TOKENS(gemvp, GIN_BF16, GOUT_F32, 1)
-GEMVP_TOKENS(gemvp_norm, GIN_NORM, GOUT_F32, 1)
-GEMVP_TOKENS(gemvp_resid, GIN_BF16, GOUT_RESID, 1)
-GEMVP_TOKENS(gemvp_norm_gateup, GIN_NORM, GOUT_SILU, 2)

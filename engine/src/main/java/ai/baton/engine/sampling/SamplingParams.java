@@ -115,6 +115,11 @@ public record SamplingParams(double temperature, double topP, int topK, double m
                 logitBias, n, includeStopStr);
     }
 
+    public SamplingParams withLogprobs(int n) {
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, n, penalties,
+                logitBias, minTokens, includeStopStr);
+    }
+
     public SamplingParams withIncludeStopStr(boolean v) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
                 logitBias, minTokens, v);

@@ -7,6 +7,7 @@ import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.weights.DType;
 import ai.baton.engine.weights.SafetensorsWeights;
 import ai.baton.engine.weights.SyntheticWeights;
@@ -226,8 +227,9 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 expected.add(ints(c.get("greedy")));
             }
             List<int[]> got = generate(dir, backend, prompts, expected.getFirst().length);
+            List<Generation> logged = generateLogged(dir, prompts, greedy(prompts.size(), expected.getFirst().length));
             for (int i = 0; i < prompts.size(); i++) {
-                Map<String, Object> r = compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i));
+                Map<String, Object> r = compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i), logged.get(i));
                 rows.add(r);
             }
         }
@@ -235,16 +237,18 @@ public final class CudaCheckCommand implements Callable<Integer> {
     }
 
     /** Equal, or the first difference with the reference's logit gap there (CPU fp32 logits of the same prefix). */
-    private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got) {
-        return compareGreedy(m, dir, prompt, expected, got, null);
+    private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got, Generation logged) {
+        return compareGreedy(m, dir, prompt, expected, got, logged, null);
     }
 
     /**
-     * Where {@code got} first differs from {@code expected}, both backends' logits of the expected prefix (adjusted as
-     * the engine adjusts them for {@code adjusted}'s penalties, bias and min_tokens, when given) and whether the
-     * difference is a near-tie: a small reference gap that the device's rounding reversed.
+     * Where {@code got} first differs from {@code expected}: the logit gap between the two tokens in the reference (CPU)
+     * logits of the expected prefix, in the device's logits that generated the token ({@code logged}) and in the device's
+     * one-prompt prefill of the prefix (adjusted as the engine adjusts them for {@code adjusted}'s penalties, bias and
+     * min_tokens, when given), and whether the difference is a near-tie.
      */
-    private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got, SamplingParams adjusted) {
+    private Map<String, Object> compareGreedy(String m, Path dir, int[] prompt, int[] expected, int[] got, Generation logged,
+                                              SamplingParams adjusted) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", m);
         r.put("prompt_len", prompt.length);
@@ -258,28 +262,51 @@ public final class CudaCheckCommand implements Callable<Integer> {
             System.arraycopy(expected, 0, prefix, prompt.length, first);
             int alt = first < got.length ? got[first] : -1;
             float[] cpu = lastLogits(dir, "cpu", prefix), gpu = lastLogits(dir, backend, prefix);
+            int e = expected[first];
+            double rawCpuGap = alt >= 0 ? cpu[e] - cpu[alt] : Double.NaN;
             if (adjusted != null) {
                 Set<Integer> eos = eosIds.get(dir);  // as the engines that generated both outputs had them
                 for (float[] row : List.of(cpu, gpu))
                     adjusted.adjustLogits(row, row.length, p -> prefix[p], prompt.length, prefix.length, eos);
             }
-            int e = expected[first];
             double cpuGap = alt >= 0 ? cpu[e] - cpu[alt] : Double.NaN, gpuGap = alt >= 0 ? gpu[e] - gpu[alt] : Double.NaN;
+            // The gap in the logits that generated the token (the logged run's step, when it took the same path and
+            // both tokens are among its top logprobs), shifted by the request's adjustment as the reference has it.
+            double genGap = generationGap(logged, got, first, e, alt) + (cpuGap - rawCpuGap);
             double scale = 0;
             for (float v : cpu) scale = Math.max(scale, Math.abs(v));
             r.put("expected_token", e);
             r.put("cuda_token", alt);
             r.put("cpu_logit_gap", cpuGap);
             r.put("cuda_logit_gap", gpuGap);
+            r.put("cuda_generation_logit_gap", genGap);
             r.put("max_abs_logit", scale);
-            boolean nearTie = Math.abs(cpuGap) < 0.02 * Math.max(1, scale) && gpuGap <= 0;
+            // A near-tie: a reference gap within 2% of the logit scale, reversed on the device by as little: the
+            // generation's own gap (reversed, as greedy chose the other token) is as small. Without it, the one-prompt
+            // prefill's gap must show the reversal.
+            double tie = 0.02 * Math.max(1, scale);
+            boolean nearTie = Math.abs(cpuGap) < tie && (Double.isNaN(genGap) ? gpuGap <= 0 : Math.abs(genGap) < tie);
             r.put("near_tie", nearTie);
             if (!nearTie) failures++;
         }
         System.out.printf("  %-16s prompt %4d  %s%n", m, prompt.length, first < 0 ? "identical"
-                : String.format("differs at %d: expected %s, cuda %s, reference gap %.4g (cuda gap %.4g) %s", first, r.get("expected_token"),
-                r.get("cuda_token"), (double) r.get("cpu_logit_gap"), (double) r.get("cuda_logit_gap"), (boolean) r.get("near_tie") ? "near-tie" : "FAIL"));
+                : String.format("differs at %d: expected %s, cuda %s, reference gap %.4g (cuda gap %.4g in generation, %.4g as one prefill) %s",
+                first, r.get("expected_token"), r.get("cuda_token"), (double) r.get("cpu_logit_gap"), (double) r.get("cuda_generation_logit_gap"),
+                (double) r.get("cuda_logit_gap"), (boolean) r.get("near_tie") ? "near-tie" : "FAIL"));
         return r;
+    }
+
+    /** logprob(e) - logprob(alt) at step `first` of the logged generation, or NaN where it cannot say. */
+    private static double generationGap(Generation logged, int[] got, int first, int e, int alt) {
+        if (logged == null || alt < 0 || first >= logged.logprobs().size() || logged.tokens().length <= first) return Double.NaN;
+        for (int i = 0; i <= first; i++) if (logged.tokens()[i] != got[i]) return Double.NaN;  // took another path
+        TokenLogprobs lp = logged.logprobs().get(first);
+        double le = Double.NaN, la = Double.NaN;
+        for (int k = 0; k < lp.topIds().length; k++) {
+            if (lp.topIds()[k] == e) le = lp.topLogprobs()[k];
+            if (lp.topIds()[k] == alt) la = lp.topLogprobs()[k];
+        }
+        return le - la;
     }
 
     private float[] lastLogits(Path dir, String backend, int[] prompt) {
@@ -289,27 +316,51 @@ public final class CudaCheckCommand implements Callable<Integer> {
         }
     }
 
-    private List<int[]> generate(Path dir, String backend, List<int[]> prompts, int maxTokens) {
+    /** A generation's tokens and, when it asked for them, each token's logprobs (the raw model's, best first). */
+    private record Generation(int[] tokens, List<TokenLogprobs> logprobs) {}
+
+    /**
+     * The same requests generated again with the top logprobs of every step: the logits that chose each token, for the
+     * analysis of a difference (the checked run asks for none, so that its steps sample on the device).
+     */
+    private List<Generation> generateLogged(Path dir, List<int[]> prompts, List<SamplingParams> params) {
+        return generateAll(dir, backend, prompts, params.stream().map(p -> p.withLogprobs(SamplingParams.MAX_LOGPROBS)).toList());
+    }
+
+    private static List<SamplingParams> greedy(int n, int maxTokens) {
         List<SamplingParams> params = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) params.add(SamplingParams.greedy(maxTokens).withIgnoreEos(true));
-        return generate(dir, backend, prompts, params);
+        for (int i = 0; i < n; i++) params.add(SamplingParams.greedy(maxTokens).withIgnoreEos(true));
+        return params;
+    }
+
+    private List<int[]> generate(Path dir, String backend, List<int[]> prompts, int maxTokens) {
+        return generate(dir, backend, prompts, greedy(prompts.size(), maxTokens));
     }
 
     private List<int[]> generate(Path dir, String backend, List<int[]> prompts, List<SamplingParams> params) {
+        return generateAll(dir, backend, prompts, params).stream().map(Generation::tokens).toList();
+    }
+
+    private List<Generation> generateAll(Path dir, String backend, List<int[]> prompts, List<SamplingParams> params) {
         List<List<Integer>> out = new ArrayList<>();
+        List<List<TokenLogprobs>> lps = new ArrayList<>();
         try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend))) {
             eosIds.put(dir, engine.eosTokenIds());
             for (int i = 0; i < prompts.size(); i++) {
                 List<Integer> toks = new ArrayList<>();
+                List<TokenLogprobs> lp = new ArrayList<>();
                 out.add(toks);
+                lps.add(lp);
                 engine.submit(null, prompts.get(i), params.get(i), o -> {
-                    if (o.newToken() >= 0) toks.add(o.newToken());
+                    if (o.newToken() < 0) return;
+                    toks.add(o.newToken());
+                    if (o.logprobs() != null) lp.add(o.logprobs());
                 });
             }
             engine.runUntilIdle();
         }
-        List<int[]> res = new ArrayList<>();
-        for (List<Integer> t : out) res.add(t.stream().mapToInt(Integer::intValue).toArray());
+        List<Generation> res = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) res.add(new Generation(out.get(i).stream().mapToInt(Integer::intValue).toArray(), lps.get(i)));
         return res;
     }
 
@@ -324,8 +375,10 @@ public final class CudaCheckCommand implements Callable<Integer> {
             expected.add(ints(c.get("greedy_ids")));
         }
         List<int[]> got = generate(dir, backend, prompts, 20);
+        List<Generation> logged = generateLogged(dir, prompts, greedy(prompts.size(), 20));
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) rows.add(compareGreedy("qwen3-text-tiny", dir, prompts.get(i), expected.get(i), got.get(i)));
+        for (int i = 0; i < prompts.size(); i++)
+            rows.add(compareGreedy("qwen3-text-tiny", dir, prompts.get(i), expected.get(i), got.get(i), logged.get(i)));
         return rows;
     }
 
@@ -370,6 +423,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         if (worst >= tolerance) failures++;
         // (b) greedy generation of 16 tokens through both engines (continuous batching, chunked prefill, graphs).
         List<int[]> a = generate(dir, "cpu", prompts, 16), b = generate(dir, backend, prompts, 16);
+        List<Generation> bLogged = generateLogged(dir, prompts, greedy(prompts.size(), 16));
         int identical = 0;
         List<Map<String, Object>> diffs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
@@ -377,7 +431,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 identical++;
                 continue;
             }
-            Map<String, Object> d = compareGreedy("qwen3-text-tiny#" + i, dir, prompts.get(i), a.get(i), b.get(i));
+            Map<String, Object> d = compareGreedy("qwen3-text-tiny#" + i, dir, prompts.get(i), a.get(i), b.get(i), bLogged.get(i));
             diffs.add(d);
         }
         r.put("greedy_identical", identical);
@@ -396,11 +450,12 @@ public final class CudaCheckCommand implements Callable<Integer> {
             });
         }
         List<int[]> ma = generate(dir, "cpu", prompts, mixed), mb = generate(dir, backend, prompts, mixed);
+        List<Generation> mbLogged = generateLogged(dir, prompts, mixed);
         int mixedIdentical = 0;
         List<Map<String, Object>> mixedDiffs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             if (java.util.Arrays.equals(ma.get(i), mb.get(i))) mixedIdentical++;
-            else mixedDiffs.add(compareGreedy("adjusted#" + i, dir, prompts.get(i), ma.get(i), mb.get(i), mixed.get(i)));
+            else mixedDiffs.add(compareGreedy("adjusted#" + i, dir, prompts.get(i), ma.get(i), mb.get(i), mbLogged.get(i), mixed.get(i)));
         }
         r.put("adjusted_identical", mixedIdentical);
         r.put("adjusted_differences", mixedDiffs);
@@ -433,6 +488,16 @@ public final class CudaCheckCommand implements Callable<Integer> {
                     r.putAll(compare(mc, sc, cpu, run(mc, w, backend, sc.steps, sc.blocks)));
                     rows.add(r);
                 }
+                System.clearProperty("baton.cuda.flash");
+                System.clearProperty("baton.cuda.ropeAttention");
+                // decode batches of 12, 5 and 3 rows: the tensor-core GEMV (gemv_mma.cuh) in both of its token widths
+                Scenario many = batchScenario(mc);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("shape", parts[0]);
+                r.put("layers", layers);
+                r.put("decode_batches", List.of(12, 5, 3));
+                r.putAll(compare(mc, many, run(mc, w, "cpu", many.steps, many.blocks), run(mc, w, backend, many.steps, many.blocks)));
+                rows.add(r);
             }
         }
         System.clearProperty("baton.cuda.flash");
@@ -521,6 +586,33 @@ public final class CudaCheckCommand implements Callable<Integer> {
             steps.add(Steps.batch(List.of(new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, longLen + d, 0, blocksA, true),
                     new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, 37 + d, blocksA, blocksB, true)), 16));
         return new Scenario(steps, blocksA + blocksB);
+    }
+
+    /** Twelve prompts of 3 to 80 tokens prefilled in one step, then decode steps of 12, 12, 5, 5 and 3 of them. */
+    private static Scenario batchScenario(ModelConfig mc) {
+        SplittableRandom rnd = new SplittableRandom(9);
+        int n = 12;
+        int[][] prompts = new int[n][];
+        int[] first = new int[n], count = new int[n];
+        int blocks = 0;
+        for (int i = 0; i < n; i++) {
+            prompts[i] = rnd.ints(3 + 7 * i, 0, mc.vocabSize()).toArray();
+            first[i] = blocks;
+            count[i] = blocks(prompts[i].length + 8);
+            blocks += count[i];
+        }
+        List<ForwardBatch> steps = new ArrayList<>();
+        List<Steps.Chunk> prefill = new ArrayList<>();
+        for (int i = 0; i < n; i++) prefill.add(new Steps.Chunk(prompts[i], 0, first[i], count[i], true));
+        steps.add(Steps.batch(prefill, 16));
+        int[] rows = {12, 12, 5, 5, 3};
+        for (int d = 0; d < rows.length; d++) {
+            List<Steps.Chunk> decode = new ArrayList<>();
+            for (int i = 0; i < rows[d]; i++)
+                decode.add(new Steps.Chunk(new int[]{rnd.nextInt(mc.vocabSize())}, prompts[i].length + d, first[i], count[i], true));
+            steps.add(Steps.batch(decode, 16));
+        }
+        return new Scenario(steps, blocks);
     }
 
     private Map<String, Object> compare(ModelConfig mc, Scenario sc, List<float[]> cpu, List<float[]> gpu) {

@@ -4,9 +4,9 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Linear layers: {@code out = x · wᵀ (+ bias)} with bf16 weights and fp32 results. Up to {@link #gemvMax} rows (decode),
- * and two rows where the prefetching kernel fits the matrix, run Baton's GEMV kernels, which stream each weight once
- * for all rows; larger batches go to cuBLAS.
+ * Linear layers: {@code out = x · wᵀ (+ bias)} with bf16 weights and fp32 results. Decode-sized products run Baton's
+ * GEMV kernels, which stream each weight once for all rows: one row on CUDA cores (the prefetching kernel where it
+ * fits the matrix), 2 to 16 rows on tensor cores (gemv_mma.cuh); larger batches go to cuBLAS.
  * The GEMV comes in fused forms (see gemv.cuh): RMSNorm in its prologue, the residual add or SiLU-and-mul in its
  * epilogue, each saving a dependent kernel of a decode step.
  */
@@ -17,16 +17,16 @@ final class Linear {
         final String[] byRows;
         /** The one-token prefetching kernels (gemv_prefetch.cuh) by entry of {@link #PREFETCH_CHUNKS}. */
         final String[] prefetchByChunks;
-        /** Their two-token forms ({@code _t2}). */
-        final String[] prefetch2ByChunks;
+        /** The tensor-core kernels (gemv_mma.cuh) for up to 8 and up to 16 tokens. */
+        final String[] mmaByTokens;
         Form(String prefix) {
             byRows = new String[]{prefix + "_m1", prefix + "_m2", prefix + "_m4", prefix + "_m8"};
             prefetchByChunks = new String[PREFETCH_CHUNKS.length];
-            prefetch2ByChunks = new String[PREFETCH_CHUNKS.length];
             for (int i = 0; i < PREFETCH_CHUNKS.length; i++) {
                 prefetchByChunks[i] = prefix.replace("gemv", "gemvp") + "_c" + PREFETCH_CHUNKS[i];
-                prefetch2ByChunks[i] = prefetchByChunks[i] + "_t2";
             }
+            String t = prefix.replace("gemv", "gemvt");
+            mmaByTokens = new String[]{t + "_m8", t + "_m16"};
         }
         boolean norm() { return this == NORM || this == NORM_GATE_UP_SILU; }
         int rowsPerUnit() { return this == NORM_GATE_UP_SILU ? 2 : 1; }
@@ -67,21 +67,31 @@ final class Linear {
     private final boolean trimGrid = !"false".equals(System.getProperty("baton.cuda.gemvTrimGrid"));
 
     /**
-     * Most tokens of the two-token prefetching kernels ({@code _t2}, rows up to 2048 wide). Measured on an H100:
-     * kernels for 4 and 8 tokens lost to cuBLAS (qwen3-0.6b batch 8: 2.25 vs 1.67 ms per step).
+     * Rows that the tensor-core GEMV takes ({@code -Dbaton.cuda.gemvMmaMin/Max}; a min above the max turns it off,
+     * leaving 2+ rows to cuBLAS). One row streams faster through the prefetching kernel; above 16, cuBLAS tiles well.
      */
-    private static final int PREFETCH_TOKENS_MAX = 2, PREFETCH_TOKENS_MAX_K = 2048;
-    private final boolean prefetchTokens = !"false".equals(System.getProperty("baton.cuda.gemvTokens"));
+    private final int mmaMin = Integer.getInteger("baton.cuda.gemvMmaMin", 2), mmaMax = Math.min(MMA_TOKENS_MAX,
+            Integer.getInteger("baton.cuda.gemvMmaMax", MMA_TOKENS_MAX));
+    private static final int MMA_TOKENS_MAX = 16, MMA_WARPS = 8, MMA_CHUNKS = 8;
+    /**
+     * Most bytes of a matrix that the tensor-core GEMV takes at more than 8 rows; larger ones go to cuBLAS. Measured on
+     * an H100 at batch 16: llama-3.1-8b 7.10-7.13 ms per step with this limit, 7.53 without it, 7.14 on cuBLAS alone;
+     * the smaller models lose nothing to it (their gate/up products are at most 64 MiB).
+     */
+    private final long mmaWideMaxBytes = Long.getLong("baton.cuda.gemvMmaWideMaxMiB", 64) << 20;
+
+    private boolean mma(int m) { return m >= mmaMin && m <= mmaMax; }
+
+    /** Whether the tensor-core GEMV takes an m-row product with w. */
+    private boolean mma(int m, CudaTensor w) { return mma(m) && (m <= 8 || 2L * w.rows() * w.cols() <= mmaWideMaxBytes); }
 
     /**
-     * The prefetching kernel for an m-token GEMV of n row units of width k, or null where the strided kernel (one
-     * token) or cuBLAS (several) fits better: a row unit must fit in the registers that hold the weights, and the
-     * matrix in a few batches of them (larger ones are streamed at full bandwidth anyway); several tokens only over
-     * rows up to 2048 wide.
+     * The prefetching kernel for a one-token GEMV of n row units of width k, or null where the strided kernel fits
+     * better: a row unit must fit in the registers that hold the weights, and the matrix in a few batches of them
+     * (larger ones are streamed at full bandwidth anyway).
      */
-    private String prefetchKernel(Form form, int n, int k, int m) {
-        if (!prefetch || m < 1 || m > PREFETCH_TOKENS_MAX) return null;
-        if (m > 1 && (!prefetchTokens || k > PREFETCH_TOKENS_MAX_K)) return null;
+    private String prefetchKernel(Form form, int n, int k) {
+        if (!prefetch) return null;
         int r = form.rowsPerUnit(), needed = (k + 255) / 256;
         for (int i = 0; i < PREFETCH_CHUNKS.length; i++) {
             int cpr = PREFETCH_CHUNKS[i];
@@ -89,24 +99,22 @@ final class Linear {
             if (r * cpr > PREFETCH_REGISTER_CHUNKS || (r == 2 && cpr > 8)) return null;
             long perBatch = (long) (PREFETCH_REGISTER_CHUNKS / (r * cpr)) * cx.smCount * prefetchBlocksPerSm * PREFETCH_WARPS;
             if (n > prefetchBatches * perBatch) return null;
-            return m == 1 ? form.prefetchByChunks[i] : form.prefetch2ByChunks[i];
+            return form.prefetchByChunks[i];
         }
         return null;
     }
 
     /**
-     * Whether an m-row product with w runs as a GEMV (Baton's kernels) rather than on cuBLAS. Beyond gemvMax rows only
-     * where the prefetching kernel takes w in every form that may be asked of it (an even-rowed w may be a fused
-     * [gate; up] weight).
+     * Whether an m-row product with w runs as a GEMV (Baton's kernels) rather than on cuBLAS: one row always, 2 to 16
+     * where the tensor-core GEMV takes w, up to gemvMax rows on the strided kernel.
      */
     boolean gemv(int m, CudaTensor w) {
-        if (m > 8 || (w.cols() & 7) != 0) return false;
-        return m <= gemvMax || prefetchKernel(Form.PLAIN, w.rows(), w.cols(), m) != null
-                && (w.rows() % 2 != 0 || prefetchKernel(Form.NORM_GATE_UP_SILU, w.rows() / 2, w.cols(), m) != null);
+        if ((w.cols() & 7) != 0) return false;
+        return mma(m, w) || m <= gemvMax && m <= 8;
     }
 
     /** Whether some product of m rows may run as a GEMV (a norm before it is then worth deferring). */
-    boolean mayGemv(int m) { return m <= 8 && (m <= gemvMax || prefetch && prefetchTokens && m <= PREFETCH_TOKENS_MAX); }
+    boolean mayGemv(int m) { return mma(m) || m <= gemvMax && m <= 8; }
 
     /** Whether a NORM-form GEMV can hold m normalised rows of width k. */
     static boolean normFits(int m, int k) { return 2L * m * k <= NORM_SMEM_MAX; }
@@ -137,7 +145,11 @@ final class Linear {
     void gemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m) {
         int k = w.cols();
         int n = form == Form.NORM_GATE_UP_SILU ? w.rows() / 2 : w.rows();
-        String pf = prefetchKernel(form, n, k, m);
+        if (mma(m, w)) {
+            mmaGemv(form, w, x, normW, eps, bias, y, m, n, k);
+            return;
+        }
+        String pf = m == 1 ? prefetchKernel(form, n, k) : null;
         if (pf != null) {
             int smem = form.norm() ? 2 * m * k : 0;
             if (smem > 48 * 1024 && sharedMemorySet.add(pf)) cx.kernels.allowSharedMemory(pf, NORM_SMEM_MAX);
@@ -161,5 +173,30 @@ final class Linear {
         int smem = form.norm() ? 2 * m * k : 0;
         if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, NORM_SMEM_MAX);
         cx.launch(fn, grid, 1, 1, 128, smem, w.address(), x, normW, eps, bias, y, n, k, m, ks);
+    }
+
+    /**
+     * The tensor-core GEMV over n outputs (tiles of 8 rows, or of 4 gate/up pairs) of width k. Warps per tile: the
+     * fewest that hold a tile's row in one batch of registers, doubled while the grid still fits on the GPU at once
+     * (two blocks per SM), so that narrow matrices put more loads in flight; larger matrices are streamed by blocks
+     * that stride over the tiles.
+     */
+    private void mmaGemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m, int n, int k) {
+        String fn = form.mmaByTokens[m <= 8 ? 0 : 1];
+        int tiles = (n + (form == Form.NORM_GATE_UP_SILU ? 3 : 7)) / (form == Form.NORM_GATE_UP_SILU ? 4 : 8);
+        int quads = (k + 31) / 32, resident = cx.smCount * 2;
+        int s = 1;
+        while (s < MMA_WARPS && (quads + s - 1) / s > MMA_CHUNKS) s *= 2;
+        while (s < MMA_WARPS && groups(tiles, 2 * s) <= resident) s *= 2;
+        int grid = Math.min(groups(tiles, s), resident);
+        int smem = form.norm() ? 2 * m * k : 0;
+        if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, NORM_SMEM_MAX);
+        cx.launch(fn, grid, 1, 1, MMA_WARPS * 32, smem, w.address(), x, normW, eps, bias, y, n, k, m, s);
+    }
+
+    /** Blocks of 8 warps that cover the tiles with s warps each. */
+    private static int groups(int tiles, int s) {
+        int perBlock = MMA_WARPS / s;
+        return (tiles + perBlock - 1) / perBlock;
     }
 }
