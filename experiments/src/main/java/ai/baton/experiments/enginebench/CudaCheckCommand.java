@@ -485,7 +485,8 @@ public final class CudaCheckCommand implements Callable<Integer> {
                     r.put("layers", layers);
                     r.put("flash_prefill", Boolean.parseBoolean(v[0]));
                     r.put("rope_attention", Boolean.parseBoolean(v[1]));
-                    r.putAll(compare(mc, sc, cpu, run(mc, w, backend, sc.steps, sc.blocks)));
+                    r.putAll(compare(mc, sc, cpu, run(mc, w, backend, sc.steps, sc.blocks),
+                            "flash " + v[0] + ", rope+attention " + v[1] + " (prefill chunks, cached prefix, decode)"));
                     rows.add(r);
                 }
                 System.clearProperty("baton.cuda.flash");
@@ -496,7 +497,8 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 r.put("shape", parts[0]);
                 r.put("layers", layers);
                 r.put("decode_batches", List.of(12, 5, 3));
-                r.putAll(compare(mc, many, run(mc, w, "cpu", many.steps, many.blocks), run(mc, w, backend, many.steps, many.blocks)));
+                r.putAll(compare(mc, many, run(mc, w, "cpu", many.steps, many.blocks), run(mc, w, backend, many.steps, many.blocks),
+                        "12 prompts prefilled together, decode steps of 12, 5 and 3 rows"));
                 rows.add(r);
             }
         }
@@ -615,7 +617,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         return new Scenario(steps, blocks);
     }
 
-    private Map<String, Object> compare(ModelConfig mc, Scenario sc, List<float[]> cpu, List<float[]> gpu) {
+    private Map<String, Object> compare(ModelConfig mc, Scenario sc, List<float[]> cpu, List<float[]> gpu, String label) {
         int v = mc.vocabSize();
         List<Double> errs = new ArrayList<>();
         double worst = 0;
@@ -633,9 +635,8 @@ public final class CudaCheckCommand implements Callable<Integer> {
         boolean ok = worst < tolerance;
         r.put("pass", ok);
         if (!ok) failures++;
-        System.out.printf("  %-14s layers %d flash %-5s rope+attention %-5s: worst relative L2 %.2e over %d rows (prefill chunks, cached prefix, decode) %s%n",
-                mc.hiddenSize() + "-wide", mc.numLayers(), System.getProperty("baton.cuda.flash"),
-                Boolean.getBoolean("baton.cuda.ropeAttention"), worst, errs.size(), ok ? "ok" : "FAIL");
+        System.out.printf("  %-14s layers %d, %s: worst relative L2 %.2e over %d rows %s%n", mc.hiddenSize() + "-wide",
+                mc.numLayers(), label, worst, errs.size(), ok ? "ok" : "FAIL");
         System.out.printf("      per row: %s%n", errs.stream().map(e -> String.format("%.1e", e)).toList());
         return r;
     }

@@ -14,13 +14,14 @@ final class Linear {
     /** Input and output forms of the GEMV kernels. */
     enum Form {
         PLAIN("gemv"), NORM("gemv_norm"), RESIDUAL("gemv_resid"), NORM_GATE_UP_SILU("gemv_norm_gateup");
-        final String[] byRows;
+        /** The strided one-token kernel (gemv.cuh). */
+        final String strided;
         /** The one-token prefetching kernels (gemv_prefetch.cuh) by entry of {@link #PREFETCH_CHUNKS}. */
         final String[] prefetchByChunks;
         /** The tensor-core kernels (gemv_mma.cuh) for up to 8 and up to 16 tokens. */
         final String[] mmaByTokens;
         Form(String prefix) {
-            byRows = new String[]{prefix + "_m1", prefix + "_m2", prefix + "_m4", prefix + "_m8"};
+            strided = prefix + "_m1";
             prefetchByChunks = new String[PREFETCH_CHUNKS.length];
             for (int i = 0; i < PREFETCH_CHUNKS.length; i++) {
                 prefetchByChunks[i] = prefix.replace("gemv", "gemvp") + "_c" + PREFETCH_CHUNKS[i];
@@ -41,13 +42,9 @@ final class Linear {
 
     private final CudaContext cx;
     private final Set<String> sharedMemorySet = new HashSet<>();
-    final int gemvMax;
 
     Linear(CudaContext cx) {
         this.cx = cx;
-        // Measured on an H100: the GEMV streams weights at ~85% of copy bandwidth for one row, but re-reading the
-        // activations per row makes it lose to cuBLAS from a few rows on; so one row by default.
-        this.gemvMax = Integer.getInteger("baton.cuda.gemvMax", 1);
         this.prefetch = !"false".equals(System.getProperty("baton.cuda.gemvPrefetch"));
     }
 
@@ -106,15 +103,12 @@ final class Linear {
 
     /**
      * Whether an m-row product with w runs as a GEMV (Baton's kernels) rather than on cuBLAS: one row always, 2 to 16
-     * where the tensor-core GEMV takes w, up to gemvMax rows on the strided kernel.
+     * where the tensor-core GEMV takes w.
      */
-    boolean gemv(int m, CudaTensor w) {
-        if ((w.cols() & 7) != 0) return false;
-        return mma(m, w) || m <= gemvMax && m <= 8;
-    }
+    boolean gemv(int m, CudaTensor w) { return (w.cols() & 7) == 0 && (m == 1 || mma(m, w)); }
 
     /** Whether some product of m rows may run as a GEMV (a norm before it is then worth deferring). */
-    boolean mayGemv(int m) { return mma(m) || m <= gemvMax && m <= 8; }
+    boolean mayGemv(int m) { return m == 1 || mma(m); }
 
     /** Whether a NORM-form GEMV can hold m normalised rows of width k. */
     static boolean normFits(int m, int k) { return 2L * m * k <= NORM_SMEM_MAX; }
@@ -140,7 +134,8 @@ final class Linear {
     /**
      * One GEMV launch of the given form: {@code x} is bf16 [m][K] (PLAIN, RESIDUAL) or the fp32 residual to normalise
      * with {@code normW} (NORM forms); {@code y} is fp32 [m][N] (PLAIN, NORM), the fp32 residual to add to (RESIDUAL),
-     * or bf16 [m][N/2] of silu(gate)·up over the fused [gate; up] weight (NORM_GATE_UP_SILU).
+     * or bf16 [m][N/2] of silu(gate)·up over the fused [gate; up] weight (NORM_GATE_UP_SILU). One row, or as many as
+     * the tensor-core GEMV takes ({@link #gemv(int, CudaTensor)}).
      */
     void gemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m) {
         int k = w.cols();
@@ -149,16 +144,14 @@ final class Linear {
             mmaGemv(form, w, x, normW, eps, bias, y, m, n, k);
             return;
         }
-        String pf = m == 1 ? prefetchKernel(form, n, k) : null;
+        String pf = prefetchKernel(form, n, k);
         if (pf != null) {
-            int smem = form.norm() ? 2 * m * k : 0;
-            if (smem > 48 * 1024 && sharedMemorySet.add(pf)) cx.kernels.allowSharedMemory(pf, NORM_SMEM_MAX);
+            int smem = normSharedMemory(pf, form, m, k);
             int grid = cx.smCount * prefetchBlocksPerSm;
             if (trimGrid) grid = Math.min(grid, (n + PREFETCH_WARPS - 1) / PREFETCH_WARPS);  // no block without rows
             cx.launch(pf, grid, 1, 1, PREFETCH_WARPS * 32, smem, w.address(), x, normW, eps, bias, y, n, k, m);
             return;
         }
-        int tpl = m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
         int ks = n <= 2048 ? 4 : n <= 8192 ? 2 : 1;
         int rowsPerBlock = 4 / ks;
         int groups = (n + rowsPerBlock - 1) / rowsPerBlock;
@@ -169,10 +162,15 @@ final class Linear {
             int perBlock = (groups + cx.smCount * 8 - 1) / (cx.smCount * 8);
             grid = (groups + perBlock - 1) / perBlock;
         }
-        String fn = form.byRows[Integer.numberOfTrailingZeros(tpl)];
+        String fn = form.strided;
+        cx.launch(fn, grid, 1, 1, 128, normSharedMemory(fn, form, m, k), w.address(), x, normW, eps, bias, y, n, k, m, ks);
+    }
+
+    /** The NORM forms' shared memory for m normalised rows of width k (kernel fn allowed more than 48 KB once). */
+    private int normSharedMemory(String fn, Form form, int m, int k) {
         int smem = form.norm() ? 2 * m * k : 0;
         if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, NORM_SMEM_MAX);
-        cx.launch(fn, grid, 1, 1, 128, smem, w.address(), x, normW, eps, bias, y, n, k, m, ks);
+        return smem;
     }
 
     /**
@@ -183,15 +181,13 @@ final class Linear {
      */
     private void mmaGemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m, int n, int k) {
         String fn = form.mmaByTokens[m <= 8 ? 0 : 1];
-        int tiles = (n + (form == Form.NORM_GATE_UP_SILU ? 3 : 7)) / (form == Form.NORM_GATE_UP_SILU ? 4 : 8);
+        int perTile = form == Form.NORM_GATE_UP_SILU ? 4 : 8, tiles = (n + perTile - 1) / perTile;
         int quads = (k + 31) / 32, resident = cx.smCount * 2;
         int s = 1;
         while (s < MMA_WARPS && (quads + s - 1) / s > MMA_CHUNKS) s *= 2;
         while (s < MMA_WARPS && groups(tiles, 2 * s) <= resident) s *= 2;
         int grid = Math.min(groups(tiles, s), resident);
-        int smem = form.norm() ? 2 * m * k : 0;
-        if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, NORM_SMEM_MAX);
-        cx.launch(fn, grid, 1, 1, MMA_WARPS * 32, smem, w.address(), x, normW, eps, bias, y, n, k, m, s);
+        cx.launch(fn, grid, 1, 1, MMA_WARPS * 32, normSharedMemory(fn, form, m, k), w.address(), x, normW, eps, bias, y, n, k, m, s);
     }
 
     /** Blocks of 8 warps that cover the tiles with s warps each. */
