@@ -491,14 +491,15 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 }
                 System.clearProperty("baton.cuda.flash");
                 System.clearProperty("baton.cuda.ropeAttention");
-                // decode batches of 12, 5 and 3 rows: the tensor-core GEMV (gemv_mma.cuh) in both of its token widths
+                // decode batches of 16, 12, 8, 5 and 3 rows: the tensor-core GEMV (gemv_mma.cuh) in both of its token
+                // widths, full and partly filled
                 Scenario many = batchScenario(mc);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("shape", parts[0]);
                 r.put("layers", layers);
-                r.put("decode_batches", List.of(12, 5, 3));
+                r.put("decode_batches", List.of(16, 12, 8, 5, 3));
                 r.putAll(compare(mc, many, run(mc, w, "cpu", many.steps, many.blocks), run(mc, w, backend, many.steps, many.blocks),
-                        "12 prompts prefilled together, decode steps of 12, 5 and 3 rows"));
+                        "16 prompts prefilled together, decode steps of 16, 12, 8, 5 and 3 rows"));
                 rows.add(r);
             }
         }
@@ -590,10 +591,10 @@ public final class CudaCheckCommand implements Callable<Integer> {
         return new Scenario(steps, blocksA + blocksB);
     }
 
-    /** Twelve prompts of 3 to 80 tokens prefilled in one step, then decode steps of 12, 12, 5, 5 and 3 of them. */
+    /** 16 prompts of 3 to 108 tokens prefilled in one step, then decode steps of 16, 12, 8, 5 and 3 of them. */
     private static Scenario batchScenario(ModelConfig mc) {
         SplittableRandom rnd = new SplittableRandom(9);
-        int n = 12;
+        int n = 16;
         int[][] prompts = new int[n][];
         int[] first = new int[n], count = new int[n];
         int blocks = 0;
@@ -607,7 +608,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         List<Steps.Chunk> prefill = new ArrayList<>();
         for (int i = 0; i < n; i++) prefill.add(new Steps.Chunk(prompts[i], 0, first[i], count[i], true));
         steps.add(Steps.batch(prefill, 16));
-        int[] rows = {12, 12, 5, 5, 3};
+        int[] rows = {16, 12, 8, 5, 3};
         for (int d = 0; d < rows.length; d++) {
             List<Steps.Chunk> decode = new ArrayList<>();
             for (int i = 0; i < rows[d]; i++)

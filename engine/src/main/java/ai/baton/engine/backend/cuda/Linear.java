@@ -65,7 +65,8 @@ final class Linear {
 
     /**
      * Rows that the tensor-core GEMV takes ({@code -Dbaton.cuda.gemvMmaMin/Max}; a min above the max turns it off,
-     * leaving 2+ rows to cuBLAS). One row streams faster through the prefetching kernel; above 16, cuBLAS tiles well.
+     * leaving 2+ rows to cuBLAS). One row streams faster through the prefetching kernel; above 16, cuBLAS tiles well
+     * (a 32-row form, two A tiles per weight chunk, lost to it at batch 32 on an H100 for all three benchmark shapes).
      */
     private final int mmaMin = Integer.getInteger("baton.cuda.gemvMmaMin", 2), mmaMax = Math.min(MMA_TOKENS_MAX,
             Integer.getInteger("baton.cuda.gemvMmaMax", MMA_TOKENS_MAX));
@@ -166,11 +167,14 @@ final class Linear {
         cx.launch(fn, grid, 1, 1, 128, normSharedMemory(fn, form, m, k), w.address(), x, normW, eps, bias, y, n, k, m, ks);
     }
 
-    /** The NORM forms' shared memory for m normalised rows of width k (kernel fn allowed more than 48 KB once). */
+    /**
+     * The NORM forms' shared memory for m normalised rows of width k. Each NORM kernel is allowed NORM_SMEM_MAX once:
+     * the 48 KB default covers static and dynamic shared memory together, so even a size under 48 KB can need it.
+     */
     private int normSharedMemory(String fn, Form form, int m, int k) {
-        int smem = form.norm() ? 2 * m * k : 0;
-        if (smem > 48 * 1024 && sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, NORM_SMEM_MAX);
-        return smem;
+        if (!form.norm()) return 0;
+        if (sharedMemorySet.add(fn)) cx.kernels.allowSharedMemory(fn, NORM_SMEM_MAX);
+        return 2 * m * k;
     }
 
     /**
