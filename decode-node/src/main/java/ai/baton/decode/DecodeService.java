@@ -124,7 +124,7 @@ final class DecodeService extends DecodeServiceGrpc.DecodeServiceImplBase {
             call.onError(e);
             return;
         }
-        TokenStream stream = track(call, FirstText.of(engine.tokenizer(), req.getFirstToken(), params));
+        TokenStream stream = track(call, FirstText.of(engine.tokenizer(), engine.eosTokenIds(), req.getFirstToken(), params));
         onCancel(call, () -> {
             // Before admission the reservation is ours to drop; after it, the engine's request is.
             if (!reservations.release(r, "generate cancelled")) engine.abort(id);

@@ -189,6 +189,25 @@ class EngineSamplingTest {
         assertEquals(text.substring(0, at + earlier.length()), run(p.withIncludeStopStr(true)).text());
     }
 
+    /**
+     * skip_special_tokens false: special tokens are text, except the EOS that ends the sequence, which is text only
+     * with include_stop_str_in_output (as in vLLM). By default special tokens are never text.
+     */
+    @Test
+    void specialTokensAreTextOnlyWhenKept() {
+        int imStart = 151644, imEnd = 151645;  // both special; <|im_end|> is the fixture's EOS
+        SamplingParams forced = SamplingParams.greedy(3).withIgnoreEos(true).withLogitBias(java.util.Map.of(imStart, 100f));
+        assertArrayEquals(new int[]{imStart, imStart, imStart}, run(forced).tokens());
+        assertEquals("", run(forced).text());
+        assertEquals("<|im_start|><|im_start|><|im_start|>", run(forced.withKeepSpecialTokens(true)).text());
+
+        SamplingParams eos = SamplingParams.greedy(3).withLogitBias(java.util.Map.of(imEnd, 100f)).withKeepSpecialTokens(true);
+        Collector stopped = run(eos);
+        assertArrayEquals(new int[]{imEnd}, stopped.tokens());
+        assertEquals("", stopped.text());
+        assertEquals("<|im_end|>", run(eos.withIncludeStopStr(true)).text());
+    }
+
     /** The formulas written out: HF's repetition penalty over prompt and output, OpenAI's over the output. */
     private static double[] penalised(float[] logits, Penalties pen, int[] output) {
         java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();

@@ -4,6 +4,8 @@ import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sched.StopChecker;
 import ai.baton.engine.tokenizer.Tokenizer;
 
+import java.util.Set;
+
 /**
  * The text a collocated engine would release for a request's first token: what the engine's own stop checker
  * releases for that token from a fresh decoder (text that could still start a stop string held back, cut at a stop
@@ -13,9 +15,10 @@ import ai.baton.engine.tokenizer.Tokenizer;
 public final class FirstText {
     private FirstText() {}
 
-    public static String of(Tokenizer tokenizer, int token, SamplingParams params) {
+    public static String of(Tokenizer tokenizer, Set<Integer> eos, int token, SamplingParams params) {
         if (tokenizer == null) return "";
+        boolean text = StopChecker.isText(tokenizer.isSpecial(token), StopChecker.endsSequence(token, eos, params), params);
         return new StopChecker(tokenizer.newDecoder(), params.stop(), params.includeStopStr())
-                .add(token, tokenizer.isSpecial(token), 1 >= params.minTokens());
+                .add(token, text, 1 >= params.minTokens());
     }
 }

@@ -26,7 +26,7 @@ public final class Protos {
         Long seed = s.hasSeed() ? s.getSeed() : null;
         return new SamplingParams(s.getTemperature(), topP, topK, s.getMinP(), seed, s.getMaxTokens(),
                 s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s), s.getLogitBiasMap(),
-                s.getMinTokens(), s.getIncludeStopStrInOutput());
+                s.getMinTokens(), s.getIncludeStopStrInOutput(), s.getKeepSpecialTokens());
     }
 
     public static Penalties penalties(Sampling s) {
@@ -38,7 +38,8 @@ public final class Protos {
                 .setMinP(p.minP()).setMaxTokens(p.maxTokens()).addAllStopTokenIds(p.stopTokenIds()).addAllStop(p.stop())
                 .setIgnoreEos(p.ignoreEos()).setLogprobs(p.logprobs()).setPresencePenalty(p.penalties().presence())
                 .setFrequencyPenalty(p.penalties().frequency()).setRepetitionPenalty(p.penalties().repetition())
-                .putAllLogitBias(p.logitBias()).setMinTokens(p.minTokens()).setIncludeStopStrInOutput(p.includeStopStr());
+                .putAllLogitBias(p.logitBias()).setMinTokens(p.minTokens()).setIncludeStopStrInOutput(p.includeStopStr())
+                .setKeepSpecialTokens(p.keepSpecialTokens());
         if (p.seed() != null) b.setSeed(p.seed());
         return b.build();
     }

@@ -94,7 +94,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             // the first draw (penalties, logit bias, min_tokens' masking of EOS and stop token ids) applies.
             engine.submitHolding(id, prompt, new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
                     params.seed(), 1, params.stopTokenIds(), List.of(), true, params.logprobs(), params.penalties(),
-                    params.logitBias(), Math.min(1, params.minTokens()), false), job);
+                    params.logitBias(), Math.min(1, params.minTokens()), false, params.keepSpecialTokens()), job);
             RequestOutput last = job.finished.join();
             long computed = System.nanoTime();
             if (last.finish() == FinishReason.ERROR) throw Status.INTERNAL.withDescription("prefill failed: " + last.error()).asRuntimeException();
@@ -108,7 +108,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             long pushed = job.firstPushNanos() == 0 ? computed : job.firstPushNanos(); // 0: nothing pushed (no legs)
             metrics.kvTransfer(transfer.transport(), (landed - pushed) / 1e9, bytes);
             PrefillResponse.Builder r = PrefillResponse.newBuilder().setFirstToken(first.newToken())
-                    .setFirstText(FirstText.of(engine.tokenizer(), first.newToken(), params))
+                    .setFirstText(FirstText.of(engine.tokenizer(), engine.eosTokenIds(), first.newToken(), params))
                     .setCachedTokens(last.cachedTokens()).setPrefillSeconds((computed - start) / 1e9)
                     .setTransferSeconds((landed - computed) / 1e9).setKvBytes(bytes).setTransport(transfer.transport());
             if (first.logprobs() != null) r.setFirstLogprob(Protos.logprob(first.logprobs()));

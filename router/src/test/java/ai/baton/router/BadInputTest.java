@@ -59,7 +59,7 @@ class BadInputTest {
                 {"/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": [1]}"},
                 {"/v1/completions", "{\"prompt\": \"hi\", \"min_tokens\": -1}"},
                 {"/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 3, \"min_tokens\": 4}"},
-                {"/v1/completions", "{\"prompt\": \"hi\", \"skip_special_tokens\": false}"},
+                {"/v1/completions", "{\"prompt\": \"hi\", \"skip_special_tokens\": \"no\"}"},
                 {"/v1/completions", "{\"prompt\": \"hi\", \"include_stop_str_in_output\": \"yes\"}"},
                 {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tool_choice\": \"required\"}"},
                 {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"f\"}}}"},

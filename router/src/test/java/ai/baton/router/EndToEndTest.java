@@ -222,6 +222,16 @@ class EndToEndTest {
             SamplingParams q = new SamplingParams(0, 1, 0, 0, null, 12, List.of(stopId), List.of(stop), false, -1)
                     .withLogitBias(java.util.Map.of(banned, -100f)).withMinTokens(4).withIncludeStopStr(true);
             assertEquals(collocated(List.of(ids), List.of(q)).getFirst(), FixtureRequests.text(o.json()));
+
+            // skip_special_tokens false: a special token (forced by logit bias) is text, in the first token from the
+            // prefill node and in the decode node's later ones; by default it is not.
+            String forced = base.replace("\"max_tokens\": 12", "\"max_tokens\": 3") + ", \"logit_bias\": {\"151644\": 100}";
+            Http.Reply kept = c.http.post("/v1/completions", "{" + forced + ", \"skip_special_tokens\": false}");
+            assertEquals(200, kept.status(), kept.body());
+            assertEquals("<|im_start|><|im_start|><|im_start|>", FixtureRequests.text(kept.json()));
+            Http.Reply skipped = c.http.post("/v1/completions", "{" + forced + "}");
+            assertEquals(200, skipped.status(), skipped.body());
+            assertEquals("", FixtureRequests.text(skipped.json()));
             c.assertNoBlocksInUse();
         }
     }

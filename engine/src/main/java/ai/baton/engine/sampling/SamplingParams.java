@@ -13,11 +13,14 @@ import java.util.function.IntUnaryOperator;
  * log-probability and the n most likely. {@code penalties} act on tokens already seen (none by default);
  * {@code logitBias} adds to given tokens' logits (OpenAI's logit_bias); until the output has {@code minTokens} tokens,
  * EOS and the stop token ids cannot be sampled and stop strings are not looked for (vLLM's min_tokens);
- * {@code includeStopStr} keeps a matched stop string in the text.
+ * {@code includeStopStr} keeps a matched stop string in the text. {@code keepSpecialTokens} (vLLM's
+ * skip_special_tokens false) makes special tokens part of the text, except the token that ends the sequence (EOS or a
+ * stop token id), which is text only with {@code includeStopStr}, as in vLLM.
  */
 public record SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                              List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
-                             Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr) {
+                             Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
+                             boolean keepSpecialTokens) {
 
     public static final int MAX_LOGPROBS = 20;
     /** OpenAI's range for a logit bias. */
@@ -33,7 +36,8 @@ public record SamplingParams(double temperature, double topP, int topK, double m
     /** Without penalties, logit bias, min tokens or stop strings kept. */
     public SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                           List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs) {
-        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, Penalties.NONE, Map.of(), 0, false);
+        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, Penalties.NONE, Map.of(), 0, false,
+                false);
     }
 
     public static SamplingParams greedy(int maxTokens) {
@@ -87,41 +91,46 @@ public record SamplingParams(double temperature, double topP, int topK, double m
 
     public SamplingParams withMaxTokens(int n) {
         return new SamplingParams(temperature, topP, topK, minP, seed, n, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, Math.min(minTokens, n), includeStopStr);
+                logitBias, Math.min(minTokens, n), includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withIgnoreEos(boolean v) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, v, logprobs, penalties,
-                logitBias, minTokens, includeStopStr);
+                logitBias, minTokens, includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withSeed(Long s) {
         return new SamplingParams(temperature, topP, topK, minP, s, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, minTokens, includeStopStr);
+                logitBias, minTokens, includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withPenalties(Penalties p) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, p,
-                logitBias, minTokens, includeStopStr);
+                logitBias, minTokens, includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withLogitBias(Map<Integer, Float> bias) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                bias, minTokens, includeStopStr);
+                bias, minTokens, includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withMinTokens(int n) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, n, includeStopStr);
+                logitBias, n, includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withLogprobs(int n) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, n, penalties,
-                logitBias, minTokens, includeStopStr);
+                logitBias, minTokens, includeStopStr, keepSpecialTokens);
     }
 
     public SamplingParams withIncludeStopStr(boolean v) {
         return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, minTokens, v);
+                logitBias, minTokens, v, keepSpecialTokens);
+    }
+
+    public SamplingParams withKeepSpecialTokens(boolean v) {
+        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
+                logitBias, minTokens, includeStopStr, v);
     }
 }

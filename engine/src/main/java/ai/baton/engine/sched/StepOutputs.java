@@ -117,10 +117,11 @@ public final class StepOutputs {
         s.append(token);
         SamplingParams p = s.params;
         boolean special = tokenizer != null && tokenizer.isSpecial(token);
+        boolean ends = StopChecker.endsSequence(token, eos, p);
         StopChecker checker = text.get(s);
-        String delta = checker == null ? "" : checker.add(token, special, s.outputLength() >= p.minTokens());
+        String delta = checker == null ? "" : checker.add(token, StopChecker.isText(special, ends, p), s.outputLength() >= p.minTokens());
         FinishReason done = null;
-        if ((!p.ignoreEos() && eos.contains(token)) || p.stopTokenIds().contains(token)) done = FinishReason.STOP;
+        if (ends) done = FinishReason.STOP;
         else if (checker != null && checker.stopped()) done = FinishReason.STOP;
         else if (s.outputLength() >= p.maxTokens()) done = FinishReason.LENGTH;
         if (done == null) emit(s, token, delta, lp, null, null);

@@ -259,12 +259,10 @@ public final class RequestParser {
         List<Integer> stopIds = f.optIds("stop_token_ids", model.vocabSize(), MAX_STOP);
         Boolean ignoreEos = f.optBool("ignore_eos");
         Boolean skipSpecial = f.optBool("skip_special_tokens");
-        if (Boolean.FALSE.equals(skipSpecial))
-            throw f.bad("skip_special_tokens", "'skip_special_tokens' false is not supported: special tokens are never text here.");
         Boolean includeStop = f.optBool("include_stop_str_in_output");
         Integer minTokens = f.optInt("min_tokens", 0, Integer.MAX_VALUE);
         b.putAllLogitBias(logitBias(f)).setMinTokens(minTokens == null ? 0 : minTokens)
-                .setIncludeStopStrInOutput(Boolean.TRUE.equals(includeStop));
+                .setIncludeStopStrInOutput(Boolean.TRUE.equals(includeStop)).setKeepSpecialTokens(Boolean.FALSE.equals(skipSpecial));
         double presence = penalty(f, "presence_penalty", 0), frequency = penalty(f, "frequency_penalty", 0);
         Double repetition = f.optDouble("repetition_penalty");
         if (repetition == null) repetition = gen.repetitionPenalty() != null ? gen.repetitionPenalty() : 1.0;

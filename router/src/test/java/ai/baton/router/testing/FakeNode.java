@@ -105,9 +105,7 @@ public final class FakeNode implements AutoCloseable {
     }
 
     static SamplingParams params(Sampling s) {
-        return new SamplingParams(s.getTemperature(), s.getTopP() == 0 ? 1 : s.getTopP(), s.getTopK(), s.getMinP(),
-                s.hasSeed() ? s.getSeed() : null, s.getMaxTokens(), s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(),
-                s.getLogprobs(), ai.baton.node.Protos.penalties(s), s.getLogitBiasMap(), s.getMinTokens(), s.getIncludeStopStrInOutput());
+        return ai.baton.node.Protos.sampling(s);
     }
 
     static TokenLogprob lp(TokenLogprobs l) {
