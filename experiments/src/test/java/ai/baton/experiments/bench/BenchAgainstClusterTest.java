@@ -2,7 +2,7 @@ package ai.baton.experiments.bench;
 
 import ai.baton.experiments.metrics.MetricNames;
 import ai.baton.experiments.metrics.ScrapeTarget;
-import ai.baton.experiments.testing.NodeMain;
+import ai.baton.decode.NodeMain;
 import ai.baton.router.RouterOptions;
 import ai.baton.router.cluster.ClusterOptions;
 import ai.baton.router.cluster.ClusterRunner;

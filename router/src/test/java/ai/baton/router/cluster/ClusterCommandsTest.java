@@ -3,7 +3,7 @@ package ai.baton.router.cluster;
 import ai.baton.router.FixtureRequests;
 import ai.baton.router.testing.Fixtures;
 import ai.baton.router.testing.Http;
-import ai.baton.router.testing.NodeMain;
+import ai.baton.decode.NodeMain;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,21 +1,25 @@
-package ai.baton.experiments.testing;
+package ai.baton.decode;
 
-import ai.baton.decode.DecodeNodeCommand;
 import ai.baton.prefill.PrefillNodeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The main of node processes in the end-to-end test (the cli module's Main is downstream of experiments). */
+/**
+ * Runs one node in its own JVM without the cli module: {@code NodeMain prefill-node|decode-node [options]}, for process
+ * launchers (and tests) that have only the node jars on their class path. Errors end it with the launcher's one line.
+ */
 public final class NodeMain {
     @Command(name = "baton")
     static final class Top {}
+
+    private NodeMain() {}
 
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new Top());
         cl.addSubcommand(new PrefillNodeCommand());
         cl.addSubcommand(new DecodeNodeCommand());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            System.err.println("baton " + cmd.getCommandName() + ": " + ex.getMessage());
+            cmd.getErr().println("baton " + cmd.getCommandName() + ": " + String.valueOf(ex.getMessage()).replace('\n', ' '));
             return 1;
         });
         System.exit(cl.execute(args));
