@@ -5,6 +5,7 @@ import ai.baton.engine.LlmEngine;
 import ai.baton.engine.RequestOutput;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sampling.TokenLogprobs;
+import ai.baton.node.Protos;
 import ai.baton.proto.DecodeServiceGrpc;
 import ai.baton.proto.GenerateRequest;
 import ai.baton.proto.KvTarget;
@@ -17,7 +18,6 @@ import ai.baton.proto.ReleaseRequest;
 import ai.baton.proto.ReleaseResponse;
 import ai.baton.proto.ReserveRequest;
 import ai.baton.proto.Role;
-import ai.baton.proto.Sampling;
 import ai.baton.proto.StatsRequest;
 import ai.baton.proto.TokenChunk;
 import ai.baton.proto.TokenLogprob;
@@ -104,10 +104,6 @@ public final class FakeNode implements AutoCloseable {
         return false;
     }
 
-    static SamplingParams params(Sampling s) {
-        return ai.baton.node.Protos.sampling(s);
-    }
-
     static TokenLogprob lp(TokenLogprobs l) {
         TokenLogprob.Builder b = TokenLogprob.newBuilder().setToken(l.token()).setLogprob(l.logprob());
         for (int i = 0; i < l.topIds().length; i++) b.addTopIds(l.topIds()[i]).addTopLogprobs(l.topLogprobs()[i]);
@@ -124,7 +120,7 @@ public final class FakeNode implements AutoCloseable {
                 if (((ServerCallStreamObserver<?>) out).isCancelled()) return;
             }
             int[] prompt = req.getPromptIdsList().stream().mapToInt(Integer::intValue).toArray();
-            SamplingParams p = params(req.getSampling()).withMaxTokens(1).withIgnoreEos(true);
+            SamplingParams p = Protos.sampling(req.getSampling()).withMaxTokens(1).withIgnoreEos(true);
             var done = new java.util.concurrent.CompletableFuture<RequestOutput>();
             var first = new java.util.concurrent.atomic.AtomicReference<RequestOutput>();
             engine.submit(req.getRequestId() + "-p" + ids.incrementAndGet(), prompt, p, o -> {
@@ -195,7 +191,7 @@ public final class FakeNode implements AutoCloseable {
             ServerCallStreamObserver<TokenChunk> call = (ServerCallStreamObserver<TokenChunk>) out;
             call.setOnCancelHandler(() -> engine.abort(rid));
             AtomicInteger seen = new AtomicInteger();
-            engine.submit(rid, prompt, params(req.getSampling()), o -> {
+            engine.submit(rid, prompt, Protos.sampling(req.getSampling()), o -> {
                 boolean skip = remote && seen.getAndIncrement() == 0 && o.newToken() >= 0;
                 TokenChunk.Builder c = TokenChunk.newBuilder().setCompletionTokens(o.outputTokens())
                         .setPromptTokens(o.promptTokens()).setCachedTokens(o.cachedTokens());
