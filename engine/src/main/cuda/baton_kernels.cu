@@ -8,6 +8,7 @@
 #include "rope_kv.cuh"
 #include "paged_attention.cuh"
 #include "decode_rope_attention.cuh"
+#include "head_cluster_attention.cuh"
 #include "prefill_attention.cuh"
 #include "flash_prefill2.cuh"
 #include "sampling.cuh"

@@ -10,7 +10,8 @@
 //          NORM: x = bf16(rmsNorm(r) * w) of the fp32 residual r [m][K], computed by every block into shared memory
 //                (the RMSNorm kernel before the QKV and gate/up projections)
 //   output F32:   y = acc + bias (fp32)
-//          RESID: y += acc, y being the fp32 residual (the residual add after the o and down projections)
+//          RESID: y += acc, y being the fp32 residual (the residual add after the o and down projections); where
+//                 `bias` is given, the new residual is also written there (the copy head_cluster_attention.cuh needs)
 //          SILU:  y = bf16(silu(acc_gate) * acc_up), weight rows n and N + n read by one warp (the SiLU kernel)
 // The first weight loads are issued before waiting on the previous kernel (programmatic dependent launch): weights
 // never depend on it, so the stream of weight bytes starts while that kernel finishes.
@@ -185,7 +186,9 @@ __device__ __forceinline__ void gemv_body(const bf16* __restrict__ W, const void
                     reinterpret_cast<float*>(Y)[(size_t) t * N + n] = acc[0][t] + (bias != nullptr ? bias[n] : 0.f);
                 } else if (OUT == GOUT_RESID) {
                     float* y = reinterpret_cast<float*>(Y) + (size_t) t * N + n;
-                    *y = (residEarly && grp == blockIdx.x ? yEarly[t] : *y) + acc[0][t];
+                    const float v = (residEarly && grp == blockIdx.x ? yEarly[t] : *y) + acc[0][t];
+                    *y = v;
+                    if (bias != nullptr) const_cast<float*>(bias)[(size_t) t * N + n] = v;  // the residual's copy
                 } else {
                     reinterpret_cast<bf16*>(Y)[(size_t) t * N + n] = __float2bfloat16_rn(silu(acc[0][t]) * acc[R - 1][t]);
                 }

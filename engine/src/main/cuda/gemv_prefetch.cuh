@@ -107,7 +107,9 @@ __device__ __forceinline__ void gemvp_body(const bf16* __restrict__ W, const voi
                         reinterpret_cast<float*>(Y)[o] = acc[t][0] + (bias != nullptr ? bias[n] : 0.f);
                     } else if (OUT == GOUT_RESID) {
                         float* y = reinterpret_cast<float*>(Y) + o;
-                        *y = (M == 1 && first == gw ? yEarly[b] : *y) + acc[t][0];
+                        const float v = (M == 1 && first == gw ? yEarly[b] : *y) + acc[t][0];
+                        *y = v;
+                        if (bias != nullptr) const_cast<float*>(bias)[o] = v;  // the residual's copy (gemv.cuh)
                     } else {
                         reinterpret_cast<bf16*>(Y)[o] = __float2bfloat16_rn(silu(acc[t][0]) * acc[t][R - 1]);
                     }

@@ -43,6 +43,7 @@ public final class CudaBackend implements Backend {
     private final WeightLoader weights;
     private final DecodeGraphs graphs;
     private final FusedDecode fusedDecode;
+    private final HeadClusterDecode headCluster;
 
     private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
     /** Fold norms, residual adds and SiLU into decode GEMVs ({@code -Dbaton.cuda.fuse=false} to compare). */
@@ -99,6 +100,7 @@ public final class CudaBackend implements Backend {
             weights = new WeightLoader(cx);
             graphs = new DecodeGraphs(cx);
             fusedDecode = new FusedDecode(cx, () -> generation++);
+            headCluster = new HeadClusterDecode(cx, linear, () -> generation++);
             Cu.check(JCudaDriver.cuEventCreate(metaUploaded, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
             // Debugging aid: wait after every op, so a failing kernel is named (graphs are bypassed meanwhile).
             if (Boolean.getBoolean("baton.cuda.debugSync")) profiler = new OpProfiler(cx);
@@ -509,15 +511,22 @@ public final class CudaBackend implements Backend {
         CudaKvCache cache = (CudaKvCache) kv;
         // One token only (a graph bucket of one row), with nothing of the batch padded; the profiler times ops.
         if (!b.decode || b.batch.numTokens() != 1 || rowsOf(r) != 1 || profiler != null) return false;
-        if (!fusedDecode.supports(stack, cache)) return false;
-        // Its buffers are built on first use, which a graph capture cannot do: that step's graph runs op by op.
-        if (graphs.isCapturing() && !fusedDecode.builtFor(stack, cache)) return false;
-        settleAll();
-        Norms.requireF32(r, "residual");
-        begin();
-        fusedDecode.run(b, stack, r, cache, invFreq.address);
-        end("fused decode layers");
-        return true;
+        // Buffers are built on first use, which a graph capture cannot do: that step's graph then runs op by op.
+        if (fusedDecode.supports(stack, cache)) {
+            if (graphs.isCapturing() && !fusedDecode.builtFor(stack, cache)) return false;
+            settleAll();
+            Norms.requireF32(r, "residual");
+            fusedDecode.run(b, stack, r, cache, invFreq.address);
+            return true;
+        }
+        if (headCluster.supports(b, stack, cache)) {
+            if (graphs.isCapturing() && !headCluster.builtFor(stack)) return false;
+            settleAll();
+            Norms.requireF32(r, "residual");
+            headCluster.run(b, stack, r, cache, invFreq.address);
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -773,6 +782,7 @@ public final class CudaBackend implements Backend {
         if (profiler != null) profiler.close();
         graphs.close();
         fusedDecode.close();
+        headCluster.close();
         sampler.close();
         weights.close();
         if (metaStaging != null) metaStaging.close();

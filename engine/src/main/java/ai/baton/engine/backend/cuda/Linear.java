@@ -136,7 +136,8 @@ final class Linear {
      * One GEMV launch of the given form: {@code x} is bf16 [m][K] (PLAIN, RESIDUAL) or the fp32 residual to normalise
      * with {@code normW} (NORM forms); {@code y} is fp32 [m][N] (PLAIN, NORM), the fp32 residual to add to (RESIDUAL),
      * or bf16 [m][N/2] of silu(gate)·up over the fused [gate; up] weight (NORM_GATE_UP_SILU). One row, or as many as
-     * the tensor-core GEMV takes ({@link #gemv(int, CudaTensor)}).
+     * the tensor-core GEMV takes ({@link #gemv(int, CudaTensor)}). {@code bias} is PLAIN's and NORM's bias; for a
+     * one-row RESIDUAL, where non-zero, a second fp32 residual that is set to the same result ({@link HeadClusterDecode}).
      */
     void gemv(Form form, CudaTensor w, long x, long normW, float eps, long bias, long y, int m) {
         int k = w.cols();
