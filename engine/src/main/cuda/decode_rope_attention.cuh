@@ -54,6 +54,50 @@ __device__ __forceinline__ void dra_load8(const float* __restrict__ p, float (&x
     x[0] = a.x; x[1] = a.y; x[2] = a.z; x[3] = a.w; x[4] = b.x; x[5] = b.y; x[6] = b.z; x[7] = b.w;
 }
 
+// Folds the keys [base0, end) of this warp's passes into the online-softmax state: loadKv(base) loads a pass into kr/vr
+// (the first pass, base0, was loaded by the caller before its PDL wait), and the newest key, not yet in the cache,
+// is taken from kNew/vNew where this split holds it.
+template <int D, int GM, int STEPS, int KEYS_PER_PASS, typename LoadKv>
+__device__ __forceinline__ void dra_attend(LoadKv loadKv, uint4 (&kr)[STEPS], uint4 (&vr)[STEPS], const float (&q)[GM][8],
+                                           int base0, int end, bool holdsNew, int newKey, uint4 kNew, uint4 vNew, int kg,
+                                           float (&m)[GM], float (&l)[GM], float (&acc)[GM][8]) {
+    constexpr int KPW = 32 / (D / 8);
+    attention_state_init<GM>(m, l, acc);
+    for (int base = base0; base < end; base += KEYS_PER_PASS) {
+        if (base != base0) loadKv(base);
+        if (holdsNew) {
+#pragma unroll
+            for (int s = 0; s < STEPS; s++)
+                if (base + s * KPW + kg == newKey) {
+                    kr[s] = kNew;
+                    vr[s] = vNew;
+                }
+        }
+        attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
+    }
+}
+
+// One output value merged over the cluster's S splits: each block's normalised output at `out` and its log-sum-exp
+// at `lse` (the same shared-memory addresses in every block), weighted by the splits' shares of the softmax.
+template <int S>
+__device__ __forceinline__ float dra_merge_splits(cooperative_groups::cluster_group& cluster, float* lse, float* out) {
+    float ls[S];
+    float mx = -INFINITY;
+#pragma unroll
+    for (int r = 0; r < S; r++) {
+        ls[r] = *cluster.map_shared_rank(lse, r);
+        mx = fmaxf(mx, ls[r]);
+    }
+    float W = 0.f, O = 0.f;
+#pragma unroll
+    for (int r = 0; r < S; r++) {
+        const float a = rescale(ls[r], mx);
+        W += a;
+        O = fmaf(a, *cluster.map_shared_rank(out, r), O);
+    }
+    return W > 0.f ? O / W : 0.f;
+}
+
 template <int D, int GM>
 __device__ __forceinline__ void decode_rope_attention_body(
         const float* __restrict__ qkv, int cols, const int* __restrict__ positions, const int* __restrict__ slots,
@@ -139,19 +183,7 @@ __device__ __forceinline__ void decode_rope_attention_body(
     }
 
     float m[GM], l[GM], acc[GM][8];
-    attention_state_init<GM>(m, l, acc);
-    for (int base = base0; base < end; base += KEYS_PER_PASS) {
-        if (base != base0) loadKv(base);
-        if (holdsNew) {
-#pragma unroll
-            for (int s = 0; s < STEPS; s++)
-                if (base + s * KPW + kg == newKey) {
-                    kr[s] = kNew;
-                    vr[s] = vNew;
-                }
-        }
-        attention_steps<D, GM, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
-    }
+    dra_attend<D, GM, STEPS, KEYS_PER_PASS>(loadKv, kr, vr, q, base0, end, holdsNew, newKey, kNew, vNew, kg, m, l, acc);
     attention_warp_to_shared(m, l, acc, warp, smM, smL, smO);
     __syncthreads();
     // This split's result: normalised output and log-sum-exp per head of the group.
@@ -166,21 +198,7 @@ __device__ __forceinline__ void decode_rope_attention_body(
     // The splits merged: each block of the cluster writes a share of the group's outputs.
     for (int idx = split * blockDim.x + threadIdx.x; idx < G * D; idx += S * blockDim.x) {
         const int g = idx / D, d = idx % D;
-        float lse[S];
-        float mx = -INFINITY;
-#pragma unroll
-        for (int r = 0; r < S; r++) {
-            lse[r] = *cluster.map_shared_rank(&smLse[g], r);
-            mx = fmaxf(mx, lse[r]);
-        }
-        float W = 0.f, O = 0.f;
-#pragma unroll
-        for (int r = 0; r < S; r++) {
-            const float a = rescale(lse[r], mx);
-            W += a;
-            O = fmaf(a, *cluster.map_shared_rank(&smOut[g][d], r), O);
-        }
-        out[((size_t) t * qHeads + kvh * G + g) * D + d] = __float2bfloat16_rn(W > 0.f ? O / W : 0.f);
+        out[((size_t) t * qHeads + kvh * G + g) * D + d] = __float2bfloat16_rn(dra_merge_splits<S>(cluster, &smLse[g], &smOut[g][d]));
     }
     cluster.sync();  // no block leaves while another still reads its shared memory
 }

@@ -181,19 +181,7 @@ __device__ __forceinline__ void head_cluster_attention_body(
     }
 
     float m[1], l[1], acc[1][8];
-    attention_state_init<1>(m, l, acc);
-    for (int base = base0; base < end; base += KEYS_PER_PASS) {
-        if (base != base0) loadKv(base);
-        if (holdsNew) {
-#pragma unroll
-            for (int s = 0; s < STEPS; s++)
-                if (base + s * KPW + kg == newKey) {
-                    kr[s] = kNew;
-                    vr[s] = vNew;
-                }
-        }
-        attention_steps<D, 1, STEPS>(kr, vr, q, base, end, kg, m, l, acc);
-    }
+    dra_attend<D, 1, STEPS, KEYS_PER_PASS>(loadKv, kr, vr, q, base0, end, holdsNew, newKey, kNew, vNew, kg, m, l, acc);
     attention_warp_to_shared(m, l, acc, warp, smM, smL, smO);
     __syncthreads();
     for (int d = threadIdx.x; d < D; d += blockDim.x) {
@@ -204,23 +192,7 @@ __device__ __forceinline__ void head_cluster_attention_body(
     }
     cluster.sync();
     // The splits merged; every block needs the whole head output for its o rows.
-    for (int d = threadIdx.x; d < D; d += blockDim.x) {
-        float lse[S];
-        float mx = -INFINITY;
-#pragma unroll
-        for (int r = 0; r < S; r++) {
-            lse[r] = *cluster.map_shared_rank(&smLse, r);
-            mx = fmaxf(mx, lse[r]);
-        }
-        float W = 0.f, O = 0.f;
-#pragma unroll
-        for (int r = 0; r < S; r++) {
-            const float a = rescale(lse[r], mx);
-            W += a;
-            O = fmaf(a, *cluster.map_shared_rank(&smOut[d], r), O);
-        }
-        sO[d] = __float2bfloat16_rn(W > 0.f ? O / W : 0.f);
-    }
+    for (int d = threadIdx.x; d < D; d += blockDim.x) sO[d] = __float2bfloat16_rn(dra_merge_splits<S>(cluster, &smLse, &smOut[d]));
     // Done reading the other blocks' shared memory; none may leave before all are (the wait at the end).
     asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
     cp_async_wait<0>();
