@@ -27,6 +27,8 @@ final class CudaContext implements AutoCloseable {
     final int smCount;
     /** Compute capability, major * 10 + minor (90 for H100/H200). */
     final int computeCapability;
+    /** Most shared memory a block may opt in to (bytes). */
+    final int sharedMemoryOptin;
     final String deviceName;
     private boolean retained, streamCreated;
 
@@ -58,6 +60,10 @@ final class CudaContext implements AutoCloseable {
             Cu.check(JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device), "cuDeviceGetAttribute");
             Cu.check(JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device), "cuDeviceGetAttribute");
             computeCapability = major[0] * 10 + minor[0];
+            int[] optin = {0};
+            Cu.check(JCudaDriver.cuDeviceGetAttribute(optin, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device),
+                    "cuDeviceGetAttribute(shared memory opt-in)");
+            sharedMemoryOptin = optin[0];
             byte[] name = new byte[256];
             JCudaDriver.cuDeviceGetName(name, name.length, device);
             deviceName = new String(name, 0, indexOfZero(name)).trim();

@@ -2,7 +2,6 @@ package ai.baton.engine.backend.cuda;
 
 import ai.baton.engine.backend.DecoderStack;
 import jcuda.Pointer;
-import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.JCudaDriver;
 
 import java.util.List;
@@ -36,7 +35,6 @@ final class FusedDecode implements AutoCloseable {
     private final boolean enabled;
     private final String mode;
     static final int AUTO_MIN_HIDDEN = 4096;
-    private final int sharedOptin;
     private List<DecoderStack.Layer> builtFor;
     private CudaKvCache builtKv;
     private DeviceMemory table, scratch;
@@ -57,10 +55,6 @@ final class FusedDecode implements AutoCloseable {
         this.buffersChanged = buffersChanged;
         this.mode = System.getProperty("baton.cuda.fusedDecode", "auto");
         this.enabled = cx.computeCapability >= 90 && !"false".equals(mode);
-        int[] v = {0};
-        Cu.check(JCudaDriver.cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, cx.device),
-                "cuDeviceGetAttribute(shared memory opt-in)");
-        this.sharedOptin = v[0];
     }
 
     /** Whether the kernel can run this stack over this cache (else the model runs op by op). */
@@ -110,7 +104,7 @@ final class FusedDecode implements AutoCloseable {
     }
 
     private int ringSlots(DecoderStack s) {
-        int fit = Math.min(MAX_SLOTS, (sharedOptin - FIXED_BYTES - activationBytes(s)) / SLOT_BYTES);
+        int fit = Math.min(MAX_SLOTS, (cx.sharedMemoryOptin - FIXED_BYTES - activationBytes(s)) / SLOT_BYTES);
         // Diagnostics: a smaller ring, to see how far ahead the producer must run.
         return Math.min(fit, Integer.getInteger("baton.cuda.fusedDecodeSlots", MAX_SLOTS));
     }

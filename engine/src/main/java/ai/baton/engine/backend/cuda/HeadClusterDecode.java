@@ -2,8 +2,6 @@ package ai.baton.engine.backend.cuda;
 
 import ai.baton.engine.backend.DecoderStack;
 import ai.baton.engine.backend.Tensor;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.JCudaDriver;
 
 import java.util.HashMap;
 import java.util.List;
@@ -45,7 +43,6 @@ final class HeadClusterDecode implements AutoCloseable {
     private final Runnable buffersChanged;
     private final boolean enabled;
     private final String mode;
-    private final int sharedOptin;
     private final Map<String, Integer> sharedAllowed = new HashMap<>();
     private List<DecoderStack.Layer> checkedFor, builtFor;
     private boolean checkedResult;
@@ -59,10 +56,6 @@ final class HeadClusterDecode implements AutoCloseable {
         this.buffersChanged = buffersChanged;
         this.mode = System.getProperty("baton.cuda.headCluster", "auto");
         this.enabled = cx.computeCapability >= 90 && !"false".equals(mode);
-        int[] v = {0};
-        Cu.check(JCudaDriver.cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, cx.device),
-                "cuDeviceGetAttribute(shared memory opt-in)");
-        this.sharedOptin = v[0];
     }
 
     /** Whether it can run this stack's layers for this one-token batch (else they run op by op). */
@@ -82,7 +75,7 @@ final class HeadClusterDecode implements AutoCloseable {
         if ("auto".equals(mode) && s.qHeads() / s.kvHeads() <= AUTO_MIN_GROUP) return false;
         if ((long) s.qHeads() * SPLITS > cx.smCount) return false;  // every cluster resident at once
         if (h % 64 != 0 || s.intermediate() % 8 != 0 || !Linear.normFits(1, h)) return false;
-        if (sharedBytes(d, h) + STATIC_SHARED > sharedOptin) return false;
+        if (sharedBytes(d, h) + STATIC_SHARED > cx.sharedMemoryOptin) return false;
         if (kv.layout().numLayers() < s.layers().size()) return false;
         for (DecoderStack.Layer l : s.layers()) {
             for (Tensor w : new Tensor[]{l.qkv(), l.o(), l.gateUp(), l.down()})
@@ -131,6 +124,8 @@ final class HeadClusterDecode implements AutoCloseable {
     private void build(DecoderStack s) {
         cx.synchronize();  // the old buffers may still be in use by queued work
         cx.heap.free(scratch);
+        scratch = null;
+        builtFor = null;  // until the new buffers exist (an allocation that throws leaves nothing to free twice)
         long copyBytes = (4L * s.hidden() + 255) & ~255L;
         scratch = cx.heap.allocate(copyBytes + 2L * s.intermediate());
         residualCopy = scratch.address;
