@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * /v1/chat/completions: "chat.completion" and "chat.completion.chunk" objects. With a reasoning parser
  * ({@link ApiRequest#reasoning}) a choice's thinking goes to {@code reasoning_content} ({@link ReasoningSplit}). With
- * tools ({@link ApiRequest#toolCalls}) the tool-call blocks of its content become {@code tool_calls} (streamed: held
- * back, then sent whole with the finish chunk) and its finish_reason "tool_calls".
+ * tools ({@link ApiRequest#toolCalls}) the tool-call blocks of its content become {@code tool_calls} (streamed as
+ * OpenAI does: a call's id and name, then pieces of its arguments, {@link ToolCallStream}) and its finish_reason
+ * "tool_calls".
  */
 final class ChatFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -79,11 +80,17 @@ final class ChatFormat implements ResponseFormat {
             thought = p.reasoning();
             text = p.content();
         }
-        if (toolStreams != null) text = toolStreams[index].feed(text);
-        if (thought.isEmpty() && text.isEmpty() && (req.logprobs() < 0 || lps.isEmpty())) return null;  // all held back
+        List<ToolCallStream.Delta> calls = List.of();
+        if (toolStreams != null) {
+            ToolCallStream.Update u = toolStreams[index].feed(text);
+            text = u.content();
+            calls = u.calls();
+        }
+        if (thought.isEmpty() && text.isEmpty() && calls.isEmpty() && (req.logprobs() < 0 || lps.isEmpty())) return null;  // all held back
         ObjectNode delta = F.objectNode();
         if (!thought.isEmpty()) delta.put("reasoning_content", thought);
-        if (!text.isEmpty() || thought.isEmpty()) delta.put("content", text);
+        if (!text.isEmpty() || (thought.isEmpty() && calls.isEmpty())) delta.put("content", text);
+        if (!calls.isEmpty()) toolCallDeltas(delta, calls);
         return chunk(index, delta, lps, null);
     }
 
@@ -96,20 +103,34 @@ final class ChatFormat implements ResponseFormat {
             if (!p.reasoning().isEmpty()) delta.put("reasoning_content", p.reasoning());
             content = p.content();
         }
-        List<ToolCallParser.ToolCall> calls = List.of();
+        List<ToolCallStream.Delta> calls = List.of();
         if (toolStreams != null) {
-            String released = toolStreams[index].feed(content);
+            ToolCallStream.Update released = toolStreams[index].feed(content);
             ToolCallStream.End end = toolStreams[index].finish();
-            content = released + end.content();
-            calls = end.calls();
+            content = released.content() + end.content();
+            calls = new ArrayList<>(released.calls());
+            calls.addAll(end.calls());
+            if (toolStreams[index].calledTools()) finishReason = "tool_calls";
         }
         if (!content.isEmpty()) delta.put("content", content);
-        if (!calls.isEmpty()) {
-            ArrayNode tc = delta.putArray("tool_calls");
-            for (int i = 0; i < calls.size(); i++) tc.add(toolCall(calls.get(i)).put("index", i));
-            finishReason = "tool_calls";
-        }
+        if (!calls.isEmpty()) toolCallDeltas(delta, calls);
         return chunk(index, delta, null, finishReason);
+    }
+
+    /** OpenAI's streamed tool calls: the first delta of a call has its id, type and name; each has an arguments piece. */
+    private static void toolCallDeltas(ObjectNode delta, List<ToolCallStream.Delta> calls) {
+        ArrayNode tc = delta.putArray("tool_calls");
+        for (ToolCallStream.Delta d : calls) {
+            ObjectNode o = tc.addObject();
+            o.put("index", d.index());
+            if (d.id() != null) {
+                o.put("id", d.id());
+                o.put("type", "function");
+            }
+            ObjectNode fn = o.putObject("function");
+            if (d.name() != null) fn.put("name", d.name());
+            fn.put("arguments", d.arguments());
+        }
     }
 
     private static ObjectNode toolCall(ToolCallParser.ToolCall c) {

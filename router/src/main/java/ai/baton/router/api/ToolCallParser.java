@@ -1,9 +1,12 @@
 package ai.baton.router.api;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -12,7 +15,9 @@ import java.util.UUID;
  * Tool calls in a model's text, in the Hermes format that Qwen's chat templates ask for (vLLM's "hermes" parser):
  * {@code <tool_call>{"name": ..., "arguments": {...}}</tool_call>}, one block per call. The text before the first
  * block is the message's content; text between or after blocks is dropped, as vLLM does. A block that is not such a
- * JSON object means the text is not a tool call at all and stays content.
+ * JSON object means the text is not a tool call at all and stays content. A call's arguments are the model's own
+ * JSON text of the arguments object (as vLLM's json.dumps gives it for the usual formatting), so that streamed
+ * argument pieces ({@link ToolCallStream}) add up to exactly what a one-shot answer holds.
  */
 final class ToolCallParser {
     static final String OPEN = "<tool_call>", CLOSE = "</tool_call>";
@@ -45,7 +50,10 @@ final class ToolCallParser {
         return new Parsed(content.isBlank() ? null : content, calls);
     }
 
-    private static ToolCall call(String body) {
+    static String newId() { return "chatcmpl-tool-" + UUID.randomUUID().toString().replace("-", ""); }
+
+    /** One block's call, or null if it is not a JSON object with a name. */
+    static ToolCall call(String body) {
         JsonNode n;
         try {
             n = JSON.readTree(body.strip());
@@ -53,11 +61,51 @@ final class ToolCallParser {
             return null;
         }
         if (n == null || !n.isObject() || !n.path("name").isTextual()) return null;
-        JsonNode args = n.get("arguments");
-        String arguments;
-        if (args == null || args.isNull()) arguments = "{}";
-        else if (args.isTextual()) arguments = args.textValue();
-        else arguments = args.toString();
-        return new ToolCall("chatcmpl-tool-" + UUID.randomUUID().toString().replace("-", ""), n.get("name").textValue(), arguments);
+        return new ToolCall(newId(), n.get("name").textValue(), arguments(n.get("arguments"), body));
+    }
+
+    /** The arguments string of a whole call: the object's own text, a string's value, "{}" for none. */
+    static String arguments(JsonNode args, String body) {
+        if (args == null || args.isNull()) return "{}";
+        if (args.isTextual()) return args.textValue();
+        Progress p = scan(body);
+        return p.argsEnd() >= 0 ? body.substring(p.argsStart(), p.argsEnd()) : args.toString();
+    }
+
+    /**
+     * How far a call's JSON text, possibly cut short, has got: its name once the whole string is there (else null);
+     * where the arguments value starts and, once its object or array has closed, ends (char offsets, -1 until then);
+     * whether that value is a container (streamable piece by piece) rather than a string or scalar.
+     */
+    record Progress(String name, int argsStart, int argsEnd, boolean argsContainer) {}
+
+    static Progress scan(String json) {
+        String name = null;
+        int argsStart = -1, argsEnd = -1;
+        boolean container = false;
+        try (JsonParser p = JSON.getFactory().createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return new Progress(null, -1, -1, false);
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken v = p.nextToken();
+                if (v == null) break;
+                if ("name".equals(key) && v == JsonToken.VALUE_STRING) {
+                    name = p.getText();
+                } else if ("arguments".equals(key)) {
+                    argsStart = (int) p.currentTokenLocation().getCharOffset();
+                    container = v.isStructStart();
+                    if (container) {
+                        p.skipChildren();
+                        argsEnd = (int) p.currentLocation().getCharOffset();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            // cut short (or not JSON): what was read so far stands
+        }
+        return new Progress(name, argsStart, argsEnd, container);
     }
 }

@@ -62,26 +62,46 @@ class ChatFormatToolCallsTest {
         JsonNode call = c.path("message").path("tool_calls").get(0);
         assertEquals("function", call.path("type").asText());
         assertEquals("get_weather", call.path("function").path("name").asText());
-        assertEquals("{\"city\":\"Paris\"}", call.path("function").path("arguments").asText());
+        assertEquals("{\"city\": \"Paris\"}", call.path("function").path("arguments").asText());
     }
 
+    /** As OpenAI streams a call: its id, type and name first, then pieces of the arguments, then the finish reason. */
     @Test
     void streamedTokenByToken() {
         ChatFormat f = format(true);
-        List<ObjectNode> chunks = new ArrayList<>();
+        List<JsonNode> deltas = new ArrayList<>();
         for (int i = 0; i < ANSWER.length(); i += 3) {
             ObjectNode c = f.streamDelta(0, ANSWER.substring(i, Math.min(ANSWER.length(), i + 3)), List.of(), List.of());
-            if (c != null) chunks.add(c);
+            if (c != null) deltas.add(c.path("choices").get(0).path("delta"));
         }
-        StringBuilder content = new StringBuilder();
-        for (ObjectNode c : chunks) content.append(c.path("choices").get(0).path("delta").path("content").asText());
-        assertEquals("Checking.\n", content.toString(), "no part of the call leaks out as content");
         JsonNode last = f.streamFinish(0, "stop", new Usage(2, 9, 0)).path("choices").get(0);
         assertEquals("tool_calls", last.path("finish_reason").asText());
-        JsonNode call = last.path("delta").path("tool_calls").get(0);
-        assertEquals(0, call.path("index").asInt());
-        assertTrue(call.path("id").asText().startsWith("chatcmpl-tool-"));
-        assertEquals("{\"city\":\"Paris\"}", call.path("function").path("arguments").asText());
         assertNull(last.path("delta").get("content"));
+        deltas.add(last.path("delta"));
+        StringBuilder content = new StringBuilder(), args = new StringBuilder();
+        String id = null, name = null;
+        int callChunks = 0;
+        for (JsonNode d : deltas) {
+            content.append(d.path("content").asText(""));
+            JsonNode tc = d.get("tool_calls");
+            if (tc == null) continue;
+            assertEquals(1, tc.size());
+            JsonNode call = tc.get(0);
+            assertEquals(0, call.path("index").asInt());
+            if (call.has("id")) {
+                assertNull(id, "the id comes once");
+                id = call.path("id").asText();
+                assertEquals("function", call.path("type").asText());
+                name = call.path("function").path("name").asText();
+            }
+            args.append(call.path("function").path("arguments").asText());
+            callChunks++;
+            assertTrue(!d.has("content"), "a tool-call delta carries no content");
+        }
+        assertEquals("Checking.\n", content.toString(), "no part of the call leaks out as content");
+        assertTrue(id.startsWith("chatcmpl-tool-"));
+        assertEquals("get_weather", name);
+        assertEquals("{\"city\": \"Paris\"}", args.toString(), "the pieces add up to the one-shot arguments");
+        assertTrue(callChunks > 3, "arguments streamed in pieces, got " + callChunks + " chunks");
     }
 }
