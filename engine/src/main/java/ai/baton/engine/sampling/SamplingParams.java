@@ -90,47 +90,63 @@ public record SamplingParams(double temperature, double topP, int topK, double m
     private static void fail(String msg) { throw new EngineException(msg); }
 
     public SamplingParams withMaxTokens(int n) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, n, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, Math.min(minTokens, n), includeStopStr, keepSpecialTokens);
+        return edit(e -> {
+            e.maxTokens = n;
+            e.minTokens = Math.min(e.minTokens, n);
+        });
     }
 
-    public SamplingParams withIgnoreEos(boolean v) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, v, logprobs, penalties,
-                logitBias, minTokens, includeStopStr, keepSpecialTokens);
+    public SamplingParams withIgnoreEos(boolean v) { return edit(e -> e.ignoreEos = v); }
+
+    public SamplingParams withSeed(Long s) { return edit(e -> e.seed = s); }
+
+    public SamplingParams withPenalties(Penalties p) { return edit(e -> e.penalties = p); }
+
+    public SamplingParams withLogitBias(Map<Integer, Float> bias) { return edit(e -> e.logitBias = bias); }
+
+    public SamplingParams withMinTokens(int n) { return edit(e -> e.minTokens = n); }
+
+    public SamplingParams withLogprobs(int n) { return edit(e -> e.logprobs = n); }
+
+    public SamplingParams withIncludeStopStr(boolean v) { return edit(e -> e.includeStopStr = v); }
+
+    public SamplingParams withKeepSpecialTokens(boolean v) { return edit(e -> e.keepSpecialTokens = v); }
+
+    /** A copy with the changes that {@code change} makes to this record's components (the withers above). */
+    private SamplingParams edit(java.util.function.Consumer<Edit> change) {
+        Edit e = new Edit(this);
+        change.accept(e);
+        return new SamplingParams(e.temperature, e.topP, e.topK, e.minP, e.seed, e.maxTokens, e.stopTokenIds, e.stop,
+                e.ignoreEos, e.logprobs, e.penalties, e.logitBias, e.minTokens, e.includeStopStr, e.keepSpecialTokens);
     }
 
-    public SamplingParams withSeed(Long s) {
-        return new SamplingParams(temperature, topP, topK, minP, s, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, minTokens, includeStopStr, keepSpecialTokens);
-    }
+    /** This record's components, mutable, for {@link #edit}. */
+    private static final class Edit {
+        double temperature, topP, minP;
+        int topK, maxTokens, logprobs, minTokens;
+        Long seed;
+        List<Integer> stopTokenIds;
+        List<String> stop;
+        boolean ignoreEos, includeStopStr, keepSpecialTokens;
+        Penalties penalties;
+        Map<Integer, Float> logitBias;
 
-    public SamplingParams withPenalties(Penalties p) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, p,
-                logitBias, minTokens, includeStopStr, keepSpecialTokens);
-    }
-
-    public SamplingParams withLogitBias(Map<Integer, Float> bias) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                bias, minTokens, includeStopStr, keepSpecialTokens);
-    }
-
-    public SamplingParams withMinTokens(int n) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, n, includeStopStr, keepSpecialTokens);
-    }
-
-    public SamplingParams withLogprobs(int n) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, n, penalties,
-                logitBias, minTokens, includeStopStr, keepSpecialTokens);
-    }
-
-    public SamplingParams withIncludeStopStr(boolean v) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, minTokens, v, keepSpecialTokens);
-    }
-
-    public SamplingParams withKeepSpecialTokens(boolean v) {
-        return new SamplingParams(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties,
-                logitBias, minTokens, includeStopStr, v);
+        Edit(SamplingParams p) {
+            temperature = p.temperature;
+            topP = p.topP;
+            topK = p.topK;
+            minP = p.minP;
+            seed = p.seed;
+            maxTokens = p.maxTokens;
+            stopTokenIds = p.stopTokenIds;
+            stop = p.stop;
+            ignoreEos = p.ignoreEos;
+            logprobs = p.logprobs;
+            penalties = p.penalties;
+            logitBias = p.logitBias;
+            minTokens = p.minTokens;
+            includeStopStr = p.includeStopStr;
+            keepSpecialTokens = p.keepSpecialTokens;
+        }
     }
 }
