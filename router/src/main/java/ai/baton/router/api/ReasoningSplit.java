@@ -48,13 +48,7 @@ final class ReasoningSplit {
             state = State.CONTENT;
             return new Parts(reasoning, take(held.length()));
         }
-        int keep = 0;
-        for (int k = Math.min(CLOSE.length() - 1, held.length()); k > 0; k--)
-            if (CLOSE.startsWith(held.substring(held.length() - k))) {
-                keep = k;
-                break;
-            }
-        return new Parts(take(held.length() - keep), "");
+        return new Parts(take(held.length() - TagPrefix.atEnd(held, CLOSE)), "");
     }
 
     /** The end of the answer: whatever is held back, on its side. */

@@ -36,18 +36,33 @@ final class ToolCallParser {
         int first = text.indexOf(OPEN);
         if (first < 0) return null;
         List<ToolCall> calls = new ArrayList<>();
-        int at = first;
-        while (at >= 0) {
-            int from = at + OPEN.length();
-            int end = text.indexOf(CLOSE, from);
-            ToolCall c = call(end < 0 ? text.substring(from) : text.substring(from, end)); // the last may be unclosed
+        for (Block b : blocks(text)) {
+            ToolCall c = call(b.body());  // the last may be unclosed
             if (c == null) return null;
             calls.add(c);
-            if (end < 0) break;
-            at = text.indexOf(OPEN, end + CLOSE.length());
         }
         String content = text.substring(0, first);
         return new Parsed(content.isBlank() ? null : content, calls);
+    }
+
+    /** One block's JSON text, and whether its {@code </tool_call>} has come. */
+    record Block(String body, boolean closed) {}
+
+    /** The blocks of {@code text} in order; text before, between and after them is not part of any. */
+    static List<Block> blocks(String text) {
+        List<Block> out = new ArrayList<>();
+        int at = text.indexOf(OPEN);
+        while (at >= 0) {
+            int from = at + OPEN.length();
+            int end = text.indexOf(CLOSE, from);
+            if (end < 0) {
+                out.add(new Block(text.substring(from), false));
+                break;
+            }
+            out.add(new Block(text.substring(from, end), true));
+            at = text.indexOf(OPEN, end + CLOSE.length());
+        }
+        return out;
     }
 
     static String newId() { return "chatcmpl-tool-" + UUID.randomUUID().toString().replace("-", ""); }

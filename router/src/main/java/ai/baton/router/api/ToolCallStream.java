@@ -33,7 +33,7 @@ final class ToolCallStream {
         held.append(delta);
         if (!inCalls) {
             int at = held.indexOf(ToolCallParser.OPEN);
-            if (at < 0) return new Update(take(held.length() - partialAtEnd(held, ToolCallParser.OPEN)), List.of());
+            if (at < 0) return new Update(take(held.length() - TagPrefix.atEnd(held, ToolCallParser.OPEN)), List.of());
             inCalls = true;
             return new Update(take(at), advance());
         }
@@ -103,23 +103,14 @@ final class ToolCallStream {
     }
 
     /**
-     * The JSON text of each block held so far, as {@link ToolCallParser#parse} cuts them; unless {@code atEnd}, the
-     * last block's tail that could still become {@code </tool_call>} is left out.
+     * The JSON text of each block held so far ({@link ToolCallParser#blocks}); unless {@code atEnd}, an unclosed last
+     * block's tail that could still become {@code </tool_call>} is left out.
      */
     private List<String> bodies(boolean atEnd) {
         List<String> out = new ArrayList<>();
-        String text = held.toString();
-        int at = text.indexOf(ToolCallParser.OPEN);
-        while (at >= 0) {
-            int from = at + ToolCallParser.OPEN.length();
-            int end = text.indexOf(ToolCallParser.CLOSE, from);
-            if (end < 0) {
-                String body = text.substring(from);
-                out.add(atEnd ? body : body.substring(0, body.length() - partialAtEnd(body, ToolCallParser.CLOSE)));
-                break;
-            }
-            out.add(text.substring(from, end));
-            at = text.indexOf(ToolCallParser.OPEN, end + ToolCallParser.CLOSE.length());
+        for (ToolCallParser.Block b : ToolCallParser.blocks(held.toString())) {
+            String body = b.body();
+            out.add(b.closed() || atEnd ? body : body.substring(0, body.length() - TagPrefix.atEnd(body, ToolCallParser.CLOSE)));
         }
         return out;
     }
@@ -134,12 +125,5 @@ final class ToolCallStream {
         String out = held.substring(0, n);
         held.delete(0, n);
         return out;
-    }
-
-    /** The length of the longest tail of {@code s} that is a proper prefix of {@code tag}. */
-    private static int partialAtEnd(CharSequence s, String tag) {
-        for (int k = Math.min(tag.length() - 1, s.length()); k > 0; k--)
-            if (tag.startsWith(s.subSequence(s.length() - k, s.length()).toString())) return k;
-        return 0;
     }
 }
