@@ -64,6 +64,7 @@ final class TokenStream implements RequestListener {
             } else {
                 c.addTokenIds(o.newToken());
                 if (o.logprobs() != null) c.addLogprobs(Protos.logprob(o.logprobs()));
+                if (o.promptLogprobs() != null) c.addAllPromptLogprobs(Protos.promptLogprobs(o.promptLogprobs()));
                 content = true;
                 long now = System.nanoTime();
                 if (lastTokenNanos != 0) metrics.interToken((now - lastTokenNanos) / 1e9);

@@ -255,6 +255,7 @@ public final class LlmEngine implements AutoCloseable {
             if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens++;
             else prefillTokens += c.numTokens();
             if (c.samples() && (s.params.logprobs() >= 0 || s.params.adjustsLogits(s.outputLength()))) needLogits = true;
+            if (StepOutputs.promptRows(c) > 0) needLogits = true;
         }
         try {
             forwardAndSample(chunks, needLogits);
@@ -268,9 +269,9 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
-     * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs or
-     * adjusts its logits (penalties, logit bias, min tokens) and no layer hook is installed (forwardSample has none);
-     * otherwise the logits come to the host.
+     * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs (of its
+     * output or its prompt) or adjusts its logits (penalties, logit bias, min tokens) and no layer hook is installed
+     * (forwardSample has none); otherwise the logits come to the host.
      */
     private void forwardAndSample(List<ScheduledChunk> chunks, boolean needLogits) {
         ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
@@ -309,6 +310,7 @@ public final class LlmEngine implements AutoCloseable {
         int row = 0;
         for (ScheduledChunk c : chunks) {
             Sequence s = c.sequence();
+            if (logits != null) row = outputs.recordPromptLogprobs(c, logits, row);
             outputs.advance(s, c.numTokens());
             if (!c.samples()) continue;
             FinishReason done = sampled != null ? outputs.acceptSampled(s, sampled[row++], null, maxModelLen)

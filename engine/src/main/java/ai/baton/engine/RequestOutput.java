@@ -14,9 +14,17 @@ import ai.baton.engine.sampling.TokenLogprobs;
  * @param outputTokens tokens generated so far
  * @param cachedTokens prompt tokens served from the prefix cache (or from a remote prefill)
  * @param error        the message when finish is ERROR
+ * @param promptLogprobs when requested, on the output of the first token only: entry p for prompt token p, entry 0 null
  */
 public record RequestOutput(String requestId, int newToken, String textDelta, TokenLogprobs logprobs,
-                            FinishReason finish, int promptTokens, int outputTokens, int cachedTokens, String error) {
+                            FinishReason finish, int promptTokens, int outputTokens, int cachedTokens, String error,
+                            java.util.List<TokenLogprobs> promptLogprobs) {
+
+    /** An output without prompt logprobs. */
+    public RequestOutput(String requestId, int newToken, String textDelta, TokenLogprobs logprobs, FinishReason finish,
+                         int promptTokens, int outputTokens, int cachedTokens, String error) {
+        this(requestId, newToken, textDelta, logprobs, finish, promptTokens, outputTokens, cachedTokens, error, null);
+    }
 
     public boolean finished() { return finish != null; }
 }

@@ -26,7 +26,8 @@ public final class Protos {
         Long seed = s.hasSeed() ? s.getSeed() : null;
         return new SamplingParams(s.getTemperature(), topP, topK, s.getMinP(), seed, s.getMaxTokens(),
                 s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s), s.getLogitBiasMap(),
-                s.getMinTokens(), s.getIncludeStopStrInOutput(), s.getKeepSpecialTokens());
+                s.getMinTokens(), s.getIncludeStopStrInOutput(), s.getKeepSpecialTokens(),
+                s.hasPromptLogprobs() ? s.getPromptLogprobs() : -1);
     }
 
     public static Penalties penalties(Sampling s) {
@@ -41,14 +42,22 @@ public final class Protos {
                 .putAllLogitBias(p.logitBias()).setMinTokens(p.minTokens()).setIncludeStopStrInOutput(p.includeStopStr())
                 .setKeepSpecialTokens(p.keepSpecialTokens());
         if (p.seed() != null) b.setSeed(p.seed());
+        if (p.promptLogprobs() >= 0) b.setPromptLogprobs(p.promptLogprobs());
         return b.build();
     }
 
     public static TokenLogprob logprob(TokenLogprobs lp) {
-        TokenLogprob.Builder b = TokenLogprob.newBuilder().setToken(lp.token()).setLogprob(lp.logprob());
+        TokenLogprob.Builder b = TokenLogprob.newBuilder().setToken(lp.token()).setLogprob(lp.logprob()).setRank(lp.rank());
         for (int id : lp.topIds()) b.addTopIds(id);
         for (float f : lp.topLogprobs()) b.addTopLogprobs(f);
         return b.build();
+    }
+
+    /** An engine's prompt logprobs (entry 0 null) as the messages carry them: prompt tokens 1 .. n-1. */
+    public static List<TokenLogprob> promptLogprobs(List<TokenLogprobs> lps) {
+        List<TokenLogprob> out = new ArrayList<>(Math.max(0, lps.size() - 1));
+        for (int p = 1; p < lps.size(); p++) out.add(logprob(lps.get(p)));
+        return out;
     }
 
     public static int[] ints(List<Integer> l) {

@@ -94,7 +94,8 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             // the first draw (penalties, logit bias, min_tokens' masking of EOS and stop token ids) applies.
             engine.submitHolding(id, prompt, new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
                     params.seed(), 1, params.stopTokenIds(), List.of(), true, params.logprobs(), params.penalties(),
-                    params.logitBias(), Math.min(1, params.minTokens()), false, params.keepSpecialTokens()), job);
+                    params.logitBias(), Math.min(1, params.minTokens()), false, params.keepSpecialTokens(),
+                    params.promptLogprobs()), job);
             RequestOutput last = job.finished.join();
             long computed = System.nanoTime();
             if (last.finish() == FinishReason.ERROR) throw Status.INTERNAL.withDescription("prefill failed: " + last.error()).asRuntimeException();
@@ -112,6 +113,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
                     .setCachedTokens(last.cachedTokens()).setPrefillSeconds((computed - start) / 1e9)
                     .setTransferSeconds((landed - computed) / 1e9).setKvBytes(bytes).setTransport(transfer.transport());
             if (first.logprobs() != null) r.setFirstLogprob(Protos.logprob(first.logprobs()));
+            if (first.promptLogprobs() != null) r.addAllPromptLogprobs(Protos.promptLogprobs(first.promptLogprobs()));
             return r.build();
         } catch (EngineException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();

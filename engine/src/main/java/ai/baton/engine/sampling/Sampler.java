@@ -89,24 +89,36 @@ public final class Sampler {
         return best;
     }
 
+    /**
+     * Log-probabilities of one row: the given token's, its rank, and the {@code top} most likely tokens (ties to the lower
+     * id). One pass keeps the best {@code top} in a small sorted array, so prompt logprobs over long prompts stay cheap.
+     */
     public static TokenLogprobs logprobs(float[] logits, int offset, int vocab, int token, int top) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
         double sum = 0;
         for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
         float logZ = (float) (max + Math.log(sum));
+        float chosen = logits[offset + token];
         int n = Math.max(0, Math.min(top, vocab));
         int[] ids = new int[n];
-        float[] lps = new float[n];
-        // Partial selection of the n best (n is small).
-        boolean[] taken = new boolean[n == 0 ? 0 : vocab];
-        for (int k = 0; k < n; k++) {
-            int best = -1;
-            for (int i = 0; i < vocab; i++) if (!taken[i] && (best < 0 || logits[offset + i] > logits[offset + best])) best = i;
-            taken[best] = true;
-            ids[k] = best;
-            lps[k] = logits[offset + best] - logZ;
+        float[] vals = new float[n];
+        int kept = 0, above = 0;
+        for (int i = 0; i < vocab; i++) {
+            float v = logits[offset + i];
+            if (v > chosen || (v == chosen && i < token)) above++;
+            if (n == 0 || (kept == n && !(v > vals[n - 1]))) continue;  // not better than the worst kept (ties keep the lower id)
+            int at = kept < n ? kept++ : n - 1;
+            while (at > 0 && v > vals[at - 1]) {
+                vals[at] = vals[at - 1];
+                ids[at] = ids[at - 1];
+                at--;
+            }
+            vals[at] = v;
+            ids[at] = i;
         }
-        return new TokenLogprobs(token, logits[offset + token] - logZ, ids, lps);
+        float[] lps = new float[n];
+        for (int k = 0; k < n; k++) lps[k] = vals[k] - logZ;
+        return new TokenLogprobs(token, chosen - logZ, above + 1, ids, lps);
     }
 }

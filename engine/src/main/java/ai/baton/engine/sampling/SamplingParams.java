@@ -15,12 +15,14 @@ import java.util.function.IntUnaryOperator;
  * EOS and the stop token ids cannot be sampled and stop strings are not looked for (vLLM's min_tokens);
  * {@code includeStopStr} keeps a matched stop string in the text. {@code keepSpecialTokens} (vLLM's
  * skip_special_tokens false) makes special tokens part of the text, except the token that ends the sequence (EOS or a
- * stop token id), which is text only with {@code includeStopStr}, as in vLLM.
+ * stop token id), which is text only with {@code includeStopStr}, as in vLLM. {@code promptLogprobs} (vLLM's
+ * prompt_logprobs) &lt; 0 means none; n &ge; 0 returns, for every prompt token after the first, its log-probability
+ * given the tokens before it and the n most likely tokens there.
  */
 public record SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                              List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
                              Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
-                             boolean keepSpecialTokens) {
+                             boolean keepSpecialTokens, int promptLogprobs) {
 
     public static final int MAX_LOGPROBS = 20;
     /** OpenAI's range for a logit bias. */
@@ -31,6 +33,15 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (penalties == null) penalties = Penalties.NONE;
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+    }
+
+    /** Without prompt logprobs. */
+    public SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
+                          List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
+                          Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
+                          boolean keepSpecialTokens) {
+        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties, logitBias, minTokens,
+                includeStopStr, keepSpecialTokens, -1);
     }
 
     /** Without penalties, logit bias, min tokens or stop strings kept. */
@@ -75,6 +86,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         if (maxTokens < 1) fail("max_tokens must be >= 1, got " + maxTokens);
         if (minTokens < 0 || minTokens > maxTokens) fail("min_tokens must be in [0, max_tokens = " + maxTokens + "], got " + minTokens);
         if (logprobs > MAX_LOGPROBS) fail("logprobs must be <= " + MAX_LOGPROBS + ", got " + logprobs);
+        if (promptLogprobs > MAX_LOGPROBS) fail("prompt_logprobs must be <= " + MAX_LOGPROBS + ", got " + promptLogprobs);
         for (String s : stop) if (s == null || s.isEmpty()) fail("stop strings must be non-empty");
         for (Map.Entry<Integer, Float> e : logitBias.entrySet())
             if (e.getKey() < 0 || !(Math.abs(e.getValue()) <= MAX_LOGIT_BIAS))
@@ -108,6 +120,8 @@ public record SamplingParams(double temperature, double topP, int topK, double m
 
     public SamplingParams withLogprobs(int n) { return edit(e -> e.logprobs = n); }
 
+    public SamplingParams withPromptLogprobs(int n) { return edit(e -> e.promptLogprobs = n); }
+
     public SamplingParams withIncludeStopStr(boolean v) { return edit(e -> e.includeStopStr = v); }
 
     public SamplingParams withKeepSpecialTokens(boolean v) { return edit(e -> e.keepSpecialTokens = v); }
@@ -117,13 +131,14 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         Edit e = new Edit(this);
         change.accept(e);
         return new SamplingParams(e.temperature, e.topP, e.topK, e.minP, e.seed, e.maxTokens, e.stopTokenIds, e.stop,
-                e.ignoreEos, e.logprobs, e.penalties, e.logitBias, e.minTokens, e.includeStopStr, e.keepSpecialTokens);
+                e.ignoreEos, e.logprobs, e.penalties, e.logitBias, e.minTokens, e.includeStopStr, e.keepSpecialTokens,
+                e.promptLogprobs);
     }
 
     /** This record's components, mutable, for {@link #edit}. */
     private static final class Edit {
         double temperature, topP, minP;
-        int topK, maxTokens, logprobs, minTokens;
+        int topK, maxTokens, logprobs, minTokens, promptLogprobs;
         Long seed;
         List<Integer> stopTokenIds;
         List<String> stop;
@@ -147,6 +162,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
             minTokens = p.minTokens;
             includeStopStr = p.includeStopStr;
             keepSpecialTokens = p.keepSpecialTokens;
+            promptLogprobs = p.promptLogprobs;
         }
     }
 }

@@ -1,4 +1,7 @@
 package ai.baton.engine.sampling;
 
-/** The chosen token's log-probability, and the most likely alternatives (ids and log-probabilities, best first). */
-public record TokenLogprobs(int token, float logprob, int[] topIds, float[] topLogprobs) {}
+/**
+ * The chosen token's log-probability and its rank in the distribution (1 = most likely; ties go to the lower id), and
+ * the most likely alternatives (ids and log-probabilities, best first).
+ */
+public record TokenLogprobs(int token, float logprob, int rank, int[] topIds, float[] topLogprobs) {}

@@ -21,12 +21,13 @@ public final class BlockManager {
 
     /**
      * For a sequence with no blocks: takes the cached blocks of its longest cached prefix and marks those tokens as
-     * computed. At least the last token is always left to compute, since its logits are needed.
+     * computed. At least the last token is always left to compute, since its logits are needed. A sequence that wants
+     * its prompt logprobs computes the whole prompt (as vLLM does), since cached blocks have no logits.
      */
     public void claimCachedPrefix(Sequence s) {
         if (s.numBlocks != 0 || s.numComputed != 0) return;
         prefixQueries += s.length();
-        if (!prefixCaching) return;
+        if (!prefixCaching || s.collectsPromptLogprobs()) return;
         BlockHash[] chain = BlockHash.chain(s.tokensArray(), s.length() - 1, blockSize);
         for (BlockHash h : chain) {
             int b = pool.acquireCached(h);

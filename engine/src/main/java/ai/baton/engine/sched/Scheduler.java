@@ -18,6 +18,11 @@ public final class Scheduler {
     private final List<Sequence> running = new ArrayList<>();
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private long preemptions;
+    /**
+     * The most prompt tokens of one sequence per step while its prompt logprobs are collected: each needs a logits row
+     * on the host (256 rows of a 152k vocabulary are 156 MB).
+     */
+    public static final int PROMPT_LOGPROB_CHUNK = 256;
 
     public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences) {
         this.blocks = blocks;
@@ -42,7 +47,7 @@ public final class Scheduler {
         boolean preempted = false;
         for (int i = 0; i < running.size() && budget > 0; ) {
             Sequence s = running.get(i);
-            int n = Math.min(s.length() - s.numComputed, budget);
+            int n = chunkSize(s, budget);
             boolean scheduled = false;
             while (true) {
                 if (blocks.allocate(s, n)) { scheduled = true; break; }
@@ -60,7 +65,7 @@ public final class Scheduler {
         while (!waiting.isEmpty() && budget > 0 && running.size() < maxSequences) {
             Sequence s = waiting.peekFirst();
             blocks.claimCachedPrefix(s);
-            int n = Math.min(s.length() - s.numComputed, budget);
+            int n = chunkSize(s, budget);
             if (!blocks.allocate(s, n)) {
                 blocks.free(s); // give back the cached prefix until it can run
                 s.numComputed = 0;
@@ -73,6 +78,11 @@ public final class Scheduler {
             budget -= n;
         }
         return out;
+    }
+
+    private static int chunkSize(Sequence s, int budget) {
+        int n = Math.min(s.length() - s.numComputed, budget);
+        return s.collectsPromptLogprobs() && s.numComputed < s.promptLength ? Math.min(n, PROMPT_LOGPROB_CHUNK) : n;
     }
 
     private void preempt(Sequence s) {

@@ -1,6 +1,7 @@
 package ai.baton.engine.sched;
 
 import ai.baton.engine.RequestListener;
+import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.sampling.SamplingParams;
 
 import java.util.Arrays;
@@ -35,6 +36,11 @@ public final class Sequence {
     boolean holdBlocksOnFinish;
     volatile boolean abortRequested;
     private boolean scheduled;
+    /**
+     * Prompt logprobs being collected (entry p for prompt token p, entry 0 always null), until they go out with the
+     * first token; null when not requested, computed elsewhere, or already sent.
+     */
+    TokenLogprobs[] promptLogprobs;
 
     public Sequence(String id, int[] prompt, SamplingParams params, RequestListener listener, long arrivalNanos) {
         this.id = id;
@@ -45,6 +51,7 @@ public final class Sequence {
         this.rng = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
         this.tokens = Arrays.copyOf(prompt, prompt.length + Math.min(params.maxTokens(), 1 << 16) + 1);
         this.length = prompt.length;
+        this.promptLogprobs = params.promptLogprobs() >= 0 ? new TokenLogprobs[prompt.length] : null;
     }
 
     public int length() { return length; }
@@ -67,6 +74,14 @@ public final class Sequence {
     public int cachedPromptTokens() { return cachedPromptTokens; }
 
     public int preemptions() { return preemptions; }
+
+    /** Whether the logits after position {@code p} are still wanted for the prompt token that follows it. */
+    public boolean wantsPromptLogprob(int p) {
+        return promptLogprobs != null && p + 1 < promptLength && promptLogprobs[p + 1] == null;
+    }
+
+    /** Whether the prompt's KV must be computed here rather than taken from the prefix cache (its logits are wanted). */
+    boolean collectsPromptLogprobs() { return promptLogprobs != null; }
 
     /** Records that a step scheduled this sequence; true the first time only (its queue time ends there). */
     public boolean markScheduled() {

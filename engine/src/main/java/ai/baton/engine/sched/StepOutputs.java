@@ -32,10 +32,15 @@ public final class StepOutputs {
         this.vocab = vocab;
     }
 
+    /**
+     * Lays the chunks out end to end. Logit rows, in order: per chunk, the positions whose logits give a wanted prompt
+     * logprob ({@link #promptRows}), then its last position when it samples.
+     */
     public static ForwardBatch buildBatch(List<ScheduledChunk> chunks, int blockSize) {
         int total = 0, logitRows = 0;
         for (ScheduledChunk c : chunks) {
             total += c.numTokens();
+            logitRows += promptRows(c);
             if (c.samples()) logitRows++;
         }
         int[] tokens = new int[total], positions = new int[total], slots = new int[total];
@@ -50,6 +55,7 @@ public final class StepOutputs {
                 tokens[t] = s.token(p);
                 positions[t] = p;
                 slots[t] = s.blocks[p / blockSize] * blockSize + p % blockSize;
+                if (s.wantsPromptLogprob(p)) rows[r++] = t;
             }
             lens[i] = c.start() + c.numTokens();
             tables[i] = s.blockTable();
@@ -57,6 +63,30 @@ public final class StepOutputs {
         }
         starts[chunks.size()] = t;
         return new ForwardBatch(tokens, positions, slots, starts, lens, tables, rows);
+    }
+
+    /** How many logit rows of the chunk give prompt logprobs (positions followed by a prompt token not yet scored). */
+    public static int promptRows(ScheduledChunk c) {
+        Sequence s = c.sequence();
+        if (!s.collectsPromptLogprobs()) return 0;
+        int n = 0;
+        for (int p = c.start(); p < c.start() + c.numTokens(); p++) if (s.wantsPromptLogprob(p)) n++;
+        return n;
+    }
+
+    /**
+     * Takes the chunk's prompt logprobs from the logits, starting at row {@code row} (the chunk's first prompt row in
+     * {@link #buildBatch}'s order); returns the row after them.
+     */
+    public int recordPromptLogprobs(ScheduledChunk c, float[] logits, int row) {
+        Sequence s = c.sequence();
+        if (!s.collectsPromptLogprobs()) return row;
+        for (int p = c.start(); p < c.start() + c.numTokens(); p++) {
+            if (!s.wantsPromptLogprob(p)) continue;
+            s.promptLogprobs[p + 1] = Sampler.logprobs(logits, row * vocab, vocab, s.token(p + 1), s.params.promptLogprobs());
+            row++;
+        }
+        return row;
     }
 
     public void track(Sequence s) {
@@ -69,6 +99,7 @@ public final class StepOutputs {
         blocks.adopt(s, reserved);
         s.numComputed = s.promptLength;
         s.cachedPromptTokens = s.promptLength;
+        s.promptLogprobs = null;  // the prefilling node returns them
     }
 
     public void advance(Sequence s, int n) {
@@ -151,7 +182,12 @@ public final class StepOutputs {
     }
 
     private void emit(Sequence s, int token, String delta, TokenLogprobs lp, FinishReason finish, String error) {
+        List<TokenLogprobs> prompt = null;
+        if (token >= 0 && s.promptLogprobs != null) {  // the first token's output carries them, once
+            prompt = java.util.Collections.unmodifiableList(java.util.Arrays.asList(s.promptLogprobs));
+            s.promptLogprobs = null;
+        }
         s.listener.onOutput(new RequestOutput(s.id, token, delta, lp, finish, s.promptLength, s.outputLength(),
-                s.cachedPromptTokens, error));
+                s.cachedPromptTokens, error, prompt));
     }
 }

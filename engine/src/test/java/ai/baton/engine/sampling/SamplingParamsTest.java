@@ -34,5 +34,9 @@ class SamplingParamsTest {
         assertEquals(base(0.7, 7L, 100, false, -1, Penalties.NONE, bias, 10, false, false), BASE.withLogprobs(-1));
         assertEquals(base(0.7, 7L, 100, false, 3, Penalties.NONE, bias, 10, true, false), BASE.withIncludeStopStr(true));
         assertEquals(base(0.7, 7L, 100, false, 3, Penalties.NONE, bias, 10, false, true), BASE.withKeepSpecialTokens(true));
+        SamplingParams withPrompt = BASE.withPromptLogprobs(2);
+        assertEquals(2, withPrompt.promptLogprobs());
+        assertEquals(BASE, withPrompt.withPromptLogprobs(-1), "prompt_logprobs is its own component; the others stay");
+        assertEquals(-1, BASE.promptLogprobs(), "the constructor without it means none");
     }
 }

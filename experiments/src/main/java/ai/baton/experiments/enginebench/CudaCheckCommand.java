@@ -47,7 +47,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
             description = "hub-configs shape:layers for the real-width CUDA-vs-CPU check") List<String> shapes;
     @Option(names = "--tolerance", defaultValue = "2e-2") double tolerance;
     @Option(names = "--backend", defaultValue = "cuda", description = "the backend under test (cpu checks the harness itself)") String backend;
-    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,greedy,text,batch,shapes,fused") List<String> skip;
+    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,prompt,greedy,text,batch,shapes,fused") List<String> skip;
 
     private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -63,6 +63,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!skip.contains("trace")) section("op_trace", this::trace);
         if (!skip.contains("fixtures")) section("fixture_logits", this::fixtureLogits);
+        if (!skip.contains("prompt")) section("prompt_logprobs", this::promptLogprobs);
         if (!skip.contains("greedy")) section("fixture_greedy", this::fixtureGreedy);
         if (!skip.contains("text")) section("text_fixture", this::textFixture);
         if (!skip.contains("batch")) section("random_batch_32", this::randomBatch);
@@ -209,6 +210,56 @@ public final class CudaCheckCommand implements Callable<Integer> {
                             r.containsKey("rel_l2_all_positions_max") ? String.format("(all positions max %.2e) ", (double) r.get("rel_l2_all_positions_max")) : "",
                             ok ? "ok" : "FAIL");
                 }
+            }
+        }
+        return rows;
+    }
+
+    // ------------------------------------------------------------ fixtures: prompt logprobs through the engine
+
+    /**
+     * Prompt logprobs (vLLM's prompt_logprobs) through the engine's scheduler, in steps of 5 tokens so that prompt rows,
+     * a sampling row and another request's decode rows share steps: each prompt token's logprob against
+     * log_softmax(HF all_logits) of the position before it (relative L2 over the prompt), and the top alternative.
+     */
+    private Object promptLogprobs() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String m : MODELS) {
+            Path dir = fixtures.resolve(m);
+            for (JsonNode c : json(dir.resolve("expected.json")).get("cases")) {
+                if (!c.has("all_logits")) continue;
+                int[] prompt = ints(c.get("prompt"));
+                List<TokenLogprobs> got = new ArrayList<>();
+                try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend).withMaxBatchTokens(5))) {
+                    engine.submit(null, prompt, SamplingParams.greedy(6).withIgnoreEos(true), o -> {});
+                    engine.submit(null, prompt, SamplingParams.greedy(2).withIgnoreEos(true).withPromptLogprobs(1), o -> {
+                        if (o.promptLogprobs() != null) got.addAll(o.promptLogprobs());
+                    });
+                    engine.runUntilIdle();
+                }
+                float[] mine = new float[prompt.length - 1], ref = new float[prompt.length - 1];
+                int topAgrees = 0;
+                for (int p = 1; p < prompt.length && got.size() == prompt.length; p++) {
+                    float[] logits = floats(c.get("all_logits").get(p - 1));
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (float v : logits) max = Math.max(max, v);
+                    for (float v : logits) sum += Math.exp(v - max);
+                    ref[p - 1] = (float) (logits[prompt[p]] - max - Math.log(sum));
+                    mine[p - 1] = got.get(p).logprob();
+                    if (got.get(p).topIds()[0] == Steps.argmax(logits, 0, logits.length)) topAgrees++;
+                }
+                double err = got.size() == prompt.length ? Steps.relativeL2(mine, 0, ref, 0, ref.length) : Double.NaN;
+                boolean ok = err < tolerance;
+                if (!ok) failures++;
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", m);
+                r.put("prompt_len", prompt.length);
+                r.put("rel_l2_prompt_logprobs", err);
+                r.put("top1_equal", topAgrees + "/" + (prompt.length - 1));
+                r.put("pass", ok);
+                rows.add(r);
+                System.out.printf("  %-16s prompt %4d  prompt logprobs rel L2 %.2e, top-1 %d/%d %s%n", m, prompt.length, err, topAgrees,
+                        prompt.length - 1, ok ? "ok" : "FAIL");
             }
         }
         return rows;

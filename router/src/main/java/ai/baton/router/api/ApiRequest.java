@@ -16,9 +16,12 @@ import java.util.List;
  * @param toolCalls    chat with tools: look for tool calls in the output ({@link ToolCallParser})
  * @param reasoning    chat: split the model's thinking into reasoning_content ({@link ReasoningSplit})
  * @param echo         completions with echo: each prompt's text, which its choices' text starts with; null without echo
+ * @param promptLogprobs vLLM's prompt_logprobs: top alternatives per prompt token in the answer's {@code prompt_logprobs},
+ *                     or -1 for none (echo with logprobs takes the prompt's logprobs from the nodes too, see
+ *                     {@link #echoesLogprobs})
  */
 public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
-                         boolean toolCalls, boolean reasoning, List<String> echo) {
+                         boolean toolCalls, boolean reasoning, List<String> echo, int promptLogprobs) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
@@ -31,7 +34,7 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     public ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
                       boolean toolCalls, boolean reasoning) {
-        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null);
+        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1);
     }
 
     public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
@@ -49,8 +52,19 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     /** This request with echo: {@code texts} holds each prompt's text. */
     public ApiRequest withEcho(List<String> texts) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs);
     }
+
+    /** This request answering with vLLM's prompt_logprobs ({@code k} alternatives per prompt token). */
+    public ApiRequest withPromptLogprobs(int k) {
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k);
+    }
+
+    /** Completions with echo and logprobs: each choice's logprobs start with its prompt's tokens (OpenAI's echo). */
+    public boolean echoesLogprobs() { return echo != null && logprobs >= 0; }
+
+    /** Whether the nodes must return the prompt's logprobs: for prompt_logprobs, or for echo with logprobs. */
+    public boolean wantsPromptLogprobs() { return promptLogprobs >= 0 || echoesLogprobs(); }
 
     /** The text that choice {@code i} starts with: its prompt's with echo, else "". */
     public String echoOf(int i) { return echo == null ? "" : echo.get(promptOf(i)); }

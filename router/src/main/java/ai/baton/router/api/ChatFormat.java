@@ -184,6 +184,10 @@ final class ChatFormat implements ResponseFormat {
             c.putNull("stop_reason");
         }
         o.set("usage", CompletionFormat.usageNode(usage));
+        if (req.promptLogprobs() >= 0) {  // vLLM's: one list for the response (the choices share the prompt)
+            List<TokenLogprob> prompt = choices.getFirst().promptLogprobs();
+            o.set("prompt_logprobs", LogprobText.vllmPrompt(model.tokenizer(), req.gen().prompt(), prompt != null ? prompt : List.of()));
+        }
         return o;
     }
 }

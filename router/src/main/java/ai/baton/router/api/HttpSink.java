@@ -110,7 +110,7 @@ final class HttpSink {
             resp.end("data: [DONE]\n\n");
         } else {
             List<ResponseFormat.Choice> out = new ArrayList<>(choices.length);
-            for (ChoiceSink c : choices) out.add(new ResponseFormat.Choice(c.text.toString(), c.ids, c.lps, c.finishReason));
+            for (ChoiceSink c : choices) out.add(new ResponseFormat.Choice(c.text.toString(), c.ids, c.lps, c.finishReason, c.promptLps));
             resp.putHeader("Content-Type", "application/json").end(json(format.full(out, usage)));
         }
         metrics.e2e((System.nanoTime() - req.gen().arrivalNanos()) / 1e9);
@@ -130,10 +130,25 @@ final class HttpSink {
         private final StringBuilder text = new StringBuilder();
         private final List<Integer> ids = new ArrayList<>();
         private final List<TokenLogprob> lps = new ArrayList<>();
+        private List<TokenLogprob> promptLps;
         private long lastTokenNanos;
         private String finishReason;
 
         ChoiceSink(int index) { this.index = index; }
+
+        @Override
+        public void onPromptLogprobs(List<TokenLogprob> logprobs) {
+            context.runOnContext(v -> {
+                if (ended || finishReason != null) return;
+                if (req.stream()) {
+                    startStream();
+                    ObjectNode chunk = format.streamPrompt(index, logprobs);
+                    if (chunk != null) send(chunk);
+                } else {
+                    promptLps = List.copyOf(logprobs);
+                }
+            });
+        }
 
         @Override
         public void onTokens(List<Integer> tokenIds, String delta, List<TokenLogprob> logprobs) {

@@ -91,15 +91,36 @@ public final class RequestParser {
         if (f.has("suffix")) throw f.bad("suffix", "'suffix' is not supported.");
         boolean echo = Boolean.TRUE.equals(f.optBool("echo"));
         Integer logprobs = f.optInt("logprobs", 0, MAX_LOGPROBS);
-        if (echo && logprobs != null)
-            throw f.bad("echo", "'echo' with 'logprobs' would need the prompt's logprobs, which are not supported.");
         if (!f.has("prompt")) throw f.bad("prompt", "'prompt' is required.");
         Boolean special = f.optBool("add_special_tokens");  // vLLM's: false for prompts that already hold BOS
         List<int[]> prompts = completionPrompts(f, special == null || special);
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         ApiRequest req = finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs,
                 arrival, false, false);
-        return echo ? req.withEcho(echoTexts(f, prompts)) : req;
+        if (echo) req = req.withEcho(echoTexts(f, prompts));
+        return withPromptLogprobs(f, req);
+    }
+
+    /**
+     * vLLM's prompt_logprobs (completions and chat), and what the nodes are asked for: the larger of it and, with echo,
+     * logprobs. As in vLLM, a streamed request cannot have them (0 is accepted there and ignored).
+     */
+    private ApiRequest withPromptLogprobs(Fields f, ApiRequest req) {
+        Integer k = f.optInt("prompt_logprobs", -1, MAX_LOGPROBS);
+        if (k != null && k < 0)
+            throw f.bad("prompt_logprobs", "'prompt_logprobs' -1 (the whole vocabulary) is not supported; at most " + MAX_LOGPROBS + ".");
+        if (k != null && req.stream()) {
+            if (k > 0) throw f.bad("prompt_logprobs", "`prompt_logprobs` are not available when `stream=True`.");
+            k = null;
+        }
+        if (k != null) req = req.withPromptLogprobs(k);
+        if (!req.wantsPromptLogprobs()) return req;
+        int nodes = Math.max(req.promptLogprobs(), req.echoesLogprobs() ? req.logprobs() : -1);
+        List<GenRequest> gens = new ArrayList<>(req.prompts().size());
+        for (GenRequest g : req.prompts())
+            gens.add(new GenRequest(g.id(), g.prompt(), g.sampling().toBuilder().setPromptLogprobs(nodes).build(), g.arrivalNanos()));
+        return new ApiRequest(req.endpoint(), gens, req.stream(), req.includeUsage(), req.logprobs(), req.n(), req.toolCalls(),
+                req.reasoning(), req.echo(), req.promptLogprobs());
     }
 
     /** With echo: each prompt as given (a string), or its ids decoded as the model saw them. */
@@ -129,8 +150,8 @@ public final class RequestParser {
         }
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
-        return finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival, parsesToolCalls(f),
-                reasoningParser.equals("qwen3"));
+        return withPromptLogprobs(f, finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival,
+                parsesToolCalls(f), reasoningParser.equals("qwen3")));
     }
 
     /**

@@ -10,11 +10,18 @@ import java.util.List;
  * numbered 0..n-1 (OpenAI's "index"); streamed chunks of different choices may interleave.
  */
 public interface ResponseFormat {
-    /** One choice's whole output, for the one-shot body. */
-    record Choice(String text, List<Integer> tokenIds, List<TokenLogprob> logprobs, String finishReason) {}
+    /**
+     * One choice's whole output, for the one-shot body; {@code promptLogprobs} (prompt tokens 1 .. n-1) when the request
+     * asked for them, else null.
+     */
+    record Choice(String text, List<Integer> tokenIds, List<TokenLogprob> logprobs, String finishReason,
+                  List<TokenLogprob> promptLogprobs) {}
 
     /** Chunks to send before the first token (chat sends the assistant role of every choice); may be empty. */
     List<ObjectNode> streamStart();
+
+    /** The chunk for choice {@code index}'s prompt logprobs, which come before its first token; null: none to send. */
+    default ObjectNode streamPrompt(int index, List<TokenLogprob> promptLogprobs) { return null; }
 
     /** The chunk for new output of choice {@code index}, or null when there is nothing to send yet. */
     ObjectNode streamDelta(int index, String text, List<Integer> tokenIds, List<TokenLogprob> logprobs);

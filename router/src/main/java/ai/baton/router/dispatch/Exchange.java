@@ -72,6 +72,7 @@ public final class Exchange {
     private String finishReason;
     private int completionTokens;
     private boolean anyOutput;
+    private boolean promptLogprobsSent;
 
     Exchange(Dispatcher d, GenRequest req, TokenSink sink) {
         this.d = d;
@@ -255,8 +256,19 @@ public final class Exchange {
         plan.prefill().prefill().withDeadlineAfter(d.config.prefillTimeoutMs(), TimeUnit.MILLISECONDS).prefill(r, obs);
     }
 
+    /**
+     * The prompt logprobs to hand the sink, once per request and only if it asked (a one-token prompt has none, yet the
+     * sink still hears of them before its first token); null otherwise. Called holding this exchange's lock.
+     */
+    private List<TokenLogprob> takePromptLogprobs(List<TokenLogprob> fromNode) {
+        if (promptLogprobsSent || !req.sampling().hasPromptLogprobs()) return null;
+        promptLogprobsSent = true;
+        return fromNode;
+    }
+
     private void onPrefilled(RoutePlan plan, PrefillResponse resp) {
         boolean emitNow;
+        List<TokenLogprob> promptLps;
         synchronized (this) {
             releasePrefillAccounting();
             if (cancelled || done) {
@@ -265,12 +277,14 @@ public final class Exchange {
             }
             d.metrics.kvTransfer(resp.getTransferSeconds(), resp.getKvBytes(), resp.getPrefillSeconds());
             cachedTokens = resp.getCachedTokens();
+            promptLps = takePromptLogprobs(resp.getPromptLogprobsList());
             // With stop strings the decode node may still trim the first token's text: keep it until it speaks.
             emitNow = req.sampling().getStopCount() == 0;
             if (emitNow) positions = 1;
             else heldFirst = resp;
             anyOutput = true;
         }
+        if (promptLps != null) sink.onPromptLogprobs(promptLps);
         if (emitNow) sink.onTokens(List.of(resp.getFirstToken()), resp.getFirstText(),
                 resp.hasFirstLogprob() ? List.of(resp.getFirstLogprob()) : List.of());
         generate(plan.decode(), resp);
@@ -338,10 +352,12 @@ public final class Exchange {
     private void onChunk(TokenChunk c) {
         PrefillResponse first = null;
         List<Integer> ids;
-        List<TokenLogprob> lps;
+        List<TokenLogprob> lps, promptLps = null;
         String text;
         synchronized (this) {
             if (cancelled || done) return;
+            // A local prefill's first chunk carries them (a remote prefill's response did, before any chunk).
+            if (c.getTokenIdsCount() > 0 || c.getPromptLogprobsCount() > 0) promptLps = takePromptLogprobs(c.getPromptLogprobsList());
             if (!c.getFinishReason().isEmpty()) {
                 finishReason = c.getFinishReason();
                 completionTokens = c.getCompletionTokens();
@@ -367,6 +383,7 @@ public final class Exchange {
             positions += ids.size();
             if (!ids.isEmpty() || !text.isEmpty()) anyOutput = true;
         }
+        if (promptLps != null) sink.onPromptLogprobs(promptLps);
         if (first != null) sink.onTokens(List.of(first.getFirstToken()), first.getFirstText(),
                 first.hasFirstLogprob() ? List.of(first.getFirstLogprob()) : List.of());
         if (!c.getError().isEmpty() && "error".equals(c.getFinishReason())) {

@@ -29,7 +29,7 @@ class ChatFormatToolCallsTest {
     @Test
     void reasoningThenACall() {
         String answer = "<think>\nNeed the weather.\n</think>\n\n" + ANSWER;
-        JsonNode msg = format(false, true).full(List.of(new ResponseFormat.Choice(answer, List.of(), List.of(), "stop")),
+        JsonNode msg = format(false, true).full(List.of(new ResponseFormat.Choice(answer, List.of(), List.of(), "stop", null)),
                 new Usage(2, 9, 0)).path("choices").get(0).path("message");
         assertEquals("\nNeed the weather.\n", msg.path("reasoning_content").asText());
         assertEquals("\n\nChecking.\n", msg.path("content").asText());
@@ -55,7 +55,7 @@ class ChatFormatToolCallsTest {
 
     @Test
     void oneShot() {
-        ObjectNode o = format(false).full(List.of(new ResponseFormat.Choice(ANSWER, List.of(), List.of(), "stop")), new Usage(2, 9, 0));
+        ObjectNode o = format(false).full(List.of(new ResponseFormat.Choice(ANSWER, List.of(), List.of(), "stop", null)), new Usage(2, 9, 0));
         JsonNode c = o.path("choices").get(0);
         assertEquals("tool_calls", c.path("finish_reason").asText());
         assertEquals("Checking.\n", c.path("message").path("content").asText());
