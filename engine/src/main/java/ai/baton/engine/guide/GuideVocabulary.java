@@ -107,6 +107,10 @@ public final class GuideVocabulary {
     }
 
     private void walk(int node, ParseStack[] threads, long[] mask) {
+        if (threads.length == 1 && threads[0].top() instanceof Frame.Str str && str.escape() == 0) {
+            walkString(node, str, threads[0].rest(), str.utf8(), str.count(), mask);
+            return;
+        }
         for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
             ParseStack[] next = ByteAutomaton.step(threads, edge[c] & 0xFF);
             if (next == null) continue;
@@ -116,6 +120,35 @@ public final class GuideVocabulary {
             }
             mark(rangeStart[c], ownEnd[c], mask);
             if (firstChild[c] >= 0) walk(c, next, mask);
+        }
+    }
+
+    /**
+     * The walk while the only reading is plain string content: the same steps as the automaton's, on two
+     * ints and without allocating, until a quote or backslash hands back to the automaton.
+     */
+    private void walkString(int node, Frame.Str str, ParseStack rest, int utf8, int count, long[] mask) {
+        int max = str.rule().maxLength;
+        for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
+            int b = edge[c] & 0xFF;
+            if (utf8 == Utf8.BOUNDARY && (b == '"' || b == '\\')) {
+                ParseStack here = ParseStack.push(new Frame.Str(str.rule(), count, (byte) utf8, (byte) 0), rest);
+                ParseStack[] next = ByteAutomaton.step(new ParseStack[] {here}, b);
+                if (next == null) continue;
+                mark(rangeStart[c], ownEnd[c], mask);
+                if (firstChild[c] >= 0) walk(c, next, mask);
+                continue;
+            }
+            if (utf8 == Utf8.BOUNDARY && count >= max) continue;
+            int u = Utf8.nextInJsonString(utf8, b);
+            if (u < 0) continue;
+            int n = u == Utf8.BOUNDARY ? count + 1 : count;
+            if ((stringSafe[c] >> u & 1) != 0 && depthBelow[c] <= max - n) {
+                mark(rangeStart[c], rangeEnd[c], mask);
+                continue;
+            }
+            mark(rangeStart[c], ownEnd[c], mask);
+            if (firstChild[c] >= 0) walkString(c, str, rest, u, n, mask);
         }
     }
 
