@@ -57,7 +57,8 @@ final class SchemaCompiler {
             RefRule ref = compiler.unresolved.poll();
             ref.resolve(compiler.compile(root.at(JsonPointer.compile(ref.pointer)), ref.pointer));
         }
-        for (RefRule ref : compiler.refs.values()) checkProgress(ref, new IdentityHashMap<>());
+        Set<ValueRule> cleared = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (RefRule ref : compiler.refs.values()) checkProgress(ref, new IdentityHashMap<>(), cleared);
         return rule;
     }
 
@@ -280,16 +281,17 @@ final class SchemaCompiler {
      * Rejects a $ref that can reach itself through unions and refs without reading a byte: the automaton
      * would loop forever expanding it.
      */
-    private static void checkProgress(ValueRule rule, IdentityHashMap<ValueRule, Boolean> onPath) {
-        if (!(rule instanceof RefRule) && !(rule instanceof UnionRule)) return;
+    private static void checkProgress(ValueRule rule, IdentityHashMap<ValueRule, Boolean> onPath, Set<ValueRule> cleared) {
+        if (!(rule instanceof RefRule) && !(rule instanceof UnionRule) || cleared.contains(rule)) return;
         if (onPath.containsKey(rule)) {
             String pointer = rule instanceof RefRule r ? r.pointer : "";
             throw new GuideException("the \"$ref\" to " + where(pointer) + " refers to itself without any content in between");
         }
         onPath.put(rule, Boolean.TRUE);
-        if (rule instanceof RefRule r) checkProgress(r.target(), onPath);
-        else for (ValueRule alt : ((UnionRule) rule).alternatives) checkProgress(alt, onPath);
+        if (rule instanceof RefRule r) checkProgress(r.target(), onPath, cleared);
+        else for (ValueRule alt : ((UnionRule) rule).alternatives) checkProgress(alt, onPath, cleared);
         onPath.remove(rule);
+        cleared.add(rule); // checked once: keeps the walk linear on schemas that share definitions
     }
 
     private static byte[] json(JsonNode value) {
