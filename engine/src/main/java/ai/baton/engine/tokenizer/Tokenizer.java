@@ -190,6 +190,18 @@ public final class Tokenizer {
         return token == null ? null : ByteLevelAlphabet.decodeToken(token);
     }
 
+    /**
+     * The raw bytes a token stands for: a vocab token's byte-level characters mapped back to bytes, an added
+     * token's content as UTF-8. Null for an unknown id. Used to match tokens against byte-level grammars.
+     */
+    public byte[] tokenBytes(int id) {
+        if (id < 0 || id >= vocabSize) return null;
+        AddedToken added = addedById[id];
+        if (added != null) return added.content().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String token = model.tokenString(id);
+        return token == null ? null : ByteLevelAlphabet.decodeToken(token);
+    }
+
     /** A decoder for a stream of generated ids, keeping special tokens (like {@link #decode(int[])}). */
     public IncrementalDecoder newDecoder() { return new IncrementalDecoder(this, false); }
 

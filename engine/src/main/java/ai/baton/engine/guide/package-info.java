@@ -1,0 +1,74 @@
+/**
+ * Structured outputs (guided decoding): a grammar the output must follow, and at each decoding step the
+ * mask of vocabulary tokens that keep the output inside it.
+ *
+ * <p>Use: {@link ai.baton.engine.guide.Guide#compile} a {@link ai.baton.engine.guide.GuideSpec} (any JSON
+ * object, a JSON schema, or a list of choices; a bad spec throws {@link ai.baton.engine.guide.GuideException}
+ * with a message fit for an HTTP 400), build one {@link ai.baton.engine.guide.GuideVocabulary} per tokenizer,
+ * then per sequence {@link ai.baton.engine.guide.Guide#start} a {@link ai.baton.engine.guide.GuideState} and
+ * alternate {@code allowedTokens} (the mask) and {@code accept} (the sampled token).
+ *
+ * <p>How it works. Everything runs on UTF-8 bytes, since tokens may split a character. The grammar is a
+ * pushdown automaton ({@link ai.baton.engine.guide.ByteAutomaton}) whose state is a small set of persistent
+ * parse stacks ({@link ai.baton.engine.guide.ParseStack} of {@link ai.baton.engine.guide.Frame}s); several
+ * stacks exist only while a union (anyOf, a type array) or an optional property leaves more than one reading
+ * open. Stacks share tails, so copying a state or branching on a byte costs one small object. The mask is one
+ * depth-first walk over a byte trie of the vocabulary: each edge byte is fed once for every token sharing
+ * that prefix; inside a plain string the walk runs on two ints without allocating, and a subtree whose every
+ * byte is string content (per-node flags over the 8 UTF-8 validator states, plus its depth for maxLength) is
+ * accepted whole. A token is allowed only if all its bytes are; one that ends a value partway and goes on
+ * with bytes the grammar refuses (e.g. <code>}\n</code> closing the top-level object) is not.
+ *
+ * <p>End of output. {@code canEnd()} means EOS is allowed now (a complete value, maybe one that could still
+ * go on, like the number {@code 12} or the choice "a" when "ab" is also a choice); {@code isComplete()} means
+ * nothing but EOS may follow. EOS is never allowed before {@code canEnd()}. Special and added tokens other
+ * than the EOS ids are never allowed, nor are ids without bytes (a model vocabulary larger than the
+ * tokenizer's).
+ *
+ * <p>JSON rules.
+ * <ul>
+ *   <li>Whitespace: a run of at most {@value ai.baton.engine.guide.ByteAutomaton#MAX_WHITESPACE} JSON
+ *       whitespace bytes (space, tab, CR, LF) between structural tokens inside objects and arrays (small
+ *       models otherwise emit newlines forever); none before the top-level value, none after it (so that
+ *       EOS is the only choice once it is complete), none inside numbers and literals.</li>
+ *   <li>Nesting: at most {@value ai.baton.engine.guide.ByteAutomaton#MAX_DEPTH} objects and arrays deep,
+ *       for any JSON value and for recursive schemas alike.</li>
+ *   <li>Numbers: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, at most 15 integer digits, 15
+ *       fraction digits and 3 exponent digits; integers have no fraction or exponent.</li>
+ *   <li>Strings: any valid UTF-8 except control characters below 0x20, and the escapes
+ *       {@code \" \\ \/ \b \f \n \r \t \}{@code uXXXX}; lengths count code points, an escape as one.</li>
+ *   <li>enum and const values must appear in their compact JSON form (Jackson's serialization).</li>
+ * </ul>
+ *
+ * <p>JSON schema subset ({@link ai.baton.engine.guide.SchemaCompiler}).
+ * <ul>
+ *   <li>Supported: {@code type} (one or an array of object, array, string, number, integer, boolean,
+ *       null; when absent it is inferred from the type-specific keywords present, else any value),
+ *       {@code properties}, {@code required}, {@code additionalProperties}, {@code items},
+ *       {@code prefixItems} (and draft-4 array-form {@code items}), {@code minItems}, {@code maxItems},
+ *       {@code minLength}, {@code maxLength}, {@code enum}, {@code const}, {@code anyOf}, {@code oneOf}
+ *       (treated as anyOf), {@code allOf} with one member, local {@code $ref} ({@code #}, {@code #/$defs/...},
+ *       {@code #/definitions/...} or any local JSON pointer; recursion works through the stack), the empty
+ *       schema {@code {}} and {@code true} (any value).</li>
+ *   <li>Objects: listed properties are emitted in schema order, optional ones may be skipped, required ones
+ *       must appear; no other property is generated even when {@code additionalProperties} is absent or
+ *       true (xgrammar's strict default). A required name missing from {@code properties} is added, with any
+ *       value, after the listed ones. An object with no listed properties is any object, whose values follow
+ *       {@code additionalProperties} when it is a schema; with {@code additionalProperties: false} only
+ *       <code>{}</code>.</li>
+ *   <li>Ignored (no effect on the output): {@code $schema}, {@code $id}, {@code $comment}, {@code $defs} and
+ *       {@code definitions} (except as $ref targets), {@code title}, {@code description}, {@code default},
+ *       {@code examples}, {@code format}, {@code minimum}, {@code maximum}, {@code exclusiveMinimum},
+ *       {@code exclusiveMaximum}, {@code deprecated}, {@code readOnly}, {@code writeOnly}.</li>
+ *   <li>Rejected with a {@link ai.baton.engine.guide.GuideException} naming the keyword and its JSON pointer:
+ *       every other keyword ({@code pattern}, {@code patternProperties}, {@code not}, {@code if},
+ *       {@code multipleOf}, {@code uniqueItems}, ...); anyOf/oneOf/allOf/$ref next to other structural
+ *       keywords; allOf with several members; remote refs; refs that reach themselves without content in
+ *       between; unsatisfiable bounds; the schema {@code false}.</li>
+ * </ul>
+ * A recursive schema that requires ever deeper nesting can dead-end at the depth limit; such schemas admit
+ * no finite value anyway.
+ *
+ * <p>Choices: the output is exactly one of the strings, byte for byte (no JSON quoting).
+ */
+package ai.baton.engine.guide;
