@@ -1,6 +1,9 @@
 package ai.baton.engine;
 
 import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.guide.GuideException;
+import ai.baton.engine.guide.Guides;
+import ai.baton.engine.guide.RequestGuide;
 import ai.baton.engine.model.GenerationConfig;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.SamplingParams;
@@ -44,6 +47,7 @@ public final class LlmEngine implements AutoCloseable {
     private final Scheduler scheduler;
     private final StepOutputs outputs;
     private final Set<Integer> eosIds = new HashSet<>();
+    private final Guides guides;
     private final int maxModelLen;
     private final Map<String, Sequence> live = new HashMap<>();
     private final Map<String, int[]> held = new HashMap<>();
@@ -78,6 +82,7 @@ public final class LlmEngine implements AutoCloseable {
         this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
         this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences());
         this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
+        this.guides = new Guides(tokenizer, model.vocabSize(), eosIds);
         int limit = config.maxModelLen() > 0 ? config.maxModelLen() : model.maxPositionEmbeddings();
         this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
         java.time.Instant now = java.time.Instant.now();
@@ -136,13 +141,33 @@ public final class LlmEngine implements AutoCloseable {
                     + (prompt.length + params.maxTokens()) + " tokens (" + prompt.length + " in the prompt, " + params.maxTokens()
                     + " for the completion). Please reduce the length of the prompt.");
         params.validate();
+        if (params.guide() != null) {
+            try {
+                guides.compile(params.guide());
+            } catch (GuideException e) {
+                throw new EngineException(e.getMessage());
+            }
+        }
+    }
+
+    /** A new sequence, with its guide started when the request asks for structured output. */
+    private Sequence sequence(String id, int[] prompt, SamplingParams params, RequestListener listener) {
+        validatePrompt(prompt, params);
+        RequestGuide guide = null;
+        if (params.guide() != null) {
+            try {
+                guide = guides.start(params.guide());
+            } catch (GuideException e) {
+                throw new EngineException(e.getMessage());
+            }
+        }
+        return new Sequence(id, prompt, params, listener, System.nanoTime(), guide);
     }
 
     /** Queues a request; its outputs go to {@code listener}. Returns the request id. */
     public String submit(String requestId, int[] prompt, SamplingParams params, RequestListener listener) {
-        validatePrompt(prompt, params);
         String id = requestId != null ? requestId : "req-" + ids.incrementAndGet();
-        Sequence s = new Sequence(id, prompt, params, listener, System.nanoTime());
+        Sequence s = sequence(id, prompt, params, listener);
         command(() -> {
             if (live.containsKey(id)) {
                 listener.onOutput(new RequestOutput(id, -1, "", null, FinishReason.ERROR, prompt.length, 0, 0, "duplicate request id " + id));
@@ -181,8 +206,7 @@ public final class LlmEngine implements AutoCloseable {
      */
     public String admitPrefilled(String requestId, int[] prompt, int firstToken, SamplingParams params, int[] reserved,
                                  RequestListener listener) {
-        validatePrompt(prompt, params);
-        Sequence s = new Sequence(requestId, prompt, params, listener, System.nanoTime());
+        Sequence s = sequence(requestId, prompt, params, listener);
         command(() -> {
             if (live.containsKey(requestId)) {
                 blocks.release(reserved);
@@ -208,8 +232,7 @@ public final class LlmEngine implements AutoCloseable {
      * {@link #heldBlocks} and returned with {@link #releaseHeld}.
      */
     public String submitHolding(String requestId, int[] prompt, SamplingParams params, RequestListener listener) {
-        validatePrompt(prompt, params);
-        Sequence s = new Sequence(requestId, prompt, params, listener, System.nanoTime());
+        Sequence s = sequence(requestId, prompt, params, listener);
         outputs.holdBlocks(s);
         command(() -> {
             live.put(requestId, s);

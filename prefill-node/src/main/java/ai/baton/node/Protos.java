@@ -1,10 +1,14 @@
 package ai.baton.node;
 
+import ai.baton.engine.EngineException;
 import ai.baton.engine.EngineStats;
+import ai.baton.engine.guide.GuideException;
+import ai.baton.engine.guide.GuideSpec;
 import ai.baton.engine.LlmEngine;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sampling.TokenLogprobs;
+import ai.baton.proto.Guide;
 import ai.baton.proto.KvLayout;
 import ai.baton.proto.NodeInfo;
 import ai.baton.proto.NodeStats;
@@ -27,7 +31,29 @@ public final class Protos {
         return new SamplingParams(s.getTemperature(), topP, topK, s.getMinP(), seed, s.getMaxTokens(),
                 s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s), s.getLogitBiasMap(),
                 s.getMinTokens(), s.getIncludeStopStrInOutput(), s.getKeepSpecialTokens(),
-                s.hasPromptLogprobs() ? s.getPromptLogprobs() : -1);
+                s.hasPromptLogprobs() ? s.getPromptLogprobs() : -1, s.hasGuide() ? guide(s.getGuide()) : null);
+    }
+
+    /** A guide message as the engine's spec; an unknown kind is bad input. */
+    public static GuideSpec guide(Guide g) {
+        try {
+            return switch (g.getKind()) {
+                case JSON_OBJECT -> GuideSpec.jsonObject();
+                case JSON_SCHEMA -> GuideSpec.jsonSchema(g.getJsonSchema());
+                case CHOICE -> GuideSpec.choice(g.getChoicesList());
+                default -> throw new EngineException("unknown guide kind " + g.getKindValue());
+            };
+        } catch (GuideException e) {
+            throw new EngineException(e.getMessage());
+        }
+    }
+
+    public static Guide guide(GuideSpec g) {
+        return switch (g.kind()) {
+            case JSON_OBJECT -> Guide.newBuilder().setKind(Guide.Kind.JSON_OBJECT).build();
+            case JSON_SCHEMA -> Guide.newBuilder().setKind(Guide.Kind.JSON_SCHEMA).setJsonSchema(g.schemaJson()).build();
+            case CHOICE -> Guide.newBuilder().setKind(Guide.Kind.CHOICE).addAllChoices(g.choices()).build();
+        };
     }
 
     public static Penalties penalties(Sampling s) {
@@ -43,6 +69,7 @@ public final class Protos {
                 .setKeepSpecialTokens(p.keepSpecialTokens());
         if (p.seed() != null) b.setSeed(p.seed());
         if (p.promptLogprobs() >= 0) b.setPromptLogprobs(p.promptLogprobs());
+        if (p.guide() != null) b.setGuide(guide(p.guide()));
         return b.build();
     }
 

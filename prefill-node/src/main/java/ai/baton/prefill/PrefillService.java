@@ -95,7 +95,7 @@ final class PrefillService extends PrefillServiceGrpc.PrefillServiceImplBase {
             engine.submitHolding(id, prompt, new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
                     params.seed(), 1, params.stopTokenIds(), List.of(), true, params.logprobs(), params.penalties(),
                     params.logitBias(), Math.min(1, params.minTokens()), false, params.keepSpecialTokens(),
-                    params.promptLogprobs()), job);
+                    params.promptLogprobs(), params.guide()), job);
             RequestOutput last = job.finished.join();
             long computed = System.nanoTime();
             if (last.finish() == FinishReason.ERROR) throw Status.INTERNAL.withDescription("prefill failed: " + last.error()).asRuntimeException();

@@ -1,6 +1,7 @@
 package ai.baton.engine.sampling;
 
 import ai.baton.engine.EngineException;
+import ai.baton.engine.guide.GuideSpec;
 
 import java.util.List;
 import java.util.Map;
@@ -17,12 +18,13 @@ import java.util.function.IntUnaryOperator;
  * skip_special_tokens false) makes special tokens part of the text, except the token that ends the sequence (EOS or a
  * stop token id), which is text only with {@code includeStopStr}, as in vLLM. {@code promptLogprobs} (vLLM's
  * prompt_logprobs) &lt; 0 means none; n &ge; 0 returns, for every prompt token after the first, its log-probability
- * given the tokens before it and the n most likely tokens there.
+ * given the tokens before it and the n most likely tokens there. {@code guide} (structured outputs), when set,
+ * masks every token that would take the output out of its grammar.
  */
 public record SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                              List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
                              Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
-                             boolean keepSpecialTokens, int promptLogprobs) {
+                             boolean keepSpecialTokens, int promptLogprobs, GuideSpec guide) {
 
     public static final int MAX_LOGPROBS = 20;
     /** OpenAI's range for a logit bias. */
@@ -35,13 +37,22 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
     }
 
-    /** Without prompt logprobs. */
+    /** Without a guide. */
+    public SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
+                          List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
+                          Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
+                          boolean keepSpecialTokens, int promptLogprobs) {
+        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties, logitBias, minTokens,
+                includeStopStr, keepSpecialTokens, promptLogprobs, null);
+    }
+
+    /** Without prompt logprobs or a guide. */
     public SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                           List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
                           Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
                           boolean keepSpecialTokens) {
         this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties, logitBias, minTokens,
-                includeStopStr, keepSpecialTokens, -1);
+                includeStopStr, keepSpecialTokens, -1, null);
     }
 
     /** Without penalties, logit bias, min tokens or stop strings kept. */
@@ -59,7 +70,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
 
     /** Whether sampling the next token, with {@code outputLength} tokens out so far, needs the whole logits row. */
     public boolean adjustsLogits(int outputLength) {
-        return !penalties.isNone() || !logitBias.isEmpty() || outputLength < minTokens;
+        return !penalties.isNone() || !logitBias.isEmpty() || outputLength < minTokens || guide != null;
     }
 
     /**
@@ -122,6 +133,8 @@ public record SamplingParams(double temperature, double topP, int topK, double m
 
     public SamplingParams withPromptLogprobs(int n) { return edit(e -> e.promptLogprobs = n); }
 
+    public SamplingParams withGuide(GuideSpec g) { return edit(e -> e.guide = g); }
+
     public SamplingParams withIncludeStopStr(boolean v) { return edit(e -> e.includeStopStr = v); }
 
     public SamplingParams withKeepSpecialTokens(boolean v) { return edit(e -> e.keepSpecialTokens = v); }
@@ -132,7 +145,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         change.accept(e);
         return new SamplingParams(e.temperature, e.topP, e.topK, e.minP, e.seed, e.maxTokens, e.stopTokenIds, e.stop,
                 e.ignoreEos, e.logprobs, e.penalties, e.logitBias, e.minTokens, e.includeStopStr, e.keepSpecialTokens,
-                e.promptLogprobs);
+                e.promptLogprobs, e.guide);
     }
 
     /** This record's components, mutable, for {@link #edit}. */
@@ -145,6 +158,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         boolean ignoreEos, includeStopStr, keepSpecialTokens;
         Penalties penalties;
         Map<Integer, Float> logitBias;
+        GuideSpec guide;
 
         Edit(SamplingParams p) {
             temperature = p.temperature;
@@ -163,6 +177,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
             includeStopStr = p.includeStopStr;
             keepSpecialTokens = p.keepSpecialTokens;
             promptLogprobs = p.promptLogprobs;
+            guide = p.guide;
         }
     }
 }

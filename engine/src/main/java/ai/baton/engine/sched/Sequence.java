@@ -1,6 +1,7 @@
 package ai.baton.engine.sched;
 
 import ai.baton.engine.RequestListener;
+import ai.baton.engine.guide.RequestGuide;
 import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.sampling.SamplingParams;
 
@@ -20,6 +21,8 @@ public final class Sequence {
     public final RequestListener listener;
     public final RandomGenerator rng;
     public final long arrivalNanos;
+    /** Structured outputs: masks this sequence's logits and follows its tokens; null without a guide. */
+    public final RequestGuide guide;
 
     private int[] tokens;
     private int length;
@@ -41,9 +44,16 @@ public final class Sequence {
      * first token; null when not requested, computed elsewhere, or already sent.
      */
     TokenLogprobs[] promptLogprobs;
+    /** Why the sequence must end in error (a token its guide refused), reported when it finishes. */
+    String failure;
 
     public Sequence(String id, int[] prompt, SamplingParams params, RequestListener listener, long arrivalNanos) {
+        this(id, prompt, params, listener, arrivalNanos, null);
+    }
+
+    public Sequence(String id, int[] prompt, SamplingParams params, RequestListener listener, long arrivalNanos, RequestGuide guide) {
         this.id = id;
+        this.guide = guide;
         this.promptLength = prompt.length;
         this.params = params;
         this.listener = listener;

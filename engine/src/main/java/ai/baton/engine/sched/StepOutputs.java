@@ -116,6 +116,7 @@ public final class StepOutputs {
         } else {  // an adjusted copy of the row: the logprobs below stay the raw model's
             float[] adjusted = java.util.Arrays.copyOfRange(logits, off, off + vocab);
             s.params.adjustLogits(adjusted, vocab, s::token, s.promptLength, s.length(), eos);
+            if (s.guide != null) s.guide.maskLogits(adjusted, vocab);
             token = Sampler.sample(adjusted, 0, vocab, s.params, s.rng);
         }
         TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
@@ -145,6 +146,10 @@ public final class StepOutputs {
      * token is emitted later by {@link #finish}, so a listener sees exactly one final output.
      */
     public FinishReason acceptToken(Sequence s, int token, TokenLogprobs lp) {
+        if (s.guide != null && !s.guide.accept(token)) {  // only a node that sampled without the guide gets here
+            s.failure = "token " + token + " does not fit the requested output format";
+            return FinishReason.ERROR;
+        }
         s.append(token);
         SamplingParams p = s.params;
         boolean special = tokenizer != null && tokenizer.isSpecial(token);
@@ -166,6 +171,7 @@ public final class StepOutputs {
 
     /** Emits the final output and frees the sequence's blocks, or returns them if it holds them. */
     public int[] finish(Sequence s, FinishReason reason, String error) {
+        if (error == null) error = s.failure;
         Pending last = pendingLast.remove(s);
         StopChecker checker = text.remove(s);
         String tail = checker != null && reason != FinishReason.ABORT && reason != FinishReason.ERROR ? checker.flush() : "";

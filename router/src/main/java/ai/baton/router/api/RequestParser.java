@@ -87,7 +87,6 @@ public final class RequestParser {
 
     private ApiRequest completion(Fields f, long arrival) {
         checkModel(f);
-        rejectUnsupported(f);
         if (f.has("suffix")) throw f.bad("suffix", "'suffix' is not supported.");
         boolean echo = Boolean.TRUE.equals(f.optBool("echo"));
         Integer logprobs = f.optInt("logprobs", 0, MAX_LOGPROBS);
@@ -136,7 +135,6 @@ public final class RequestParser {
 
     private ApiRequest chat(Fields f, long arrival) {
         checkModel(f);
-        rejectUnsupported(f);
         Boolean logprobs = f.optBool("logprobs");
         Integer top = f.optInt("top_logprobs", 0, MAX_LOGPROBS);
         if (top != null && top > 0 && !Boolean.TRUE.equals(logprobs))
@@ -189,6 +187,8 @@ public final class RequestParser {
         Integer n = s.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (n != null && n != 1) throw s.bad("n", "Only n=1 is supported on /generate; use /v1/completions for more choices.");
         Sampling.Builder b = sampling(s, 1.0);
+        ai.baton.proto.Guide guide = StructuredOutput.sglang(s);
+        if (guide != null) b.setGuide(guide);
         Boolean stream = f.optBool("stream");
         String rid = f.optString("rid");
         String id = rid != null && !rid.isBlank() ? rid + "-" + shortId() : "gen-" + shortId();
@@ -248,6 +248,8 @@ public final class RequestParser {
             includeUsage = Boolean.TRUE.equals(iu);
         }
         Sampling.Builder b = sampling(f, 1.0);
+        ai.baton.proto.Guide guide = StructuredOutput.openAi(f);
+        if (guide != null) b.setGuide(guide);
         String id = idPrefix + shortId();
         List<GenRequest> gens = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
@@ -358,14 +360,6 @@ public final class RequestParser {
             throw ApiException.notFound("The model `" + m.textValue() + "` does not exist.", "model", "model_not_found");
     }
 
-    private static void rejectUnsupported(Fields f) {
-        ObjectNode rf = f.optObject("response_format");
-        if (rf != null) {
-            JsonNode t = rf.get("type");
-            if (t == null || !t.isTextual() || !t.textValue().equals("text"))
-                throw f.bad("response_format", "Only response_format {\"type\": \"text\"} is supported.");
-        }
-    }
 
     /** A string, a list of token ids, or a list of those (a batch: one generation per prompt). */
     private List<int[]> completionPrompts(Fields f, boolean addSpecial) {

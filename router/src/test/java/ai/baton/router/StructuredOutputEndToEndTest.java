@@ -1,0 +1,98 @@
+package ai.baton.router;
+
+import ai.baton.router.routing.RoutingConfig;
+import ai.baton.router.testing.Http;
+import ai.baton.router.testing.RealCluster;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Structured outputs over HTTP against real nodes (the text fixture's random weights never write JSON by themselves):
+ * OpenAI's response_format, vLLM's guided_choice and structured_outputs, SGLang's json_schema, with the first token
+ * drawn on the prefill node (disaggregated) or on the decode node (local prefill); and the requests that cannot be
+ * served are 400s.
+ */
+class StructuredOutputEndToEndTest {
+    private static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"ok\": {\"type\": \"boolean\"},"
+            + " \"n\": {\"type\": \"integer\"}, \"colour\": {\"enum\": [\"red\", \"green\", \"blue\"]}},"
+            + " \"required\": [\"ok\", \"n\", \"colour\"], \"additionalProperties\": false}";
+    private static final String USER = "\"messages\": [{\"role\": \"user\", \"content\": \"Describe the weather as JSON.\"}]";
+
+    private static void assertConforms(String text) throws Exception {
+        JsonNode o = Http.JSON.readTree(text);
+        Set<String> names = new java.util.HashSet<>();
+        o.fieldNames().forEachRemaining(names::add);
+        assertEquals(Set.of("ok", "n", "colour"), names, text);
+        assertTrue(o.get("ok").isBoolean() && o.get("n").isIntegralNumber(), text);
+        assertTrue(List.of("red", "green", "blue").contains(o.get("colour").asText()), text);
+    }
+
+    @Test
+    void outputsFollowTheRequestedFormatOnBothPaths() throws Exception {
+        for (RoutingConfig routing : List.of(RoutingConfig.defaults().withLocalPrefillThreshold(-1),
+                RoutingConfig.defaults().withLocalPrefillThreshold(1 << 20))) {
+            try (RealCluster c = new RealCluster(1, 1, routing)) {
+                for (long seed = 1; seed <= 3; seed++) {
+                    Http.Reply r = c.http.post("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 96, \"temperature\": 1, \"seed\": " + seed
+                            + ", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"weather\", \"schema\": " + SCHEMA + "}}}");
+                    assertEquals(200, r.status(), r.body());
+                    JsonNode choice = r.json().path("choices").get(0);
+                    assertEquals("stop", choice.path("finish_reason").asText(), r.body());
+                    assertConforms(choice.path("message").path("content").asText());
+                }
+
+                Http.Stream s = c.http.stream("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 96, \"stream\": true,"
+                        + " \"structured_outputs\": {\"json\": " + SCHEMA + "}}");
+                assertEquals(200, s.status());
+                assertConforms(Http.streamedText(s));
+
+                List<String> choices = List.of("sunny", "rainy", "foggy and cold");
+                Http.Reply k = c.http.post("/v1/completions", "{\"prompt\": \"The weather today is\", \"max_tokens\": 8, \"n\": 4,"
+                        + " \"temperature\": 1, \"seed\": 3, \"guided_choice\": [\"sunny\", \"rainy\", \"foggy and cold\"]}");
+                assertEquals(200, k.status(), k.body());
+                for (JsonNode ch : k.json().path("choices")) assertTrue(choices.contains(ch.path("text").asText()), k.body());
+
+                Http.Reply g = c.http.post("/generate", "{\"text\": \"Weather:\", \"sampling_params\": {\"max_new_tokens\": 96,"
+                        + " \"json_schema\": " + Http.JSON.writeValueAsString(SCHEMA) + "}}");
+                assertEquals(200, g.status(), g.body());
+                assertConforms(g.json().path("text").asText());
+
+                Http.Reply any = c.http.post("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 48, \"response_format\": {\"type\": \"json_object\"}}");
+                assertEquals(200, any.status(), any.body());
+                String text = any.json().path("choices").get(0).path("message").path("content").asText();
+                assertTrue(text.startsWith("{"), text);
+                if (any.json().path("choices").get(0).path("finish_reason").asText().equals("stop"))
+                    assertTrue(Http.JSON.readTree(text).isObject(), text);
+                c.assertNoBlocksInUse();
+            }
+        }
+    }
+
+    @Test
+    void formatsThatCannotBeFollowedAre400s() throws Exception {
+        try (RealCluster c = new RealCluster(1, 1, RoutingConfig.defaults())) {
+            List<String[]> cases = List.of(
+                    new String[]{"\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}", "response_format"},
+                    new String[]{"\"response_format\": {\"type\": \"json_schema\"}", "response_format.json_schema"},
+                    new String[]{"\"response_format\": {\"type\": \"xml\"}", "response_format"},
+                    new String[]{"\"guided_regex\": \"a+\"", "guided_regex"},
+                    new String[]{"\"guided_choice\": []", "guided_choice"},
+                    new String[]{"\"guided_json\": \"{not json\"", "guided_json"},
+                    new String[]{"\"response_format\": {\"type\": \"json_object\"}, \"guided_choice\": [\"a\"]", "guided_choice"});
+            for (String[] k : cases) {
+                Http.Reply r = c.http.post("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 4, " + k[0] + "}");
+                assertEquals(400, r.status(), k[0] + ": " + r.body());
+                assertEquals(k[1], r.json().path("error").path("param").asText(), r.body());
+            }
+            Http.Reply regex = c.http.post("/generate", "{\"text\": \"x\", \"sampling_params\": {\"regex\": \"a+\"}}");
+            assertEquals(400, regex.status(), regex.body());
+            c.assertNoBlocksInUse();
+        }
+    }
+}
