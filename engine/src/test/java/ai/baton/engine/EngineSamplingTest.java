@@ -18,22 +18,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Stop conditions, seeds and logprobs through the whole engine, on the text fixture (real Qwen3 tokenizer). */
 class EngineSamplingTest {
     private static LlmEngine engine;
-    private static final int[] PROMPT = {151644, 872, 198, 40451, 752, 264, 3364, 911, 264, 12305, 13, 151645, 198};
+    private static final int[] PROMPT = TextFixtureEngine.CHAT_PROMPT;
 
     @BeforeAll
-    static void open() {
-        engine = LlmEngine.open(EngineConfig.forModel(Fixtures.model("qwen3-text-tiny")).withThreads(2).withKvBlocks(256));
-    }
+    static void open() { engine = TextFixtureEngine.open(); }
 
     @AfterAll
     static void close() { engine.close(); }
 
-    private static Collector run(SamplingParams p) {
-        Collector c = new Collector();
-        engine.submit(null, PROMPT, p, c);
-        engine.runUntilIdle();
-        return c;
-    }
+    private static Collector run(SamplingParams p) { return TextFixtureEngine.run(engine, p); }
 
     private static SamplingParams sampled(long seed) {
         return new SamplingParams(1.0, 0.95, 50, 0, seed, 16, List.of(), List.of(), true, -1);
@@ -58,14 +51,7 @@ class EngineSamplingTest {
     void seededHandoverMatchesCollocated() {
         SamplingParams p = sampled(11);
         int[] collocated = run(p).tokens();
-        Collector first = new Collector();
-        engine.submitHolding("prefill-11", PROMPT, p.withMaxTokens(1), first);
-        engine.runUntilIdle();
-        int[] held = engine.takeHeld("prefill-11"); // the KV stays in these blocks; the decode request adopts them
-        Collector rest = new Collector();
-        engine.admitPrefilled("decode-11", PROMPT, first.tokens()[0], p, held, rest);
-        engine.runUntilIdle();
-        assertArrayEquals(collocated, rest.tokens());
+        assertArrayEquals(collocated, TextFixtureEngine.handedOver(engine, "seeded-11", p));
         assertEquals(0, engine.stats().kvBlocksUsed());
     }
 

@@ -26,23 +26,15 @@ class GuidedDecodingTest {
     private static final String SCHEMA = """
             {"type": "object", "properties": {"ok": {"type": "boolean"}, "n": {"type": "integer"},
              "colour": {"enum": ["red", "green", "blue"]}}, "required": ["ok", "n", "colour"], "additionalProperties": false}""";
-    private static final int[] PROMPT = {151644, 872, 198, 40451, 752, 264, 3364, 911, 264, 12305, 13, 151645, 198};
     private static LlmEngine engine;
 
     @BeforeAll
-    static void open() {
-        engine = LlmEngine.open(EngineConfig.forModel(Fixtures.model("qwen3-text-tiny")).withThreads(2).withKvBlocks(256));
-    }
+    static void open() { engine = TextFixtureEngine.open(); }
 
     @AfterAll
     static void close() { engine.close(); }
 
-    private static Collector run(SamplingParams p) {
-        Collector c = new Collector();
-        engine.submit(null, PROMPT, p, c);
-        engine.runUntilIdle();
-        return c;
-    }
+    private static Collector run(SamplingParams p) { return TextFixtureEngine.run(engine, p); }
 
     private static void assertConforms(Collector c) throws Exception {
         assertEquals(FinishReason.STOP, c.finish(), "ended by EOS once the object was complete: " + c.text());
@@ -89,20 +81,13 @@ class GuidedDecodingTest {
     void handoverAfterAOneTokenPrefillMatchesCollocated() {
         SamplingParams p = new SamplingParams(0.8, 1, 0, 0, 5L, 96, List.of(), List.of(), false, -1).withGuide(GuideSpec.jsonSchema(SCHEMA));
         int[] collocated = run(p).tokens();
-        Collector first = new Collector();
-        engine.submitHolding("guided-prefill", PROMPT, p.withMaxTokens(1), first);
-        engine.runUntilIdle();
-        int[] held = engine.takeHeld("guided-prefill");
-        Collector rest = new Collector();
-        engine.admitPrefilled("guided-decode", PROMPT, first.tokens()[0], p, held, rest);
-        engine.runUntilIdle();
-        assertArrayEquals(collocated, rest.tokens());
+        assertArrayEquals(collocated, TextFixtureEngine.handedOver(engine, "guided", p));
         assertEquals(0, engine.stats().kvBlocksUsed());
     }
 
     @Test
     void aSchemaThatCannotBeFollowedIsRefusedAtSubmit() {
-        EngineException e = assertThrows(EngineException.class, () -> engine.submit(null, PROMPT,
+        EngineException e = assertThrows(EngineException.class, () -> engine.submit(null, TextFixtureEngine.CHAT_PROMPT,
                 SamplingParams.greedy(8).withGuide(GuideSpec.jsonSchema("{\"type\": \"string\", \"pattern\": \"^a+$\"}")), new Collector()));
         assertTrue(e.getMessage().contains("pattern"), e.getMessage());
         assertEquals(0, engine.stats().running() + engine.stats().waiting());

@@ -184,7 +184,8 @@ final class SchemaCompiler {
         return LiteralRule.of(literals);
     }
 
-    private static boolean hasType(JsonNode v, String type) {
+    /** Whether a JSON value is of a JSON schema type (also used by the tests' conformance checker). */
+    static boolean hasType(JsonNode v, String type) {
         return switch (type) {
             case "object" -> v.isObject();
             case "array" -> v.isArray();

@@ -38,8 +38,8 @@ final class SchemaConformance {
         if (s.has("type")) {
             JsonNode t = s.get("type");
             boolean any = false;
-            if (t.isArray()) for (JsonNode n : t) any |= hasType(v, n.textValue());
-            else any = hasType(v, t.textValue());
+            if (t.isArray()) for (JsonNode n : t) any |= SchemaCompiler.hasType(v, n.textValue());
+            else any = SchemaCompiler.hasType(v, t.textValue());
             if (!any) return false;
         }
         if (v.isObject() && !objectConforms(v, s)) return false;
@@ -82,18 +82,5 @@ final class SchemaConformance {
             if (itemSchema != null && !conforms(v.get(i), itemSchema)) return false;
         }
         return true;
-    }
-
-    private static boolean hasType(JsonNode v, String type) {
-        return switch (type) {
-            case "object" -> v.isObject();
-            case "array" -> v.isArray();
-            case "string" -> v.isTextual();
-            case "number" -> v.isNumber();
-            case "integer" -> v.isIntegralNumber();
-            case "boolean" -> v.isBoolean();
-            case "null" -> v.isNull();
-            default -> false;
-        };
     }
 }
