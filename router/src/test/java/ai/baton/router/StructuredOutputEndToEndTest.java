@@ -74,6 +74,66 @@ class StructuredOutputEndToEndTest {
         }
     }
 
+    private static final String TOOLS = "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\":"
+            + " {\"type\": \"object\", \"properties\": {\"city\": {\"enum\": [\"Paris\", \"Oslo\"]}, \"days\": {\"type\": \"integer\"}},"
+            + " \"required\": [\"city\", \"days\"], \"additionalProperties\": false}}},"
+            + " {\"type\": \"function\", \"function\": {\"name\": \"get_time\", \"parameters\": {\"type\": \"object\","
+            + " \"properties\": {\"utc\": {\"type\": \"boolean\"}}, \"required\": [\"utc\"], \"additionalProperties\": false}}}]";
+
+    /** A call's arguments as its tool's schema asks. */
+    private static void assertArguments(String name, String arguments) throws Exception {
+        JsonNode a = Http.JSON.readTree(arguments);
+        if (name.equals("get_weather")) {
+            assertTrue(List.of("Paris", "Oslo").contains(a.path("city").asText()) && a.path("days").isIntegralNumber() && a.size() == 2, arguments);
+        } else {
+            assertEquals("get_time", name);
+            assertTrue(a.path("utc").isBoolean() && a.size() == 1, arguments);
+        }
+    }
+
+    /** tool_choice naming a function or "required": the guided JSON becomes tool_calls, one-shot and streamed. */
+    @Test
+    void forcedToolChoicesAnswerWithToolCalls() throws Exception {
+        try (RealCluster c = new RealCluster(1, 1, RoutingConfig.defaults().withLocalPrefillThreshold(-1))) {
+            String named = "{" + USER + ", " + TOOLS + ", \"max_tokens\": 300, \"seed\": 4, \"temperature\": 1,"
+                    + " \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}";
+            Http.Reply r = c.http.post("/v1/chat/completions", named + "}");
+            assertEquals(200, r.status(), r.body());
+            JsonNode msg = r.json().path("choices").get(0).path("message");
+            assertTrue(msg.path("content").isNull(), r.body());
+            assertEquals("get_weather", msg.path("tool_calls").get(0).path("function").path("name").asText());
+            assertArguments("get_weather", msg.path("tool_calls").get(0).path("function").path("arguments").asText());
+            assertEquals("stop", r.json().path("choices").get(0).path("finish_reason").asText(), "as OpenAI, for a named function");
+
+            Http.Stream s = c.http.stream("/v1/chat/completions", named + ", \"stream\": true}");
+            StringBuilder args = new StringBuilder();
+            int withName = 0;
+            for (String d : s.data()) {
+                if (d.equals("[DONE]")) continue;
+                for (JsonNode call : Http.JSON.readTree(d).path("choices").path(0).path("delta").path("tool_calls")) {
+                    if (call.has("id")) withName++;
+                    args.append(call.path("function").path("arguments").asText());
+                }
+            }
+            assertEquals(1, withName, "the first piece carries the id and name, once");
+            assertArguments("get_weather", args.toString());
+
+            String required = "{" + USER + ", " + TOOLS + ", \"max_tokens\": 300, \"seed\": 2, \"temperature\": 1, \"tool_choice\": \"required\"";
+            Http.Reply q = c.http.post("/v1/chat/completions", required + "}");
+            assertEquals(200, q.status(), q.body());
+            assertEquals("tool_calls", q.json().path("choices").get(0).path("finish_reason").asText(), q.body());
+            JsonNode calls = q.json().path("choices").get(0).path("message").path("tool_calls");
+            assertTrue(calls.size() >= 1, q.body());
+            for (JsonNode call : calls) assertArguments(call.path("function").path("name").asText(), call.path("function").path("arguments").asText());
+
+            Http.Stream qs = c.http.stream("/v1/chat/completions", required + ", \"stream\": true}");
+            JsonNode last = Http.JSON.readTree(qs.data().get(qs.data().size() - 2)).path("choices").get(0);
+            assertEquals("tool_calls", last.path("finish_reason").asText(), last.toString());
+            assertEquals(calls.size(), last.path("delta").path("tool_calls").size(), "the same calls, whole, at the end");
+            c.assertNoBlocksInUse();
+        }
+    }
+
     @Test
     void formatsThatCannotBeFollowedAre400s() throws Exception {
         try (RealCluster c = new RealCluster(1, 1, RoutingConfig.defaults())) {
@@ -84,7 +144,10 @@ class StructuredOutputEndToEndTest {
                     new String[]{"\"guided_regex\": \"a+\"", "guided_regex"},
                     new String[]{"\"guided_choice\": []", "guided_choice"},
                     new String[]{"\"guided_json\": \"{not json\"", "guided_json"},
-                    new String[]{"\"response_format\": {\"type\": \"json_object\"}, \"guided_choice\": [\"a\"]", "guided_choice"});
+                    new String[]{"\"response_format\": {\"type\": \"json_object\"}, \"guided_choice\": [\"a\"]", "guided_choice"},
+                    new String[]{TOOLS + ", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"nope\"}}", "tool_choice"},
+                    new String[]{TOOLS + ", \"tool_choice\": \"required\", \"response_format\": {\"type\": \"json_object\"}", "tool_choice"},
+                    new String[]{"\"tool_choice\": \"required\"", "tool_choice"});
             for (String[] k : cases) {
                 Http.Reply r = c.http.post("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 4, " + k[0] + "}");
                 assertEquals(400, r.status(), k[0] + ": " + r.body());

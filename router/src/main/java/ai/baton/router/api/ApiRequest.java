@@ -19,9 +19,11 @@ import java.util.List;
  * @param promptLogprobs vLLM's prompt_logprobs: top alternatives per prompt token in the answer's {@code prompt_logprobs},
  *                     or -1 for none (echo with logprobs takes the prompt's logprobs from the nodes too, see
  *                     {@link #echoesLogprobs})
+ * @param forcedTool   chat: a tool_choice that forces a call (the output is guided JSON that becomes tool_calls), or null
  */
 public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
-                         boolean toolCalls, boolean reasoning, List<String> echo, int promptLogprobs) {
+                         boolean toolCalls, boolean reasoning, List<String> echo, int promptLogprobs,
+                         ForcedToolCall forcedTool) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
@@ -34,7 +36,7 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     public ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
                       boolean toolCalls, boolean reasoning) {
-        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1);
+        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1, null);
     }
 
     public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
@@ -52,12 +54,17 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     /** This request with echo: {@code texts} holds each prompt's text. */
     public ApiRequest withEcho(List<String> texts) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs, forcedTool);
     }
 
     /** This request answering with vLLM's prompt_logprobs ({@code k} alternatives per prompt token). */
     public ApiRequest withPromptLogprobs(int k) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k, forcedTool);
+    }
+
+    /** This chat request answering a forcing tool_choice with tool calls. */
+    public ApiRequest withForcedTool(ForcedToolCall f) {
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, f);
     }
 
     /** Completions with echo and logprobs: each choice's logprobs start with its prompt's tokens (OpenAI's echo). */

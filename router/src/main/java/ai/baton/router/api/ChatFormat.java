@@ -13,7 +13,8 @@ import java.util.List;
  * ({@link ApiRequest#reasoning}) a choice's thinking goes to {@code reasoning_content} ({@link ReasoningSplit}). With
  * tools ({@link ApiRequest#toolCalls}) the tool-call blocks of its content become {@code tool_calls} (streamed as
  * OpenAI does: a call's id and name, then pieces of its arguments, {@link ToolCallStream}) and its finish_reason
- * "tool_calls".
+ * "tool_calls". A tool_choice that forces a call ({@link ForcedToolCall}) turns the guided JSON output into
+ * {@code tool_calls}: a named function's arguments streamed piece by piece, "required"'s calls whole at the end.
  */
 final class ChatFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -22,6 +23,8 @@ final class ChatFormat implements ResponseFormat {
     private final long created;
     private final ToolCallStream[] toolStreams;   // per choice, when streaming with tools
     private final ReasoningSplit[] reasoning;     // per choice, when streaming with a reasoning parser
+    private final String[] forcedIds;             // per choice, streaming a named forced call: its id once sent
+    private final StringBuilder[] forcedText;     // per choice, streaming tool_choice "required": the JSON so far
 
     ChatFormat(ApiRequest req, ServedModel model, long created) {
         this.req = req;
@@ -31,6 +34,9 @@ final class ChatFormat implements ResponseFormat {
         if (toolStreams != null) for (int i = 0; i < toolStreams.length; i++) toolStreams[i] = new ToolCallStream();
         this.reasoning = req.reasoning() && req.stream() ? new ReasoningSplit[req.choices()] : null;
         if (reasoning != null) for (int i = 0; i < reasoning.length; i++) reasoning[i] = new ReasoningSplit();
+        this.forcedIds = new String[req.choices()];
+        this.forcedText = new StringBuilder[req.choices()];
+        for (int i = 0; i < forcedText.length; i++) forcedText[i] = new StringBuilder();
     }
 
     private ObjectNode envelope(String object) {
@@ -69,6 +75,7 @@ final class ChatFormat implements ResponseFormat {
 
     @Override
     public ObjectNode streamDelta(int index, String text, List<Integer> ids, List<TokenLogprob> lps) {
+        if (req.forcedTool() != null) return forcedDelta(index, text, lps);
         if (toolStreams == null && reasoning == null) {
             ObjectNode delta = F.objectNode();
             delta.put("content", text);
@@ -94,8 +101,47 @@ final class ChatFormat implements ResponseFormat {
         return chunk(index, delta, lps, null);
     }
 
+    /** A forced call's piece: a named function's arguments text as it comes; "required" holds its JSON to the end. */
+    private ObjectNode forcedDelta(int index, String text, List<TokenLogprob> lps) {
+        ObjectNode delta = F.objectNode();
+        if (req.forcedTool().required()) {
+            forcedText[index].append(text);
+        } else if (!text.isEmpty()) {
+            toolCallDeltas(delta, List.of(forcedPiece(index, text)));
+        }
+        if (delta.isEmpty() && (req.logprobs() < 0 || lps.isEmpty())) return null;
+        return chunk(index, delta, lps, null);
+    }
+
+    /** The named forced call's next delta: with its id, type and name the first time. */
+    private ToolCallStream.Delta forcedPiece(int index, String arguments) {
+        if (forcedIds[index] != null) return new ToolCallStream.Delta(0, null, null, arguments);
+        forcedIds[index] = ToolCallParser.newId();
+        return new ToolCallStream.Delta(0, forcedIds[index], req.forcedTool().name(), arguments);
+    }
+
+    private ObjectNode forcedFinish(int index, String finishReason) {
+        ObjectNode delta = F.objectNode();
+        ForcedToolCall forced = req.forcedTool();
+        if (!forced.required()) {
+            if (forcedIds[index] == null) toolCallDeltas(delta, List.of(forcedPiece(index, "")));
+            return chunk(index, delta, null, finishReason);
+        }
+        String text = forcedText[index].toString();
+        List<ToolCallParser.ToolCall> calls = forced.calls(text);
+        if (calls.isEmpty()) {
+            if (!text.isEmpty()) delta.put("content", text);  // cut off before the JSON was complete
+        } else {
+            List<ToolCallStream.Delta> ds = new ArrayList<>();
+            for (int i = 0; i < calls.size(); i++) ds.add(new ToolCallStream.Delta(i, calls.get(i).id(), calls.get(i).name(), calls.get(i).arguments()));
+            toolCallDeltas(delta, ds);
+        }
+        return chunk(index, delta, null, forced.finishReason(finishReason, calls));
+    }
+
     @Override
     public ObjectNode streamFinish(int index, String finishReason, Usage usage) {
+        if (req.forcedTool() != null) return forcedFinish(index, finishReason);
         ObjectNode delta = F.objectNode();
         String content = "";  // whatever was held back
         if (reasoning != null) {
@@ -170,13 +216,18 @@ final class ChatFormat implements ResponseFormat {
             }
             ToolCallParser.Parsed calls = req.toolCalls() ? ToolCallParser.parse(text) : null;
             String finish = ch.finishReason();
+            if (req.forcedTool() != null) {
+                List<ToolCallParser.ToolCall> forced = req.forcedTool().calls(text);
+                if (!forced.isEmpty()) calls = new ToolCallParser.Parsed(null, forced);
+                finish = req.forcedTool().finishReason(finish, forced);
+            }
             if (calls == null) {
                 msg.put("content", text);
             } else {
                 msg.put("content", calls.content());
                 ArrayNode tc = msg.putArray("tool_calls");
                 for (ToolCallParser.ToolCall call : calls.calls()) tc.add(toolCall(call));
-                finish = "tool_calls";
+                if (req.forcedTool() == null) finish = "tool_calls";
             }
             if (req.logprobs() >= 0) c.set("logprobs", LogprobText.chat(model.tokenizer(), ch.logprobs()));
             else c.putNull("logprobs");

@@ -95,7 +95,7 @@ public final class RequestParser {
         List<int[]> prompts = completionPrompts(f, special == null || special);
         Integer maxTokens = f.optInt("max_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         ApiRequest req = finish(Endpoint.COMPLETIONS, f, "cmpl-", prompts, maxTokens, "prompt", logprobs == null ? -1 : logprobs,
-                arrival, false, false);
+                arrival, false, false, StructuredOutput.openAi(f));
         if (echo) req = req.withEcho(echoTexts(f, prompts));
         return withPromptLogprobs(f, req);
     }
@@ -119,7 +119,7 @@ public final class RequestParser {
         for (GenRequest g : req.prompts())
             gens.add(new GenRequest(g.id(), g.prompt(), g.sampling().toBuilder().setPromptLogprobs(nodes).build(), g.arrivalNanos()));
         return new ApiRequest(req.endpoint(), gens, req.stream(), req.includeUsage(), req.logprobs(), req.n(), req.toolCalls(),
-                req.reasoning(), req.echo(), req.promptLogprobs());
+                req.reasoning(), req.echo(), req.promptLogprobs(), req.forcedTool());
     }
 
     /** With echo: each prompt as given (a string), or its ids decoded as the model saw them. */
@@ -148,8 +148,11 @@ public final class RequestParser {
         }
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
-        return withPromptLogprobs(f, finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival,
-                parsesToolCalls(f), reasoningParser.equals("qwen3")));
+        ForcedToolCall forced = ForcedToolCall.parse(f);
+        ApiRequest req = finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival,
+                forced == null && parsesToolCalls(f), reasoningParser.equals("qwen3"),
+                forced == null ? StructuredOutput.openAi(f) : StructuredOutput.forcedTool(f, forced));
+        return withPromptLogprobs(f, forced == null ? req : req.withForcedTool(forced));
     }
 
     /**
@@ -229,7 +232,7 @@ public final class RequestParser {
     // ---------------------------------------------------------------- shared parts
 
     private ApiRequest finish(Endpoint ep, Fields f, String idPrefix, List<int[]> prompts, Integer maxTokens, String promptParam,
-                              int logprobs, long arrival, boolean toolCalls, boolean reasoning) {
+                              int logprobs, long arrival, boolean toolCalls, boolean reasoning, ai.baton.proto.Guide guide) {
         checkMax(f, "max_tokens", maxTokens);
         Integer n = f.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (n == null) n = 1;
@@ -248,7 +251,6 @@ public final class RequestParser {
             includeUsage = Boolean.TRUE.equals(iu);
         }
         Sampling.Builder b = sampling(f, 1.0);
-        ai.baton.proto.Guide guide = StructuredOutput.openAi(f);
         if (guide != null) b.setGuide(guide);
         String id = idPrefix + shortId();
         List<GenRequest> gens = new ArrayList<>(prompts.size());
@@ -420,10 +422,7 @@ public final class RequestParser {
             if (!tools.isArray()) throw f.bad("tools", "'tools' must be a list.");
             kwargs.put("tools", tools);
         }
-        // The tools reach the template and the model may call them, but nothing forces a call: refuse what would.
-        JsonNode choice = f.node("tool_choice");
-        if (choice != null && !choice.isNull() && !(choice.isTextual() && (choice.textValue().equals("auto") || choice.textValue().equals("none"))))
-            throw f.bad("tool_choice", "Only tool_choice \"auto\" or \"none\" is supported; forcing a tool call is not.");
+        ForcedToolCall.parse(f);  // a malformed tool_choice is refused before the template runs
         Boolean agp = f.optBool("add_generation_prompt");
         boolean continueFinal = Boolean.TRUE.equals(f.optBool("continue_final_message"));
         if (continueFinal && (agp == null || agp))  // add_generation_prompt defaults to true, as in vLLM

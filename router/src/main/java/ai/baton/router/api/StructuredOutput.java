@@ -61,6 +61,13 @@ final class StructuredOutput {
         return one(f, found);
     }
 
+    /** The guide of a tool_choice that forces a call; no other structured output may be asked for beside it. */
+    static ai.baton.proto.Guide forcedTool(Fields f, ForcedToolCall forced) {
+        if (openAi(f) != null)
+            throw f.bad("tool_choice", "A 'tool_choice' that forces a call cannot be combined with response_format or guided decoding.");
+        return one(f, List.of(new Found("tool_choice", forced.guide())));
+    }
+
     /** SGLang's /generate: {@code sampling_params.json_schema} (a string); regex and EBNF are refused. */
     static ai.baton.proto.Guide sglang(Fields samplingParams) {
         for (String unsupported : List.of("regex", "ebnf", "structural_tag"))
