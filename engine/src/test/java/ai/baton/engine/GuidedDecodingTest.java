@@ -69,6 +69,14 @@ class GuidedDecodingTest {
         }
     }
 
+    /** min_tokens masks EOS, but a finished value still ends the output (nothing else could follow it). */
+    @Test
+    void aFinishedValueEndsTheOutputBeforeMinTokens() {
+        Collector c = run(SamplingParams.greedy(16).withMinTokens(12).withGuide(GuideSpec.choice(List.of("yes", "no"))));
+        assertEquals(FinishReason.STOP, c.finish(), c.outputs.getLast().toString());
+        assertTrue(List.of("yes", "no").contains(c.text()), c.text());
+    }
+
     @Test
     void aJsonObjectIsAnObjectWhenItEnds() throws Exception {
         Collector c = run(SamplingParams.greedy(200).withGuide(GuideSpec.jsonObject()));

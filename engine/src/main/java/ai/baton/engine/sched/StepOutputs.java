@@ -116,7 +116,11 @@ public final class StepOutputs {
         } else {  // an adjusted copy of the row: the logprobs below stay the raw model's
             float[] adjusted = java.util.Arrays.copyOfRange(logits, off, off + vocab);
             s.params.adjustLogits(adjusted, vocab, s::token, s.promptLength, s.length(), eos);
-            if (s.guide != null) s.guide.maskLogits(adjusted, vocab);
+            if (s.guide != null) {
+                s.guide.maskLogits(adjusted, vocab);
+                // A finished value ends the output even before min_tokens, which would otherwise leave nothing to draw.
+                if (s.guide.isComplete()) for (int e : eos) if (e >= 0 && e < vocab) adjusted[e] = logits[off + e];
+            }
             token = Sampler.sample(adjusted, 0, vocab, s.params, s.rng);
         }
         TokenLogprobs lp = s.params.logprobs() >= 0 ? Sampler.logprobs(logits, off, vocab, token, s.params.logprobs()) : null;
