@@ -48,29 +48,8 @@ public final class Protos {
         }
     }
 
-    public static Guide guide(GuideSpec g) {
-        return switch (g.kind()) {
-            case JSON_OBJECT -> Guide.newBuilder().setKind(Guide.Kind.JSON_OBJECT).build();
-            case JSON_SCHEMA -> Guide.newBuilder().setKind(Guide.Kind.JSON_SCHEMA).setJsonSchema(g.schemaJson()).build();
-            case CHOICE -> Guide.newBuilder().setKind(Guide.Kind.CHOICE).addAllChoices(g.choices()).build();
-        };
-    }
-
     public static Penalties penalties(Sampling s) {
         return new Penalties(s.getPresencePenalty(), s.getFrequencyPenalty(), s.getRepetitionPenalty() == 0 ? 1 : s.getRepetitionPenalty());
-    }
-
-    public static Sampling sampling(SamplingParams p) {
-        Sampling.Builder b = Sampling.newBuilder().setTemperature(p.temperature()).setTopP(p.topP()).setTopK(p.topK())
-                .setMinP(p.minP()).setMaxTokens(p.maxTokens()).addAllStopTokenIds(p.stopTokenIds()).addAllStop(p.stop())
-                .setIgnoreEos(p.ignoreEos()).setLogprobs(p.logprobs()).setPresencePenalty(p.penalties().presence())
-                .setFrequencyPenalty(p.penalties().frequency()).setRepetitionPenalty(p.penalties().repetition())
-                .putAllLogitBias(p.logitBias()).setMinTokens(p.minTokens()).setIncludeStopStrInOutput(p.includeStopStr())
-                .setKeepSpecialTokens(p.keepSpecialTokens());
-        if (p.seed() != null) b.setSeed(p.seed());
-        if (p.promptLogprobs() >= 0) b.setPromptLogprobs(p.promptLogprobs());
-        if (p.guide() != null) b.setGuide(guide(p.guide()));
-        return b.build();
     }
 
     public static TokenLogprob logprob(TokenLogprobs lp) {

@@ -119,7 +119,8 @@ public final class StepOutputs {
             if (s.guide != null) {
                 s.guide.maskLogits(adjusted, vocab);
                 // A finished value ends the output even before min_tokens, which would otherwise leave nothing to draw.
-                if (s.guide.isComplete()) for (int e : eos) if (e >= 0 && e < vocab) adjusted[e] = logits[off + e];
+                if (s.outputLength() < s.params.minTokens() && s.guide.isComplete())
+                    for (int e : eos) if (e >= 0 && e < vocab) adjusted[e] = logits[off + e];
             }
             token = Sampler.sample(adjusted, 0, vocab, s.params, s.rng);
         }

@@ -191,16 +191,10 @@ public final class Tokenizer {
     }
 
     /**
-     * The raw bytes a token stands for: a vocab token's byte-level characters mapped back to bytes, an added
-     * token's content as UTF-8. Null for an unknown id. Used to match tokens against byte-level grammars.
+     * The bytes a token stands for, special tokens included, exactly as {@link #decode} writes them; null for an
+     * unknown id. Used to match tokens against byte-level grammars.
      */
-    public byte[] tokenBytes(int id) {
-        if (id < 0 || id >= vocabSize) return null;
-        AddedToken added = addedById[id];
-        if (added != null) return added.content().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        String token = model.tokenString(id);
-        return token == null ? null : ByteLevelAlphabet.decodeToken(token);
-    }
+    public byte[] tokenBytes(int id) { return tokenBytes(id, false); }
 
     /** A decoder for a stream of generated ids, keeping special tokens (like {@link #decode(int[])}). */
     public IncrementalDecoder newDecoder() { return new IncrementalDecoder(this, false); }

@@ -62,7 +62,12 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
         return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k, forcedTool);
     }
 
-    /** This chat request answering a forcing tool_choice with tool calls. */
+    /** This request with other generations (the same prompts, their sampling changed). */
+    public ApiRequest withPrompts(List<GenRequest> gens) {
+        return new ApiRequest(endpoint, gens, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool);
+    }
+
+        /** This chat request answering a forcing tool_choice with tool calls. */
     public ApiRequest withForcedTool(ForcedToolCall f) {
         return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, f);
     }

@@ -118,8 +118,7 @@ public final class RequestParser {
         List<GenRequest> gens = new ArrayList<>(req.prompts().size());
         for (GenRequest g : req.prompts())
             gens.add(new GenRequest(g.id(), g.prompt(), g.sampling().toBuilder().setPromptLogprobs(nodes).build(), g.arrivalNanos()));
-        return new ApiRequest(req.endpoint(), gens, req.stream(), req.includeUsage(), req.logprobs(), req.n(), req.toolCalls(),
-                req.reasoning(), req.echo(), req.promptLogprobs(), req.forcedTool());
+        return req.withPrompts(gens);
     }
 
     /** With echo: each prompt as given (a string), or its ids decoded as the model saw them. */
@@ -139,6 +138,7 @@ public final class RequestParser {
         Integer top = f.optInt("top_logprobs", 0, MAX_LOGPROBS);
         if (top != null && top > 0 && !Boolean.TRUE.equals(logprobs))
             throw f.bad("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
+        ForcedToolCall forced = ForcedToolCall.parse(f);  // a malformed tool_choice is refused before the template runs
         int[] prompt = chatPrompt(f);
         Integer maxTokens = f.optInt("max_completion_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
         String maxName = "max_completion_tokens";
@@ -148,7 +148,6 @@ public final class RequestParser {
         }
         checkMax(f, maxName, maxTokens);
         int lp = Boolean.TRUE.equals(logprobs) ? (top == null ? 0 : top) : -1;
-        ForcedToolCall forced = ForcedToolCall.parse(f);
         ApiRequest req = finish(Endpoint.CHAT, f, "chatcmpl-", List.of(prompt), maxTokens, "messages", lp, arrival,
                 forced == null && parsesToolCalls(f), reasoningParser.equals("qwen3"),
                 forced == null ? StructuredOutput.openAi(f) : StructuredOutput.forcedTool(f, forced));
@@ -362,7 +361,6 @@ public final class RequestParser {
             throw ApiException.notFound("The model `" + m.textValue() + "` does not exist.", "model", "model_not_found");
     }
 
-
     /** A string, a list of token ids, or a list of those (a batch: one generation per prompt). */
     private List<int[]> completionPrompts(Fields f, boolean addSpecial) {
         JsonNode p = f.node("prompt");
@@ -422,7 +420,6 @@ public final class RequestParser {
             if (!tools.isArray()) throw f.bad("tools", "'tools' must be a list.");
             kwargs.put("tools", tools);
         }
-        ForcedToolCall.parse(f);  // a malformed tool_choice is refused before the template runs
         Boolean agp = f.optBool("add_generation_prompt");
         boolean continueFinal = Boolean.TRUE.equals(f.optBool("continue_final_message"));
         if (continueFinal && (agp == null || agp))  // add_generation_prompt defaults to true, as in vLLM
