@@ -1,6 +1,7 @@
 package ai.baton.cli;
 
 import ai.baton.engine.EngineConfig;
+import ai.baton.engine.spec.SpeculativeConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -35,6 +36,9 @@ final class EngineOptions {
     @Option(names = "--max-batch-tokens", defaultValue = "512", description = "token budget of one step")
     int maxBatchTokens;
 
+    @Option(names = "--speculative-config", description = "speculative decoding as vLLM's JSON, e.g. '{\"method\": \"ngram\", \"num_speculative_tokens\": 4}' (default: off)")
+    String speculativeConfig;
+
     EngineConfig config() {
         if (tp < 1) throw new IllegalArgumentException("--tp must be >= 1");
         if (blockSize < 1) throw new IllegalArgumentException("--block-size must be >= 1");
@@ -42,7 +46,7 @@ final class EngineOptions {
         List<Integer> devices = EngineConfig.parseGpus(gpus);
         if (!devices.isEmpty() && !"cuda".equals(backend)) throw new IllegalArgumentException("--gpus needs --backend cuda");
         EngineConfig ec = new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
-                64, true, 0, devices);
+                64, true, 0, devices, SpeculativeConfig.parse(speculativeConfig));
         ec.devices();  // one distinct GPU per rank, checked before anything loads
         return ec;
     }

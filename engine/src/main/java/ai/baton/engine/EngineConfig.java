@@ -1,5 +1,7 @@
 package ai.baton.engine;
 
+import ai.baton.engine.spec.SpeculativeConfig;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,13 +23,28 @@ import java.util.List;
  * @param prefixCaching    reuse cached prompt prefixes
  * @param maxModelLen      longest prompt + output (0 = the model's max_position_embeddings)
  * @param gpus             CUDA device of each rank, in rank order (empty = 0..tensorParallel-1)
+ * @param speculative      speculative decoding by n-gram lookup ({@link SpeculativeConfig#NONE}: off)
  */
 public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
                            int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
-                           boolean prefixCaching, int maxModelLen, List<Integer> gpus) {
+                           boolean prefixCaching, int maxModelLen, List<Integer> gpus, SpeculativeConfig speculative) {
 
     public EngineConfig {
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
+        if (speculative == null) speculative = SpeculativeConfig.NONE;
+    }
+
+    /** Without speculative decoding. */
+    public EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
+                        int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
+                        boolean prefixCaching, int maxModelLen, List<Integer> gpus) {
+        this(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize,
+                maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, SpeculativeConfig.NONE);
+    }
+
+    public EngineConfig withSpeculative(SpeculativeConfig s) {
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes,
+                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, s);
     }
 
     /** The default device list: rank r on GPU r. */
@@ -80,43 +97,43 @@ public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, 
     }
 
     public EngineConfig withKvBlocks(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withMaxBatchTokens(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withMaxSequences(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withPrefixCaching(boolean on) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withBackend(String b) {
-        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withTensorParallel(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withSynthetic(Path config) {
-        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus);
+        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
     }
 
     public EngineConfig withMaxModelLen(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus, speculative);
     }
 
     /** Rank r on GPU gpus[r] (empty: the default 0..tp-1). */
     public EngineConfig withGpus(List<Integer> g) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g, speculative);
     }
 }

@@ -12,6 +12,8 @@ import ai.baton.engine.sched.ScheduledChunk;
 import ai.baton.engine.sched.Scheduler;
 import ai.baton.engine.sched.Sequence;
 import ai.baton.engine.sched.StepOutputs;
+import ai.baton.engine.spec.NgramProposer;
+import ai.baton.engine.spec.SpeculativeConfig;
 import ai.baton.engine.tokenizer.Tokenizer;
 import ai.baton.engine.weights.DType;
 import ai.baton.engine.weights.SafetensorsWeights;
@@ -58,6 +60,8 @@ public final class LlmEngine implements AutoCloseable {
     private volatile EngineStats stats;
     private volatile LayerHook layerHook;
     private long steps, promptTokens, generatedTokens, busyNanos;
+    /** Speculative decoding: sequence steps that carried a draft, draft tokens run, and draft tokens kept. */
+    private long specDrafts, specDraftTokens, specAcceptedTokens;
     /** The last steps, for {@code /debug/steps}; as many as a few minutes of decode steps on a GPU. */
     private final StepLog stepLog = new StepLog(STEP_LOG_CAPACITY);
     /** Epoch nanoseconds minus {@link System#nanoTime()}, fixed at start: step times on the wall clock, cheaply. */
@@ -80,16 +84,30 @@ public final class LlmEngine implements AutoCloseable {
         if (numBlocks < 2) throw new EngineException("KV cache too small: " + numBlocks + " blocks");
         this.runner = new ModelRunner(model, weights, config, numBlocks, kvAllocator);
         this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
-        this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences());
-        this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
-        this.guides = new Guides(tokenizer, model.vocabSize(), eosIds);
         int limit = config.maxModelLen() > 0 ? config.maxModelLen() : model.maxPositionEmbeddings();
         this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
+        this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences(), drafter(config.speculative()));
+        this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
+        this.guides = new Guides(tokenizer, model.vocabSize(), eosIds);
         java.time.Instant now = java.time.Instant.now();
         this.epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
         // On the CPU the logits are on the host already, and its backend reads randomBits as a generator seed.
         this.sampleOnDevice = !"cpu".equals(config.backend());
         refreshStats();
+    }
+
+    /**
+     * Speculative decoding's proposer, or null when off. A draft never runs past the request's max_tokens (the step
+     * adds one token of its own after the draft) or the model's length.
+     */
+    private Scheduler.Drafter drafter(SpeculativeConfig spec) {
+        if (!spec.enabled()) return null;
+        NgramProposer ngram = new NgramProposer(spec.lookupMin(), spec.lookupMax());
+        return (s, maxDraft) -> {
+            int n = Math.min(Math.min(maxDraft, spec.numTokens()),
+                    Math.min(s.params.maxTokens() - s.outputLength(), maxModelLen - s.length()) - 1);
+            return ngram.propose(s.tokensArray(), s.length(), n);
+        };
     }
 
     /** Loads a model directory (or synthetic weights for a config) and builds the runtime. */
@@ -275,7 +293,7 @@ public final class LlmEngine implements AutoCloseable {
         for (ScheduledChunk c : chunks) {
             Sequence s = c.sequence();
             if (s.markScheduled()) s.listener.onScheduled(t0 - s.arrivalNanos, t0);
-            if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens++;
+            if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens += c.forwardTokens();
             else prefillTokens += c.numTokens();
             if (c.samples() && (s.params.logprobs() >= 0 || s.params.adjustsLogits(s.outputLength()))) needLogits = true;
             if (StepOutputs.promptRows(c) > 0) needLogits = true;
@@ -308,9 +326,10 @@ public final class LlmEngine implements AutoCloseable {
                 SamplingParams[] params = new SamplingParams[rows];
                 long[] bits = new long[rows];
                 for (ScheduledChunk c : chunks) {
-                    if (!c.samples()) continue;
-                    params[r] = c.sequence().params;
-                    bits[r++] = StepOutputs.randomBits(c.sequence());
+                    int n = StepOutputs.sampleRows(c);
+                    StepOutputs.randomBits(c, bits, r);
+                    java.util.Arrays.fill(params, r, r + n, c.sequence().params);
+                    r += n;
                 }
                 sampled = runner.forwardSample(batch, params, bits);
             } else if (hook == null) {
@@ -336,10 +355,16 @@ public final class LlmEngine implements AutoCloseable {
             if (logits != null) row = outputs.recordPromptLogprobs(c, logits, row);
             outputs.advance(s, c.numTokens());
             if (!c.samples()) continue;
-            FinishReason done = sampled != null ? outputs.acceptSampled(s, sampled[row++], null, maxModelLen)
-                    : outputs.sampleAndAccept(s, logits, row++, maxModelLen);
-            generatedTokens++;
-            if (done != null) finish(s, done, null);
+            int rows = StepOutputs.sampleRows(c);  // before the chunk's tokens are appended
+            StepOutputs.Accepted a = outputs.acceptChunk(c, logits, sampled, row, maxModelLen);
+            row += rows;
+            generatedTokens += a.tokens();
+            if (c.draft().length > 0) {
+                specDrafts++;
+                specDraftTokens += c.draft().length;
+                specAcceptedTokens += a.draftAccepted();
+            }
+            if (a.finish() != null) finish(s, a.finish(), null);
         }
     }
 
@@ -469,7 +494,7 @@ public final class LlmEngine implements AutoCloseable {
         for (int[] b : held.values()) heldBlocks += b.length;
         stats = new EngineStats(scheduler.running().size(), scheduler.waiting().size(), blocks.numBlocks(), blocks.usedBlocks(),
                 heldBlocks, blocks.prefixQueries(), blocks.prefixHits(), scheduler.preemptions(), steps, promptTokens, generatedTokens,
-                busyNanos);
+                busyNanos, specDrafts, specDraftTokens, specAcceptedTokens);
     }
 
     // ---------------------------------------------------------------- accessors

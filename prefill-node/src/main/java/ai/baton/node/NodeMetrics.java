@@ -61,6 +61,13 @@ public final class NodeMetrics {
         CounterWithCallback.builder().name("baton:engine_busy_seconds")
                 .help("Wall seconds the engine loop spent inside steps (schedule, forward, sample); busy fraction = its rate")
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().busySeconds(), model)).register(registry);
+        // Speculative decoding, as vLLM names it: acceptance rate = accepted / draft tokens.
+        CounterWithCallback.builder().name("baton:spec_decode_num_drafts").help("Sequence steps that ran draft tokens (speculative decoding)")
+                .labelNames("model_name").callback(cb -> cb.call(stats.get().specDrafts(), model)).register(registry);
+        CounterWithCallback.builder().name("baton:spec_decode_num_draft_tokens").help("Draft tokens run through the model")
+                .labelNames("model_name").callback(cb -> cb.call(stats.get().specDraftTokens(), model)).register(registry);
+        CounterWithCallback.builder().name("baton:spec_decode_num_accepted_tokens").help("Draft tokens the model confirmed")
+                .labelNames("model_name").callback(cb -> cb.call(stats.get().specAcceptedTokens(), model)).register(registry);
         CounterWithCallback.builder().name("baton:num_preemptions").help("Sequences preempted for lack of KV blocks")
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().preemptions(), model)).register(registry);
         kvTransferSeconds = Histogram.builder().name("baton:kv_transfer_seconds")

@@ -1,6 +1,7 @@
 package ai.baton.node;
 
 import ai.baton.engine.EngineConfig;
+import ai.baton.engine.spec.SpeculativeConfig;
 import ai.baton.kvtransfer.KvAgentConfig;
 import picocli.CommandLine.Option;
 
@@ -49,6 +50,9 @@ public final class NodeOptions {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads, 0 = all cores")
     public int threads;
 
+    @Option(names = "--speculative-config", description = "speculative decoding as vLLM's JSON, e.g. '{\"method\": \"ngram\", \"num_speculative_tokens\": 4, \"prompt_lookup_max\": 3}' (default: off)")
+    public String speculativeConfig;
+
     @Option(names = "--bind-host", defaultValue = "0.0.0.0", description = "address the gRPC, metrics and KV listeners bind to (default: ${DEFAULT-VALUE})")
     public String bindHost;
 
@@ -91,7 +95,7 @@ public final class NodeOptions {
 
     public EngineConfig engineConfig() {
         return new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
-                maxSeqs, true, 0, EngineConfig.parseGpus(gpus));
+                maxSeqs, true, 0, EngineConfig.parseGpus(gpus), SpeculativeConfig.parse(speculativeConfig));
     }
 
     public String advertisedHost() {

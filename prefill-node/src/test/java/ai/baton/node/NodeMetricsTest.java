@@ -20,7 +20,7 @@ class NodeMetricsTest {
 
     @Test
     void exposesVllmNamesFromEngineStatsOverHttp() throws Exception {
-        EngineStats stats = new EngineStats(3, 2, 100, 25, 0, 640, 320, 1, 50, 700, 90, 2_500_000_000L);
+        EngineStats stats = new EngineStats(3, 2, 100, 25, 0, 640, 320, 1, 50, 700, 90, 2_500_000_000L, 4, 12, 7);
         NodeMetrics m = new NodeMetrics("tiny", () -> stats, () -> 4);
         m.kvTransfer("ucx", 0.002, 4096);
         m.interToken(0.01);
@@ -46,7 +46,10 @@ class NodeMetricsTest {
                     "baton:engine_busy_seconds_total{model_name=\"tiny\"} 2.5",
                     "baton:request_queue_time_seconds_count{model_name=\"tiny\"} 2",
                     "baton:request_queue_time_seconds_bucket{model_name=\"tiny\",le=\"0.005\"} 1",
-                    "baton:decode_queue_seconds_count{model_name=\"tiny\"} 1"}) {
+                    "baton:decode_queue_seconds_count{model_name=\"tiny\"} 1",
+                    "baton:spec_decode_num_drafts_total{model_name=\"tiny\"} 4.0",
+                    "baton:spec_decode_num_draft_tokens_total{model_name=\"tiny\"} 12.0",
+                    "baton:spec_decode_num_accepted_tokens_total{model_name=\"tiny\"} 7.0"}) {
                 assertTrue(body.contains(line), "missing: " + line + "\n" + body);
             }
         }
@@ -54,7 +57,7 @@ class NodeMetricsTest {
 
     @Test
     void servesTheStepLogAsJsonLines() throws Exception {
-        NodeMetrics m = new NodeMetrics("tiny", () -> new EngineStats(0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), () -> 0);
+        NodeMetrics m = new NodeMetrics("tiny", () -> new EngineStats(0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), () -> 0);
         List<StepRecord> steps = List.of(new StepRecord(1_700_000_000_000_000L, 1500, 128, 0, 1),
                 new StepRecord(1_700_000_000_002_000L, 800, 16, 3, 4));
         HttpClient client = HttpClient.newHttpClient();

@@ -42,11 +42,16 @@ public final class BlockManager {
 
     /** Ensures the sequence's blocks cover {@code numComputed + newTokens}; false (and nothing taken) if the pool is short. */
     public boolean allocate(Sequence s, int newTokens) {
-        int needed = blocksFor(s.numComputed + newTokens) - s.numBlocks;
-        if (needed <= 0) return true;
+        int needed = blocksToGrow(s, newTokens);
+        if (needed == 0) return true;
         if (needed > pool.freeBlocks()) return false;
         for (int i = 0; i < needed; i++) s.addBlock(pool.allocate());
         return true;
+    }
+
+    /** How many more blocks the sequence needs to cover {@code numComputed + newTokens}. */
+    public int blocksToGrow(Sequence s, int newTokens) {
+        return Math.max(0, blocksFor(s.numComputed + newTokens) - s.numBlocks);
     }
 
     /** Registers the sequence's newly completed full blocks in the prefix cache. */

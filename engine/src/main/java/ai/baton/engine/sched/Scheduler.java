@@ -13,6 +13,7 @@ import java.util.List;
  */
 public final class Scheduler {
     private final BlockManager blocks;
+    private final Drafter drafter;
     private final int maxBatchTokens;
     private final int maxSequences;
     private final List<Sequence> running = new ArrayList<>();
@@ -24,8 +25,20 @@ public final class Scheduler {
      */
     public static final int PROMPT_LOGPROB_CHUNK = 256;
 
+    /** Proposes draft tokens for a sequence's decode step (speculative decoding); an empty array for none. */
+    @FunctionalInterface
+    public interface Drafter {
+        int[] propose(Sequence s, int maxDraft);
+    }
+
     public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences) {
+        this(blocks, maxBatchTokens, maxSequences, null);
+    }
+
+    /** With {@code drafter} (null: no speculation) asked for every running sequence's one-token decode step. */
+    public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences, Drafter drafter) {
         this.blocks = blocks;
+        this.drafter = drafter;
         this.maxBatchTokens = maxBatchTokens;
         this.maxSequences = maxSequences;
     }
@@ -48,7 +61,16 @@ public final class Scheduler {
         for (int i = 0; i < running.size() && budget > 0; ) {
             Sequence s = running.get(i);
             int n = chunkSize(s, budget);
-            boolean scheduled = false;
+            int[] draft = draft(s, n, budget);
+            // A draft takes blocks only while those of the sequences still to schedule stay free.
+            int spare = blocks.freeBlocks() - blocks.blocksToGrow(s, n + draft.length) - (running.size() - i - 1);
+            if (draft.length > 0 && spare >= 0 && blocks.allocate(s, n + draft.length)) {
+                out.add(new ScheduledChunk(s, s.numComputed, n, draft));
+                budget -= n + draft.length;
+                i++;
+                continue;
+            }
+            boolean scheduled = false;  // no draft, or no room for one: the plain step, preempting if need be
             while (true) {
                 if (blocks.allocate(s, n)) { scheduled = true; break; }
                 Sequence victim = running.removeLast();
@@ -78,6 +100,13 @@ public final class Scheduler {
             budget -= n;
         }
         return out;
+    }
+
+    /** Draft tokens for a decode step of one token after the first output token, within the step's budget. */
+    private int[] draft(Sequence s, int n, int budget) {
+        if (drafter == null || n != 1 || s.numComputed != s.length() - 1 || s.outputLength() < 1 || budget < 2)
+            return new int[0];
+        return drafter.propose(s, budget - 1);
     }
 
     private static int chunkSize(Sequence s, int budget) {

@@ -2,12 +2,11 @@ package ai.baton.engine.sched;
 
 import ai.baton.engine.RequestListener;
 import ai.baton.engine.guide.RequestGuide;
+import ai.baton.engine.sampling.RequestRandom;
 import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.sampling.SamplingParams;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
-import java.util.random.RandomGenerator;
 
 /**
  * One request inside the engine. Its tokens are the prompt followed by what it generated; {@code numComputed} says
@@ -19,7 +18,7 @@ public final class Sequence {
     public final int promptLength;
     public final SamplingParams params;
     public final RequestListener listener;
-    public final RandomGenerator rng;
+    public final RequestRandom rng;
     public final long arrivalNanos;
     /** Structured outputs: masks this sequence's logits and follows its tokens; null without a guide. */
     public final RequestGuide guide;
@@ -58,7 +57,7 @@ public final class Sequence {
         this.params = params;
         this.listener = listener;
         this.arrivalNanos = arrivalNanos;
-        this.rng = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
+        this.rng = params.seed() != null ? new RequestRandom(params.seed()) : new RequestRandom();
         this.tokens = Arrays.copyOf(prompt, prompt.length + Math.min(params.maxTokens(), 1 << 16) + 1);
         this.length = prompt.length;
         this.promptLogprobs = params.promptLogprobs() >= 0 ? new TokenLogprobs[prompt.length] : null;

@@ -33,15 +33,15 @@ public final class StepOutputs {
     }
 
     /**
-     * Lays the chunks out end to end. Logit rows, in order: per chunk, the positions whose logits give a wanted prompt
-     * logprob ({@link #promptRows}), then its last position when it samples.
+     * Lays the chunks out end to end, each chunk's draft tokens (if any) after its own. Logit rows, in order: per
+     * chunk, the positions whose logits give a wanted prompt logprob ({@link #promptRows}), then, when it samples, its
+     * last position and each draft position ({@link #sampleRows}).
      */
     public static ForwardBatch buildBatch(List<ScheduledChunk> chunks, int blockSize) {
         int total = 0, logitRows = 0;
         for (ScheduledChunk c : chunks) {
-            total += c.numTokens();
-            logitRows += promptRows(c);
-            if (c.samples()) logitRows++;
+            total += c.forwardTokens();
+            logitRows += promptRows(c) + sampleRows(c);
         }
         int[] tokens = new int[total], positions = new int[total], slots = new int[total];
         int[] starts = new int[chunks.size() + 1], lens = new int[chunks.size()], rows = new int[logitRows];
@@ -57,12 +57,24 @@ public final class StepOutputs {
                 slots[t] = s.blocks[p / blockSize] * blockSize + p % blockSize;
                 if (s.wantsPromptLogprob(p)) rows[r++] = t;
             }
-            lens[i] = c.start() + c.numTokens();
+            int[] draft = c.draft();
+            for (int d = 0; d < draft.length; d++, t++) {
+                int p = c.start() + c.numTokens() + d;
+                tokens[t] = draft[d];
+                positions[t] = p;
+                slots[t] = s.blocks[p / blockSize] * blockSize + p % blockSize;
+            }
+            lens[i] = c.start() + c.forwardTokens();
             tables[i] = s.blockTable();
-            if (c.samples()) rows[r++] = t - 1;
+            if (c.samples()) for (int k = draft.length + 1; k >= 1; k--) rows[r++] = t - k;
         }
         starts[chunks.size()] = t;
         return new ForwardBatch(tokens, positions, slots, starts, lens, tables, rows);
+    }
+
+    /** Logit rows the chunk samples from: none, or its last token's and one per draft token. */
+    public static int sampleRows(ScheduledChunk c) {
+        return c.samples() ? 1 + c.draft().length : 0;
     }
 
     /** How many logit rows of the chunk give prompt logprobs (positions followed by a prompt token not yet scored). */
@@ -128,23 +140,55 @@ public final class StepOutputs {
         return acceptSampled(s, token, lp, maxModelLen);
     }
 
+    /**
+     * What a sampling chunk added: {@code tokens} appended (at least one unless it failed), of which
+     * {@code draftAccepted} were its draft tokens confirmed, and a finish reason or null.
+     */
+    public record Accepted(int tokens, int draftAccepted, FinishReason finish) {}
+
+    /**
+     * Samples a chunk's rows in order, starting at logit row {@code row}: from the host {@code logits}, or the ids
+     * {@code sampled} on the device. Row i follows draft token i-1, so it counts only while every draft token before
+     * it was what the model itself drew; the first disagreement (or the row after the whole draft) gives the last
+     * token of the step. Each row is drawn exactly as a plain decode step would draw it (same adjustments, same
+     * random number), so the output is the one the sequence would have produced without speculation. A confirmed
+     * draft token's K/V, computed in this step, becomes part of the sequence.
+     */
+    public Accepted acceptChunk(ScheduledChunk c, float[] logits, int[] sampled, int row, int maxModelLen) {
+        Sequence s = c.sequence();
+        int[] draft = c.draft();
+        int emitted = 0, confirmed = 0;
+        FinishReason done = null;
+        for (int i = 0; i <= draft.length; i++) {
+            int before = s.length();
+            done = sampled != null ? acceptSampled(s, sampled[row + i], null, maxModelLen) : sampleAndAccept(s, logits, row + i, maxModelLen);
+            if (s.length() == before) break;  // refused by its guide
+            emitted++;
+            if (done != null || i == draft.length || s.token(before) != draft[i]) break;
+            confirmed++;
+            advance(s, 1);
+        }
+        if (sampled != null && !s.params.isGreedy()) s.rng.skip(emitted);
+        return new Accepted(emitted, confirmed, done);
+    }
+
+    /**
+     * The random bits of a device draw for each of the chunk's sampling rows (0 for greedy): row i gets the sequence's
+     * i-th next draw, which {@link #acceptChunk} takes only if the row's token is kept. A device turns the bits into
+     * the same uniform number as a host draw ({@code bits >>> 11} scaled, as {@code nextDouble} does), so a seeded
+     * request continues identically whichever path a step takes.
+     */
+    public static void randomBits(ScheduledChunk c, long[] out, int row) {
+        Sequence s = c.sequence();
+        for (int i = 0; i < sampleRows(c); i++) out[row + i] = s.params.isGreedy() ? 0 : s.rng.peekLong(i);
+    }
+
     /** Appends a token sampled elsewhere (on the device); returns a finish reason or null. */
     public FinishReason acceptSampled(Sequence s, int token, TokenLogprobs lp, int maxModelLen) {
         FinishReason done = acceptToken(s, token, lp);
         if (done == null && s.length() >= maxModelLen) done = FinishReason.LENGTH;
         return done;
     }
-
-    /**
-     * The 64 random bits of a sequence's next draw for device sampling (0 for greedy, which draws nothing). It takes
-     * the same step of the sequence's generator as a host draw, and a device turns the bits into the same uniform
-     * number ({@code bits >>> 11} scaled, as {@code nextDouble} does), so a seeded request continues identically
-     * whichever path a step takes.
-     */
-    public static long randomBits(Sequence s) {
-        return s.params.isGreedy() ? 0 : s.rng.nextLong();
-    }
-
 
     /**
      * Appends a token, emits it and decides whether the sequence is done. The output that carries the finishing

@@ -40,6 +40,9 @@ public final class ClusterOptions {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads per node, 0 = the cores shared among the nodes")
     public int threads;
 
+    @Option(names = "--speculative-config", description = "speculative decoding on the decode nodes, vLLM's JSON, e.g. '{\"method\": \"ngram\", \"num_speculative_tokens\": 4}' (default: off)")
+    public String speculativeConfig;
+
     @Option(names = "--run-dir", description = "where node logs go (default: runs/<timestamp>)")
     public java.nio.file.Path runDir;
 
@@ -53,5 +56,6 @@ public final class ClusterOptions {
         if (kvCacheMib < 0 || maxBatchTokens < 0 || maxSeqs < 0)
             throw new IllegalArgumentException("--kv-cache-mib, --max-batch-tokens and --max-seqs must be >= 0");
         if (port < 0 || port > 65535 || registryPort < 0 || registryPort > 65535) throw new IllegalArgumentException("ports must be in 0..65535");
+        ai.baton.engine.spec.SpeculativeConfig.parse(speculativeConfig);  // a bad one fails here, not in every node
     }
 }

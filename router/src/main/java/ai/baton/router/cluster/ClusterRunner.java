@@ -83,6 +83,9 @@ public final class ClusterRunner implements AutoCloseable {
             if (c.kvCacheMib > 0) args.addAll(List.of("--kv-cache-mib", Long.toString(c.kvCacheMib)));
             if (c.maxBatchTokens > 0) args.addAll(List.of("--max-batch-tokens", Integer.toString(c.maxBatchTokens)));
             if (c.maxSeqs > 0) args.addAll(List.of("--max-seqs", Integer.toString(c.maxSeqs)));
+            // Prefill nodes sample one token: only decode nodes speculate.
+            if (!prefill && c.speculativeConfig != null && !c.speculativeConfig.isBlank())
+                args.addAll(List.of("--speculative-config", c.speculativeConfig));
             Map<String, String> env = new LinkedHashMap<>();
             if (gpus > 0) {
                 // Each node gets its own GPUs while there are enough; beyond that they share, round robin.
