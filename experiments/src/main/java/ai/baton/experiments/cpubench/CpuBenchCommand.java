@@ -114,7 +114,7 @@ public final class CpuBenchCommand implements Callable<Integer> {
     }
 
     /** Bytes of weights one decode step reads: every linear layer and the LM head (embedding rows are negligible). */
-    static long weightBytesPerStep(ModelConfig c) {
+    public static long weightBytesPerStep(ModelConfig c) {
         int bytes = "float32".equals(c.torchDtype()) ? 4 : 2;
         long perLayer = (long) c.hiddenSize() * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * c.hiddenSize()
                 + 3L * c.hiddenSize() * c.intermediateSize();

@@ -41,7 +41,15 @@ public final class RealCluster implements AutoCloseable {
     /** Each node's metrics port (/metrics, /debug/steps), prefill nodes first, as node processes serve it. */
     private final List<MetricsEndpoint> metrics = new ArrayList<>();
 
+    private final ai.baton.engine.spec.SpeculativeConfig decodeSpeculation;
+
     public RealCluster(int prefills, int decodes, RoutingConfig routing) throws Exception {
+        this(prefills, decodes, routing, ai.baton.engine.spec.SpeculativeConfig.NONE);
+    }
+
+    /** With speculative decoding on the decode nodes. */
+    public RealCluster(int prefills, int decodes, RoutingConfig routing, ai.baton.engine.spec.SpeculativeConfig decodeSpeculation) throws Exception {
+        this.decodeSpeculation = decodeSpeculation;
         router = RouterServer.builder(TestRouter.model()).host("127.0.0.1").httpPort(0).grpcPort(0).routing(routing)
                 .heartbeatIntervalMs(200).healthIntervalMs(500).defaultMaxTokens(8).build().start();
         http = new Http(router.httpPort());
@@ -78,7 +86,7 @@ public final class RealCluster implements AutoCloseable {
     }
 
     private ServingNode startDecode(String name) {
-        LlmEngine engine = LlmEngine.open(engineConfig());
+        LlmEngine engine = LlmEngine.open(engineConfig().withSpeculative(decodeSpeculation));
         DecodeNode n = DecodeNode.builder().engine(engine).kvReceiver(UcxKvReceiver.open(kv(name), engine))
                 .server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name).modelName("qwen3-text-tiny")
                 .lease(Duration.ofSeconds(60)).start();
