@@ -1,6 +1,7 @@
 package ai.baton.experiments.enginebench;
 
 import ai.baton.engine.EngineConfig;
+import ai.baton.engine.EngineStats;
 import ai.baton.engine.LlmEngine;
 import ai.baton.engine.ModelRunner;
 import ai.baton.engine.backend.ForwardBatch;
@@ -8,6 +9,7 @@ import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sampling.TokenLogprobs;
+import ai.baton.engine.spec.SpeculativeConfig;
 import ai.baton.engine.weights.DType;
 import ai.baton.engine.weights.SafetensorsWeights;
 import ai.baton.engine.weights.SyntheticWeights;
@@ -47,7 +49,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
             description = "hub-configs shape:layers for the real-width CUDA-vs-CPU check") List<String> shapes;
     @Option(names = "--tolerance", defaultValue = "2e-2") double tolerance;
     @Option(names = "--backend", defaultValue = "cuda", description = "the backend under test (cpu checks the harness itself)") String backend;
-    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,prompt,greedy,text,batch,shapes,fused") List<String> skip;
+    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,prompt,greedy,speculative,text,batch,shapes,fused") List<String> skip;
 
     private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -65,6 +67,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         if (!skip.contains("fixtures")) section("fixture_logits", this::fixtureLogits);
         if (!skip.contains("prompt")) section("prompt_logprobs", this::promptLogprobs);
         if (!skip.contains("greedy")) section("fixture_greedy", this::fixtureGreedy);
+        if (!skip.contains("speculative")) section("speculative_greedy", this::speculativeGreedy);
         if (!skip.contains("text")) section("text_fixture", this::textFixture);
         if (!skip.contains("batch")) section("random_batch_32", this::randomBatch);
         if (!skip.contains("shapes")) section("real_width", this::realWidth);
@@ -283,6 +286,50 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 Map<String, Object> r = compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i), logged.get(i));
                 rows.add(r);
             }
+        }
+        return rows;
+    }
+
+    /**
+     * The fixtures' greedy tokens with n-gram speculation on (4 draft tokens, suffixes of 1-3): the verify passes run
+     * several query rows per sequence through the prefill path, so a difference must again be a near-tie.
+     */
+    private Object speculativeGreedy() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String m : MODELS) {
+            Path dir = fixtures.resolve(m);
+            JsonNode cases = json(dir.resolve("expected.json")).get("cases");
+            List<int[]> prompts = new ArrayList<>(), expected = new ArrayList<>();
+            for (JsonNode c : cases) {
+                prompts.add(ints(c.get("prompt")));
+                expected.add(ints(c.get("greedy")));
+            }
+            List<List<Integer>> got = new ArrayList<>();
+            EngineStats stats;
+            try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend).withSpeculative(new SpeculativeConfig(4, 1, 3)))) {
+                for (int[] prompt : prompts) {
+                    List<Integer> toks = new ArrayList<>();
+                    got.add(toks);
+                    engine.submit(null, prompt, SamplingParams.greedy(expected.getFirst().length).withIgnoreEos(true), o -> {
+                        if (o.newToken() >= 0) toks.add(o.newToken());
+                    });
+                }
+                engine.runUntilIdle();
+                stats = engine.stats();
+            }
+            List<Generation> logged = generateLogged(dir, prompts, greedy(prompts.size(), expected.getFirst().length));
+            for (int i = 0; i < prompts.size(); i++)
+                rows.add(compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i).stream().mapToInt(Integer::intValue).toArray(), logged.get(i)));
+            Map<String, Object> st = new LinkedHashMap<>();
+            st.put("model", m);
+            st.put("draft_tokens", stats.specDraftTokens());
+            st.put("accepted_tokens", stats.specAcceptedTokens());
+            st.put("steps", stats.steps());
+            st.put("generated_tokens", stats.generatedTokens());
+            rows.add(st);
+            System.out.printf("  %-16s %d draft tokens, %d kept, %d steps for %d tokens%n", m, stats.specDraftTokens(),
+                    stats.specAcceptedTokens(), stats.steps(), stats.generatedTokens());
+            if (stats.specAcceptedTokens() == 0) failures++;
         }
         return rows;
     }
