@@ -5,6 +5,7 @@
 #   check  cuda-check: fixtures, greedy, 32 random batched requests CUDA vs CPU, real widths CUDA vs CPU
 #   bench  engine-bench on synthetic weights of qwen3-0.6b, llama-3.2-1b, llama-3.1-8b
 #   peer   the gpt-fast peer on the same shapes, then the side-by-side table
+#   spec   spec-bench: n-gram speculative decoding vs plain decoding on the text fixture and the $SHAPES (synthetic)
 # Everything lands in $OUT (log.txt, cuda-check-*.json, engine-bench.json, peer.json, summary.md, combined.json).
 #   STAGES=check,bench  deploy/bundle/gpu-check.sh
 set -uo pipefail
@@ -69,6 +70,15 @@ main() {
     PYTHONUNBUFFERED=1 timeout "${PEER_TIMEOUT:-240}" python3 "$REPO/experiments/peer/gpt_fast_peer.py" --gpt-fast "$CARRY/gpt-fast" \
       --config $PCONFIGS --batch "$BATCH" --context 512 --decode-steps "${STEPS:-32}" --prefill "$PREFILL" --json "$OUT/peer.json"
     echo "peer exit code $?"
+  fi
+  if [[ ",$STAGES," == *,spec,* ]]; then
+    for s in qwen3-text-tiny $SHAPES; do
+      echo "[$(date +%T)] == spec-bench $s"
+      if [ "$s" = qwen3-text-tiny ]; then SRC=(--model "$FX/qwen3-text-tiny"); else SRC=(--config "$FX/hub-configs/$s.json"); fi
+      timeout "${SPEC_TIMEOUT:-200}" "$B/run-class" ai.baton.experiments.specbench.SpecBenchCommand "${SRC[@]}" --backend cuda \
+        --batch "${SPEC_BATCH:-1,8,32}" --k "${SPEC_K:-0,2,4,8}" --max-tokens 128 --prompt-len 128 --json "$OUT/spec-bench-$s.json"
+      echo "spec-bench exit code $?"
+    done
   fi
   if [ -f "$OUT/engine-bench.json" ]; then
     python3 "$REPO/experiments/peer/merge_results.py" --baton "$OUT/engine-bench.json" \
