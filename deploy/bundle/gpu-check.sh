@@ -55,7 +55,7 @@ main() {
     echo "cuda-check exit code $?"
     echo "[$(date +%T)] == cuda-check (32 random requests, real widths)"
     timeout "${CHECK_TIMEOUT:-150}" "$B/run-class" ai.baton.experiments.enginebench.CudaCheckCommand --fixtures "$FX" \
-      --skip fixtures,prompt,greedy,text --json "$OUT/cuda-check-batch.json" ${CHECK_ARGS:-}
+      --skip fixtures,prompt,greedy,speculative,text --json "$OUT/cuda-check-batch.json" ${CHECK_ARGS:-}
     echo "cuda-check exit code $?"
   fi
   if [[ ",$STAGES," == *,bench,* ]]; then

@@ -104,6 +104,7 @@ public final class LlmEngine implements AutoCloseable {
         if (!spec.enabled()) return null;
         NgramProposer ngram = new NgramProposer(spec.lookupMin(), spec.lookupMax());
         return (s, maxDraft) -> {
+            if (!spec.draftsAt(scheduler.running().size())) return new int[0];
             int n = Math.min(Math.min(maxDraft, spec.numTokens()),
                     Math.min(s.params.maxTokens() - s.outputLength(), maxModelLen - s.length()) - 1);
             return ngram.propose(s.tokensArray(), s.length(), n);

@@ -130,6 +130,20 @@ class SpeculativeDecodingTest {
         }
     }
 
+    /** Above disable_by_batch_size running sequences nothing is drafted; at or below it, drafting resumes. */
+    @Test
+    void largeBatchesDoNotDraft() {
+        EngineConfig c = EngineConfig.forModel(Fixtures.model("qwen3-text-tiny")).withThreads(2).withKvBlocks(256);
+        try (LlmEngine e = LlmEngine.open(c.withSpeculative(new SpeculativeConfig(4, 1, 3, 2)))) {
+            List<SamplingParams> three = List.of(SamplingParams.greedy(30).withIgnoreEos(true), SamplingParams.greedy(30).withIgnoreEos(true),
+                    SamplingParams.greedy(30).withIgnoreEos(true));
+            runAll(e, three, true);
+            assertEquals(0, e.stats().specDraftTokens(), "three running, limit two");
+            runAll(e, three.subList(0, 2), true);
+            assertTrue(e.stats().specAcceptedTokens() > 0, e.stats().toString());
+        }
+    }
+
     /** The device-sampling path draws each kept row's random number exactly as a plain step would. */
     @Test
     void deviceSamplingDrawsTheSameNumbers() {

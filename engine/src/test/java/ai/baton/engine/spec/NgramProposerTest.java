@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NgramProposerTest {
     private static int[] propose(int min, int max, int k, int... tokens) {
@@ -45,6 +46,9 @@ class NgramProposerTest {
         assertEquals(new SpeculativeConfig(3, 2, 2), SpeculativeConfig.parse("{\"num_speculative_tokens\": 3, \"prompt_lookup_min\": 2}"));
         assertEquals(new SpeculativeConfig(3, 1, 4), SpeculativeConfig.parse("{\"method\":\"ngram\",\"num_speculative_tokens\":3,\"prompt_lookup_min\":1,\"prompt_lookup_max\":4}"));
         assertEquals(SpeculativeConfig.NONE, SpeculativeConfig.parse(null));
+        SpeculativeConfig d = SpeculativeConfig.parse("{\"num_speculative_tokens\": 3, \"disable_by_batch_size\": 4}");
+        assertEquals(new SpeculativeConfig(3, 5, 5, 4), d);
+        assertTrue(d.draftsAt(4) && !d.draftsAt(5) && new SpeculativeConfig(3, 1, 1).draftsAt(1000));
         for (String bad : new String[] {"{", "[]", "{\"method\": \"eagle\", \"num_speculative_tokens\": 2}", "{\"method\": \"ngram\"}",
                 "{\"num_speculative_tokens\": -1}", "{\"num_speculative_tokens\": 2, \"prompt_lookup_min\": 3, \"prompt_lookup_max\": 2}",
                 "{\"num_speculative_tokens\": 2, \"model\": \"x\"}", "{\"num_speculative_tokens\": 2.5}"}) {

@@ -47,6 +47,10 @@ public final class SpecBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0") int threads;
     @Option(names = "--json", description = "write results to this file") Path json;
 
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new SpecBenchCommand()).execute(args));
+    }
+
     @Override
     public Integer call() throws Exception {
         if ((model == null) == (config == null)) throw new IllegalArgumentException("give exactly one of --model and --config");
