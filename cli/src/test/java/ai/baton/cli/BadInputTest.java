@@ -49,6 +49,15 @@ class BadInputTest {
     }
 
     @Test
+    void badSpeculativeConfig() {
+        assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--prompt-ids", "1", "--speculative-config",
+                "{\"method\": \"eagle\", \"num_speculative_tokens\": 2}"), "method \"eagle\" is not supported");
+        assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--prompt-ids", "1", "--speculative-config", "{ngram"), "not valid JSON");
+        assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--prompt-ids", "1", "--speculative-config",
+                "{\"num_speculative_tokens\": 2, \"prompt_lookup_min\": 0}"), "prompt_lookup_min must be >= 1");
+    }
+
+    @Test
     void promptLongerThanContext() {
         assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--kv-blocks", "2", "--block-size", "4",
                 "--prompt-ids", "1,2,3,4,5,6,7,8,9,10"), "maximum context length is 8 tokens");

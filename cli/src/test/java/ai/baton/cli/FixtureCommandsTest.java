@@ -62,6 +62,14 @@ class FixtureCommandsTest {
                     "--prompt-ids", csv(c.get("prompt")), "--max-tokens", "" + c.get("greedy").size(), "--ignore-eos", "--json");
             assertEquals(0, g.exit(), g.err());
             assertEquals(c.get("greedy"), g.json().get("token_ids"), model + " tp " + tp + " greedy");
+            // The same tokens when the engine speculates (n-gram drafts verified in the step); a few cases, to keep CI short.
+            if ((tp == 1 || (tp == 2 && model.equals("qwen3-tiny"))) && c.get("prompt").size() >= 17) {
+                CliRunner.Result sg = CliRunner.run("generate", "--model", dir, "--tp", "" + tp, "--threads", "2",
+                        "--prompt-ids", csv(c.get("prompt")), "--max-tokens", "" + c.get("greedy").size(), "--ignore-eos", "--json",
+                        "--speculative-config", "{\"method\": \"ngram\", \"num_speculative_tokens\": 3, \"prompt_lookup_min\": 1}");
+                assertEquals(0, sg.exit(), sg.err());
+                assertEquals(c.get("greedy"), sg.json().get("token_ids"), model + " tp " + tp + " greedy, speculative");
+            }
         }
     }
 

@@ -110,6 +110,11 @@ class ClusterCommandsTest {
         String plain = String.join(" ", ClusterRunner.specs(Path.of("m"), "cpu", options(tmp, 1, 1), 1234).getFirst().args());
         assertFalse(plain.contains("--kv-cache-mib") || plain.contains("--max-batch-tokens") || plain.contains("--max-seqs"), plain);
         assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--max-seqs", "-1").validate());
+        String spec = "{\"method\": \"ngram\", \"num_speculative_tokens\": 4}";
+        List<LocalCluster.NodeSpec> speculating = ClusterRunner.specs(Path.of("m"), "cpu", options(tmp, 1, 1, "--speculative-config", spec), 1234);
+        assertFalse(speculating.get(0).args().contains("--speculative-config"), "prefill nodes sample one token");
+        assertTrue(String.join(" ", speculating.get(1).args()).contains("--speculative-config " + spec), speculating.get(1).args().toString());
+        assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--speculative-config", "{\"method\": \"eagle\"}").validate());
     }
 
     @Test
