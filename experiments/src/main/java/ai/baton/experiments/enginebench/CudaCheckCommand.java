@@ -270,31 +270,16 @@ public final class CudaCheckCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------ fixtures: greedy through the engine
 
-    private Object fixtureGreedy() {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (String m : MODELS) {
-            Path dir = fixtures.resolve(m);
-            JsonNode cases = json(dir.resolve("expected.json")).get("cases");
-            List<int[]> prompts = new ArrayList<>(), expected = new ArrayList<>();
-            for (JsonNode c : cases) {
-                prompts.add(ints(c.get("prompt")));
-                expected.add(ints(c.get("greedy")));
-            }
-            List<int[]> got = generate(dir, backend, prompts, expected.getFirst().length);
-            List<Generation> logged = generateLogged(dir, prompts, greedy(prompts.size(), expected.getFirst().length));
-            for (int i = 0; i < prompts.size(); i++) {
-                Map<String, Object> r = compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i), logged.get(i));
-                rows.add(r);
-            }
-        }
-        return rows;
-    }
+    private Object fixtureGreedy() { return fixtureGreedy(SpeculativeConfig.NONE); }
 
     /**
      * The fixtures' greedy tokens with n-gram speculation on (4 draft tokens, suffixes of 1-3): the verify passes run
-     * several query rows per sequence through the prefill path, so a difference must again be a near-tie.
+     * several query rows per sequence through the prefill path, so a difference must again be a near-tie, and drafts
+     * must have been kept.
      */
-    private Object speculativeGreedy() {
+    private Object speculativeGreedy() { return fixtureGreedy(new SpeculativeConfig(4, 1, 3)); }
+
+    private Object fixtureGreedy(SpeculativeConfig spec) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String m : MODELS) {
             Path dir = fixtures.resolve(m);
@@ -304,32 +289,24 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 prompts.add(ints(c.get("prompt")));
                 expected.add(ints(c.get("greedy")));
             }
-            List<List<Integer>> got = new ArrayList<>();
-            EngineStats stats;
-            try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend).withSpeculative(new SpeculativeConfig(4, 1, 3)))) {
-                for (int[] prompt : prompts) {
-                    List<Integer> toks = new ArrayList<>();
-                    got.add(toks);
-                    engine.submit(null, prompt, SamplingParams.greedy(expected.getFirst().length).withIgnoreEos(true), o -> {
-                        if (o.newToken() >= 0) toks.add(o.newToken());
-                    });
-                }
-                engine.runUntilIdle();
-                stats = engine.stats();
-            }
+            List<int[]> got = generateAll(engineConfig(dir, backend).withSpeculative(spec), dir, prompts,
+                    greedy(prompts.size(), expected.getFirst().length)).stream().map(Generation::tokens).toList();
+            EngineStats stats = lastStats;
             List<Generation> logged = generateLogged(dir, prompts, greedy(prompts.size(), expected.getFirst().length));
             for (int i = 0; i < prompts.size(); i++)
-                rows.add(compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i).stream().mapToInt(Integer::intValue).toArray(), logged.get(i)));
-            Map<String, Object> st = new LinkedHashMap<>();
-            st.put("model", m);
-            st.put("draft_tokens", stats.specDraftTokens());
-            st.put("accepted_tokens", stats.specAcceptedTokens());
-            st.put("steps", stats.steps());
-            st.put("generated_tokens", stats.generatedTokens());
-            rows.add(st);
-            System.out.printf("  %-16s %d draft tokens, %d kept, %d steps for %d tokens%n", m, stats.specDraftTokens(),
-                    stats.specAcceptedTokens(), stats.steps(), stats.generatedTokens());
-            if (stats.specAcceptedTokens() == 0) failures++;
+                rows.add(compareGreedy(m, dir, prompts.get(i), expected.get(i), got.get(i), logged.get(i)));
+            if (spec.enabled()) {
+                Map<String, Object> st = new LinkedHashMap<>();
+                st.put("model", m);
+                st.put("draft_tokens", stats.specDraftTokens());
+                st.put("accepted_tokens", stats.specAcceptedTokens());
+                st.put("steps", stats.steps());
+                st.put("generated_tokens", stats.generatedTokens());
+                rows.add(st);
+                System.out.printf("  %-16s %d draft tokens, %d kept, %d steps for %d tokens%n", m, stats.specDraftTokens(),
+                        stats.specAcceptedTokens(), stats.steps(), stats.generatedTokens());
+                if (stats.specAcceptedTokens() == 0) failures++;
+            }
         }
         return rows;
     }
@@ -440,9 +417,16 @@ public final class CudaCheckCommand implements Callable<Integer> {
     }
 
     private List<Generation> generateAll(Path dir, String backend, List<int[]> prompts, List<SamplingParams> params) {
+        return generateAll(engineConfig(dir, backend), dir, prompts, params);
+    }
+
+    /** The engine's stats after the last {@link #generateAll}. */
+    private EngineStats lastStats;
+
+    private List<Generation> generateAll(EngineConfig config, Path dir, List<int[]> prompts, List<SamplingParams> params) {
         List<List<Integer>> out = new ArrayList<>();
         List<List<TokenLogprobs>> lps = new ArrayList<>();
-        try (LlmEngine engine = LlmEngine.open(engineConfig(dir, backend))) {
+        try (LlmEngine engine = LlmEngine.open(config)) {
             eosIds.put(dir, engine.eosTokenIds());
             for (int i = 0; i < prompts.size(); i++) {
                 List<Integer> toks = new ArrayList<>();
@@ -456,6 +440,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 });
             }
             engine.runUntilIdle();
+            lastStats = engine.stats();
         }
         List<Generation> res = new ArrayList<>();
         for (int i = 0; i < out.size(); i++) res.add(new Generation(out.get(i).stream().mapToInt(Integer::intValue).toArray(), lps.get(i)));
