@@ -119,6 +119,7 @@ final class StructuredOutput {
             case JSON_OBJECT -> b.setKind(Kind.JSON_OBJECT).build();
             case JSON_SCHEMA -> b.setKind(Kind.JSON_SCHEMA).setJsonSchema(g.schemaJson()).build();
             case CHOICE -> b.setKind(Kind.CHOICE).addAllChoices(g.choices()).build();
+            case REGEX -> b.setKind(Kind.REGEX).setRegex(g.regex()).build();
         };
     }
 }
