@@ -19,7 +19,7 @@
  * accepted whole. A token is allowed only if all its bytes are; one that ends a value partway and goes on
  * with bytes the grammar refuses (e.g. <code>}\n</code> closing the top-level object) is not.
  *
- * <p>Regular expressions (a REGEX guide's whole output) are
+ * <p>Regular expressions (a REGEX guide's whole output, a schema string's {@code pattern} or {@code format}) are
  * parsed ({@link ai.baton.engine.guide.RegexParser}), built into a Thompson NFA over UTF-8 bytes
  * ({@link ai.baton.engine.guide.ByteNfa}: every character class becomes the byte-range sequences of its
  * encodings, so only valid UTF-8 can be produced), determinized, pruned of states that cannot reach a match
@@ -50,6 +50,14 @@
  *   <li>Strings: any valid UTF-8 except control characters below 0x20, and the escapes
  *       {@code \" \\ \/ \b \f \n \r \t \}{@code uXXXX}; lengths count code points, an escape as one.</li>
  *   <li>enum and const values must appear in their compact JSON form (Jackson's serialization).</li>
+ *   <li>Strings with a {@code pattern} or {@code format}: the decoded content must fully match (JSON Schema's
+ *       pattern is a search, but like xgrammar and vLLM the guide anchors it; with both, both must match). Each
+ *       character has one spelling: {@code "} and {@code \} as {@code \"} and {@code \\}, every other
+ *       character as its raw UTF-8 (no {@code \/} or {@code \}{@code uXXXX}); control characters (below
+ *       U+0020) are never generated there, even where the pattern allows them (so {@code \s} is a space only),
+ *       and a pattern that only matches strings with one is refused. minLength and maxLength combine with them
+ *       (counted in code points; minLength is built into the DFA, maxLength checked against each state's
+ *       shortest completion); a combination with no string, or too many states, is refused.</li>
  * </ul>
  *
  * <p>JSON schema subset ({@link ai.baton.engine.guide.SchemaCompiler}).
@@ -58,7 +66,10 @@
  *       null; when absent it is inferred from the type-specific keywords present, else any value),
  *       {@code properties}, {@code required}, {@code additionalProperties}, {@code items},
  *       {@code prefixItems} (and draft-4 array-form {@code items}), {@code minItems}, {@code maxItems},
- *       {@code minLength}, {@code maxLength}, {@code enum}, {@code const}, {@code anyOf}, {@code oneOf}
+ *       {@code minLength}, {@code maxLength}, {@code pattern}, {@code format} on strings (date, time, date-time,
+ *       uuid, ipv4, ipv6, hostname, email: {@link ai.baton.engine.guide.StringFormats}; other formats, and
+ *       format on other types, are ignored; format does not make an untyped schema a string), {@code enum},
+ *       {@code const}, {@code anyOf}, {@code oneOf}
  *       (treated as anyOf), {@code allOf} with one member, local {@code $ref} ({@code #}, {@code #/$defs/...},
  *       {@code #/definitions/...} or any local JSON pointer; recursion works through the stack), the empty
  *       schema {@code {}} and {@code true} (any value).</li>
@@ -70,13 +81,14 @@
  *       <code>{}</code>.</li>
  *   <li>Ignored (no effect on the output): {@code $schema}, {@code $id}, {@code $comment}, {@code $defs} and
  *       {@code definitions} (except as $ref targets), {@code title}, {@code description}, {@code default},
- *       {@code examples}, {@code format}, {@code minimum}, {@code maximum}, {@code exclusiveMinimum},
+ *       {@code examples}, unknown {@code format}s, {@code minimum}, {@code maximum}, {@code exclusiveMinimum},
  *       {@code exclusiveMaximum}, {@code deprecated}, {@code readOnly}, {@code writeOnly}.</li>
  *   <li>Rejected with a {@link ai.baton.engine.guide.GuideException} naming the keyword and its JSON pointer:
- *       every other keyword ({@code pattern}, {@code patternProperties}, {@code not}, {@code if},
+ *       every other keyword ({@code patternProperties}, {@code not}, {@code if},
  *       {@code multipleOf}, {@code uniqueItems}, ...); anyOf/oneOf/allOf/$ref next to other structural
  *       keywords; allOf with several members; remote refs; refs that reach themselves without content in
- *       between; unsatisfiable bounds; the schema {@code false}.</li>
+ *       between; unsatisfiable bounds; the schema {@code false}; a pattern outside the regex subset below, or
+ *       one that (with minLength, maxLength or format) no JSON string can match.</li>
  * </ul>
  * A recursive schema that requires ever deeper nesting can dead-end at the depth limit; such schemas admit
  * no finite value anyway.
