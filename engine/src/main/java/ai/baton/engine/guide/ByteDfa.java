@@ -1,7 +1,11 @@
 package ai.baton.engine.guide;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A compiled, minimal DFA over bytes (immutable, thread-safe): the transition table over byte classes, and what
@@ -157,8 +161,8 @@ final class ByteDfa {
                 }
             }
         }
-        java.util.Map<java.util.List<Long>, Integer> sets = new java.util.HashMap<>();
-        java.util.List<long[]> setList = new java.util.ArrayList<>();
+        Map<List<Long>, Integer> sets = new HashMap<>();
+        List<long[]> setList = new ArrayList<>();
         for (int d = 0; d < states; d++) {
             if (utf8[d] != Utf8.BOUNDARY || terminal[d]) continue;
             long lo = 0, hi = 0;
@@ -170,11 +174,11 @@ final class ByteDfa {
                 }
             }
             if (128 - Long.bitCount(lo) - Long.bitCount(hi) < MIN_WIDE_BYTES) continue;
-            Integer set = sets.get(java.util.List.of(lo, hi));
+            Integer set = sets.get(List.of(lo, hi));
             if (set == null) {
                 if (setList.size() == MAX_WIDE_SETS) continue;
                 set = setList.size();
-                sets.put(java.util.List.of(lo, hi), set);
+                sets.put(List.of(lo, hi), set);
                 setList.add(new long[] {lo, hi});
             }
             wideSet[d] = set;

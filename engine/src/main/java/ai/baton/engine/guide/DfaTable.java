@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * A DFA over bytes while it is being built: one row of 256 next states per state (-1: no move), accepting flags,
@@ -268,7 +269,7 @@ final class DfaTable {
         int close = out.addState(true, false);
         Map<Long, Integer> ids = new HashMap<>();
         ArrayDeque<long[]> queue = new ArrayDeque<>();
-        java.util.function.BiFunction<Integer, Integer, Integer> state = (d, c) -> {
+        BiFunction<Integer, Integer, Integer> state = (d, c) -> {
             long key = (long) d << 32 | c;
             Integer id = ids.get(key);
             if (id == null) {
@@ -308,7 +309,7 @@ final class DfaTable {
         DfaTable out = new DfaTable();
         Map<Long, Integer> ids = new HashMap<>();
         ArrayDeque<int[]> queue = new ArrayDeque<>();
-        java.util.function.BiFunction<Integer, Integer, Integer> state = (a, b) -> {
+        BiFunction<Integer, Integer, Integer> state = (a, b) -> {
             long key = (long) a << 32 | b;
             Integer id = ids.get(key);
             if (id == null) {
