@@ -41,6 +41,7 @@ public final class Protos {
                 case JSON_OBJECT -> GuideSpec.jsonObject();
                 case JSON_SCHEMA -> GuideSpec.jsonSchema(g.getJsonSchema());
                 case CHOICE -> GuideSpec.choice(g.getChoicesList());
+                case REGEX -> GuideSpec.regex(g.getRegex());
                 default -> throw new EngineException("unknown guide kind " + g.getKindValue());
             };
         } catch (GuideException e) {

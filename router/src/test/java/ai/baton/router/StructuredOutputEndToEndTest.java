@@ -8,15 +8,16 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Structured outputs over HTTP against real nodes (the text fixture's random weights never write JSON by themselves):
- * OpenAI's response_format, vLLM's guided_choice and structured_outputs, SGLang's json_schema, with the first token
- * drawn on the prefill node (disaggregated) or on the decode node (local prefill); and the requests that cannot be
- * served are 400s.
+ * OpenAI's response_format, vLLM's guided_choice, guided_regex and structured_outputs, SGLang's json_schema and regex,
+ * with the first token drawn on the prefill node (disaggregated) or on the decode node (local prefill); and the
+ * requests that cannot be served are 400s.
  */
 class StructuredOutputEndToEndTest {
     private static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"ok\": {\"type\": \"boolean\"},"
@@ -69,6 +70,67 @@ class StructuredOutputEndToEndTest {
                 assertTrue(text.startsWith("{"), text);
                 if (any.json().path("choices").get(0).path("finish_reason").asText().equals("stop"))
                     assertTrue(Http.JSON.readTree(text).isObject(), text);
+                c.assertNoBlocksInUse();
+            }
+        }
+    }
+
+    private static final String WEATHER = "(sunny|rainy|foggy), [1-3]?[0-9] degrees";
+    private static final String NON_ASCII = "(é|😀|中文){1,3}!";
+    private static final String DATED = "{\"type\": \"object\", \"properties\": {\"day\": {\"type\": \"string\", \"format\": \"date\"},"
+            + " \"code\": {\"type\": \"string\", \"pattern\": \"^[A-Z]{2}-\\\\d{3}$\"}}, \"required\": [\"day\", \"code\"], \"additionalProperties\": false}";
+
+    private static void assertFullMatch(String regex, String text) {
+        assertTrue(Pattern.compile(regex).matcher(text).matches(), () -> regex + " does not match \"" + text + "\"");
+    }
+
+    /** Regular expressions (vLLM's guided_regex and structured_outputs.regex, SGLang's regex), one-shot and streamed. */
+    @Test
+    void regexOutputsFullyMatchOnBothPaths() throws Exception {
+        for (RoutingConfig routing : List.of(RoutingConfig.defaults().withLocalPrefillThreshold(-1),
+                RoutingConfig.defaults().withLocalPrefillThreshold(1 << 20))) {
+            try (RealCluster c = new RealCluster(1, 1, routing)) {
+                String guided = Http.JSON.writeValueAsString(WEATHER);
+                Http.Reply k = c.http.post("/v1/completions", "{\"prompt\": \"The weather today is\", \"max_tokens\": 40, \"n\": 3,"
+                        + " \"temperature\": 1, \"seed\": 5, \"guided_regex\": " + guided + "}");
+                assertEquals(200, k.status(), k.body());
+                for (JsonNode ch : k.json().path("choices")) {
+                    assertFullMatch(WEATHER, ch.path("text").asText());
+                    assertEquals("stop", ch.path("finish_reason").asText(), k.body());
+                }
+
+                Http.Reply chat = c.http.post("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 40, \"temperature\": 1, \"seed\": 7,"
+                        + " \"structured_outputs\": {\"regex\": " + guided + "}}");
+                assertEquals(200, chat.status(), chat.body());
+                assertFullMatch(WEATHER, chat.json().path("choices").get(0).path("message").path("content").asText());
+
+                Http.Stream s = c.http.stream("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 40, \"stream\": true, \"temperature\": 1,"
+                        + " \"seed\": 3, \"structured_outputs\": {\"regex\": " + Http.JSON.writeValueAsString(NON_ASCII) + "}}");
+                assertEquals(200, s.status());
+                assertFullMatch(NON_ASCII, Http.streamedText(s));
+
+                Http.Stream ks = c.http.stream("/v1/completions", "{\"prompt\": \"Weather:\", \"max_tokens\": 40, \"stream\": true,"
+                        + " \"guided_regex\": " + guided + "}");
+                assertEquals(200, ks.status());
+                assertFullMatch(WEATHER, Http.streamedText(ks));
+
+                String generate = "{\"text\": \"Weather:\", \"sampling_params\": {\"max_new_tokens\": 40, \"temperature\": 1,"
+                        + " \"regex\": " + guided + "}}";
+                Http.Reply g = c.http.post("/generate", generate);
+                assertEquals(200, g.status(), g.body());
+                assertFullMatch(WEATHER, g.json().path("text").asText());
+                assertEquals("stop", g.json().path("meta_info").path("finish_reason").path("type").asText(), g.body());
+                Http.Stream gs = c.http.stream("/generate", generate.replace("{\"text\"", "{\"stream\": true, \"text\""));
+                assertEquals(200, gs.status());
+                assertFullMatch(WEATHER, gs.chunks().getLast().path("text").asText());
+
+                Http.Reply d = c.http.post("/v1/chat/completions", "{" + USER + ", \"max_tokens\": 150, \"temperature\": 1, \"seed\": 2,"
+                        + " \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"d\", \"schema\": " + DATED + "}}}");
+                assertEquals(200, d.status(), d.body());
+                JsonNode value = Http.JSON.readTree(d.json().path("choices").get(0).path("message").path("content").asText());
+                assertFullMatch("\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])", value.path("day").asText());
+                assertFullMatch("[A-Z]{2}-\\d{3}", value.path("code").asText());
+                assertEquals(2, value.size());
                 c.assertNoBlocksInUse();
             }
         }
@@ -138,10 +200,13 @@ class StructuredOutputEndToEndTest {
     void formatsThatCannotBeFollowedAre400s() throws Exception {
         try (RealCluster c = new RealCluster(1, 1, RoutingConfig.defaults())) {
             List<String[]> cases = List.of(
-                    new String[]{"\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}", "response_format"},
+                    new String[]{"\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"string\", \"pattern\": \"a(?=b)\"}}}", "response_format"},
                     new String[]{"\"response_format\": {\"type\": \"json_schema\"}", "response_format.json_schema"},
                     new String[]{"\"response_format\": {\"type\": \"xml\"}", "response_format"},
-                    new String[]{"\"guided_regex\": \"a+\"", "guided_regex"},
+                    new String[]{"\"guided_regex\": \"(a+)\\\\1\"", "guided_regex"},
+                    new String[]{"\"structured_outputs\": {\"regex\": \"[a\"}", "structured_outputs"},
+                    new String[]{"\"guided_grammar\": \"root ::= \\\"a\\\"\"", "guided_grammar"},
+                    new String[]{"\"guided_regex\": \"a\", \"guided_choice\": [\"a\"]", "guided_regex"},
                     new String[]{"\"guided_choice\": []", "guided_choice"},
                     new String[]{"\"guided_json\": \"{not json\"", "guided_json"},
                     new String[]{"\"response_format\": {\"type\": \"json_object\"}, \"guided_choice\": [\"a\"]", "guided_choice"},
@@ -153,8 +218,16 @@ class StructuredOutputEndToEndTest {
                 assertEquals(400, r.status(), k[0] + ": " + r.body());
                 assertEquals(k[1], r.json().path("error").path("param").asText(), r.body());
             }
-            Http.Reply regex = c.http.post("/generate", "{\"text\": \"x\", \"sampling_params\": {\"regex\": \"a+\"}}");
+            Http.Reply bad = c.http.post("/v1/completions", "{\"prompt\": \"x\", \"guided_regex\": \"(?<=a)b\"}");
+            assertEquals(400, bad.status(), bad.body());
+            JsonNode error = bad.json().path("error");
+            assertEquals("invalid_request_error", error.path("type").asText(), bad.body());
+            assertEquals("regex: lookbehind (?<= at offset 0 is not supported", error.path("message").asText());
+            Http.Reply regex = c.http.post("/generate", "{\"text\": \"x\", \"sampling_params\": {\"regex\": \"(a\"}}");
             assertEquals(400, regex.status(), regex.body());
+            assertEquals("regex: missing ')' for the group opened at offset 0", regex.json().path("error").path("message").asText(), regex.body());
+            Http.Reply ebnf = c.http.post("/generate", "{\"text\": \"x\", \"sampling_params\": {\"ebnf\": \"root ::= x\"}}");
+            assertEquals(400, ebnf.status(), ebnf.body());
             c.assertNoBlocksInUse();
         }
     }

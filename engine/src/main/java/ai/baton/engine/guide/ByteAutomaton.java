@@ -3,6 +3,7 @@ package ai.baton.engine.guide;
 import ai.baton.engine.guide.Frame.Arr;
 import ai.baton.engine.guide.Frame.Key;
 import ai.baton.engine.guide.Frame.Literal;
+import ai.baton.engine.guide.Frame.Match;
 import ai.baton.engine.guide.Frame.Num;
 import ai.baton.engine.guide.Frame.Obj;
 import ai.baton.engine.guide.Frame.Str;
@@ -44,6 +45,7 @@ final class ByteAutomaton {
             case Str str -> string(str, b, rest, out);
             case Num n -> number(n, b, rest, out);
             case Literal l -> literal(l.node(), b, rest, out);
+            case Match m -> match(m.rule(), m.state(), m.count(), b, rest, out);
             case Key k -> {
                 if ((k.key()[k.pos()] & 0xFF) == b) out.add(k.pos() + 1 == k.key().length ? rest : ParseStack.push(new Key(k.key(), k.pos() + 1), rest));
             }
@@ -83,7 +85,24 @@ final class ByteAutomaton {
                 else if (b >= '1' && b <= '9') out.add(num(n, Num.INT, 1, rest));
             }
             case LiteralRule l -> literal(l.root, b, rest, out);
+            case RegexRule r -> match(r, r.dfa.start, 0, b, rest, out);
         }
+    }
+
+    /** Byte b in a regular-expression match at the DFA's state, count characters started (maxLength only). */
+    private static void match(RegexRule rule, int state, int count, int b, ParseStack rest, Successors out) {
+        ByteDfa dfa = rule.dfa;
+        int t = dfa.next(state, b);
+        if (t < 0) return;
+        if (dfa.terminal(t)) {
+            out.add(rest); // a finished match pops at once
+            return;
+        }
+        if (rule.counts()) {
+            if (dfa.boundary(state)) count++;
+            if (count + dfa.minRemaining(t) > rule.maxLength) return;
+        }
+        out.add(ParseStack.push(new Match(rule, t, count), rest));
     }
 
     private static void literal(LiteralRule.Node node, int b, ParseStack rest, Successors out) {

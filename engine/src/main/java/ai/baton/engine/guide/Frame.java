@@ -13,7 +13,9 @@ sealed interface Frame {
 
     /** A value not started yet (only at the bottom of a fresh stack: containers start their values directly). */
     record Value(ValueRule rule) implements Frame {
-        @Override public boolean canFinish() { return rule instanceof LiteralRule l && l.root.terminal; }
+        @Override public boolean canFinish() {
+            return rule instanceof LiteralRule l && l.root.terminal || rule instanceof RegexRule r && r.dfa.accepting(r.dfa.start);
+        }
     }
 
     /**
@@ -32,6 +34,14 @@ sealed interface Frame {
     /** Partway through one of a set of literals. */
     record Literal(LiteralRule.Node node) implements Frame {
         @Override public boolean canFinish() { return node.terminal; }
+    }
+
+    /**
+     * Partway through a regular-expression match: the DFA's state, and for a JSON string with maxLength the
+     * characters started so far. A state with no move out is never held: the frame pops when it is reached.
+     */
+    record Match(RegexRule rule, int state, int count) implements Frame {
+        @Override public boolean canFinish() { return rule.dfa.accepting(state); }
     }
 
     /** Partway through a listed property's key; pos is the next byte of key to match. */

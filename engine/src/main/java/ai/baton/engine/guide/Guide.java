@@ -18,7 +18,7 @@ public final class Guide {
         this.root = root;
     }
 
-    /** Compiles the spec; a schema or choice list that cannot be followed throws {@link GuideException}. */
+    /** Compiles the spec; a schema, choice list or regular expression that cannot be followed throws {@link GuideException}. */
     public static Guide compile(GuideSpec spec) {
         Objects.requireNonNull(spec, "spec");
         ValueRule root = switch (spec.kind()) {
@@ -29,6 +29,7 @@ public final class Guide {
                 for (String c : spec.choices()) choices.add(c.getBytes(StandardCharsets.UTF_8));
                 yield LiteralRule.of(choices);
             }
+            case REGEX -> RegexRule.output(spec.regex(), "regex");
         };
         return new Guide(spec, root);
     }

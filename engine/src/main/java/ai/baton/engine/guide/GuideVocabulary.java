@@ -12,7 +12,8 @@ import java.util.stream.IntStream;
  * A model's vocabulary as a byte trie, built once per tokenizer and shared (immutable, thread-safe). A mask is
  * one depth-first walk of the trie that feeds each edge byte to the automaton once for all tokens sharing
  * that prefix, and accepts a whole subtree at once when it lies inside a string and every byte below is
- * string-safe.
+ * string-safe, or inside a regular-expression match whose DFA state reads every byte below (per-node sets of
+ * the ASCII bytes below).
  *
  * <p>Tokens that are special or added (other than EOS, handled apart) and ids without bytes are never
  * in the trie, so they are never allowed.
@@ -34,6 +35,8 @@ public final class GuideVocabulary {
     private final byte[] edge;          // the byte leading into the node
     private final byte[] stringSafe;    // bit s: every byte path below reads as JSON string content from UTF-8 state s
     private final int[] depthBelow;     // the longest byte path below the node
+    private final long[] asciiLo;       // the ASCII bytes 0..63 on edges below the node, as bits
+    private final long[] asciiHi;       // and 64..127
 
     private GuideVocabulary(byte[][] tokenBytes, boolean[] excluded, Set<Integer> eos) {
         this.vocabSize = tokenBytes.length;
@@ -57,10 +60,16 @@ public final class GuideVocabulary {
         this.edge = Arrays.copyOf(b.edge, n);
         this.stringSafe = new byte[n];
         this.depthBelow = new int[n];
+        this.asciiLo = new long[n];
+        this.asciiHi = new long[n];
         for (int node = n - 1; node >= 0; node--) { // children come after their parent
             int safe = (1 << Utf8.STATES) - 1, depth = 0;
+            long lo = 0, hi = 0;
             for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
                 depth = Math.max(depth, 1 + depthBelow[c]);
+                int e = edge[c] & 0xFF;
+                lo |= asciiLo[c] | (e < 64 ? 1L << e : 0);
+                hi |= asciiHi[c] | (e >= 64 && e < 128 ? 1L << e : 0);
                 for (int s = 0; s < Utf8.STATES; s++) {
                     int t = Utf8.nextInJsonString(s, edge[c] & 0xFF);
                     if (t < 0 || (stringSafe[c] >> t & 1) == 0) safe &= ~(1 << s);
@@ -68,6 +77,8 @@ public final class GuideVocabulary {
             }
             stringSafe[node] = (byte) safe;
             depthBelow[node] = depth;
+            asciiLo[node] = lo;
+            asciiHi[node] = hi;
         }
     }
 
@@ -111,6 +122,10 @@ public final class GuideVocabulary {
             walkString(node, str, threads[0].rest(), str.utf8(), str.count(), mask);
             return;
         }
+        if (threads.length == 1 && threads[0].top() instanceof Frame.Match m && (!m.rule().dfa.accepting(m.state()) || threads[0].rest().isEmpty())) {
+            walkMatch(node, m.rule(), threads[0].rest(), m.state(), m.count(), mask);
+            return;
+        }
         for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
             ParseStack[] next = ByteAutomaton.step(threads, edge[c] & 0xFF);
             if (next == null) continue;
@@ -152,11 +167,59 @@ public final class GuideVocabulary {
         }
     }
 
-    /** Whether some reading is inside a string that every byte path below node continues without leaving. */
+    /**
+     * The walk while the only reading is a regular-expression match (and no later piece could take the next byte):
+     * one DFA lookup per edge, without allocating. A subtree is accepted whole when {@link #freeBelow} says every
+     * path below is read.
+     */
+    private void walkMatch(int node, RegexRule rule, ParseStack rest, int state, int count, long[] mask) {
+        ByteDfa dfa = rule.dfa;
+        for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
+            int t = dfa.next(state, edge[c] & 0xFF);
+            if (t < 0) continue;
+            if (dfa.terminal(t)) { // the match ends with this byte: what follows belongs to the rest
+                mark(rangeStart[c], ownEnd[c], mask);
+                if (firstChild[c] >= 0 && !rest.isEmpty()) walk(c, new ParseStack[] {rest}, mask);
+                continue;
+            }
+            int n = count;
+            if (rule.counts()) {
+                if (dfa.boundary(state)) n++;
+                if (n + dfa.minRemaining(t) > rule.maxLength) continue;
+            }
+            if (dfa.accepting(t) && !rest.isEmpty()) { // the next byte may also belong to the rest
+                mark(rangeStart[c], ownEnd[c], mask);
+                if (firstChild[c] >= 0) walk(c, new ParseStack[] {ParseStack.push(new Frame.Match(rule, t, n), rest)}, mask);
+                continue;
+            }
+            if (freeBelow(c, rule, t, n)) {
+                mark(rangeStart[c], rangeEnd[c], mask);
+                continue;
+            }
+            mark(rangeStart[c], ownEnd[c], mask);
+            if (firstChild[c] >= 0) walkMatch(c, rule, rest, t, n, mask);
+        }
+    }
+
+    /**
+     * Whether every byte path below node is read by the match from DFA state t, n characters started: t is a wide
+     * state, the paths are string-safe UTF-8 without its excluded ASCII bytes and no longer than its safe depth,
+     * and (maxLength) cannot count past the limit.
+     */
+    private boolean freeBelow(int node, RegexRule rule, int t, int n) {
+        ByteDfa dfa = rule.dfa;
+        int set = dfa.wideSet(t);
+        if (set < 0 || (stringSafe[node] & 1 << Utf8.BOUNDARY) == 0 || depthBelow[node] > dfa.safeDepth(t)) return false;
+        if ((asciiLo[node] & dfa.excludedLo(set)) != 0 || (asciiHi[node] & dfa.excludedHi(set)) != 0) return false;
+        return !rule.counts() || (long) n + depthBelow[node] + dfa.maxMinRemaining() <= rule.maxLength;
+    }
+
+    /** Whether some reading is inside a string or match that every byte path below node continues without leaving. */
     private boolean wholeSubtreeInString(int node, ParseStack[] threads) {
         for (ParseStack s : threads) {
             if (s.top() instanceof Frame.Str str && str.escape() == 0 && (stringSafe[node] >> str.utf8() & 1) != 0
                     && depthBelow[node] <= str.rule().maxLength - str.count()) return true;
+            if (s.top() instanceof Frame.Match m && freeBelow(node, m.rule(), m.state(), m.count())) return true;
         }
         return false;
     }

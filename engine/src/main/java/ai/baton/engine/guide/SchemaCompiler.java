@@ -22,11 +22,16 @@ final class SchemaCompiler {
 
     /** Keywords that do not restrict the text generated (annotations and bounds this engine does not enforce). */
     static final Set<String> IGNORED = Set.of("$schema", "$id", "$comment", "$defs", "definitions", "title", "description",
-            "default", "examples", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+            "default", "examples", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
             "deprecated", "readOnly", "writeOnly");
+    /**
+     * Restricts strings when it names a known format ({@link StringFormats}), else ignored; either way it may stand
+     * beside any keyword (it is not structural) and does not make the type a string.
+     */
+    private static final String FORMAT = "format";
     private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
     private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "prefixItems", "minItems", "maxItems");
-    private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength");
+    private static final Set<String> STRING_KEYWORDS = Set.of("minLength", "maxLength", "pattern");
     private static final Set<String> SUPPORTED;
     static {
         Set<String> s = new HashSet<>(Set.of("type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref"));
@@ -71,7 +76,7 @@ final class SchemaCompiler {
         Set<String> structural = new LinkedHashSet<>();
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
-            if (IGNORED.contains(key)) continue;
+            if (IGNORED.contains(key) || key.equals(FORMAT)) continue;
             if (!SUPPORTED.contains(key)) throw new GuideException("unsupported JSON schema keyword \"" + key + "\" at " + where(at));
             structural.add(key);
         }
@@ -264,11 +269,26 @@ final class SchemaCompiler {
         return new ArrayRule(prefix, rest, min, max);
     }
 
+    /**
+     * A string; with a pattern or a known format, one whose decoded content fully matches them (anchored, as
+     * xgrammar reads JSON Schema's pattern; both when both are given).
+     */
     private static ValueRule string(JsonNode node, String at) {
         int min = count(node, "minLength", 0, at);
         int max = count(node, "maxLength", StringRule.UNBOUNDED, at);
         if (min > max) throw new GuideException("the string schema at " + where(at) + " allows no value (minLength > maxLength)");
-        return min == 0 && max == StringRule.UNBOUNDED ? StringRule.ANY : new StringRule(min, max);
+        List<RegexRule.Source> sources = new ArrayList<>();
+        JsonNode pattern = node.get("pattern");
+        if (pattern != null) {
+            if (!pattern.isTextual()) throw new GuideException("invalid JSON schema: \"pattern\" at " + where(at) + " must be a string");
+            sources.add(new RegexRule.Source(pattern.textValue(), "\"pattern\" at " + where(at)));
+        }
+        JsonNode format = node.get(FORMAT);
+        String formatPattern = format != null && format.isTextual() ? StringFormats.pattern(format.textValue()) : null;
+        if (formatPattern != null) sources.add(new RegexRule.Source(formatPattern, "\"format\" " + format + " at " + where(at)));
+        if (sources.isEmpty()) return min == 0 && max == StringRule.UNBOUNDED ? StringRule.ANY : new StringRule(min, max);
+        String what = sources.size() == 1 ? sources.getFirst().what() : "\"pattern\" and \"format\" " + format + " at " + where(at);
+        return RegexRule.jsonString(sources, min, max, what);
     }
 
     private static int count(JsonNode node, String keyword, int absent, String at) {

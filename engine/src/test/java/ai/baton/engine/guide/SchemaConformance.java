@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A small validator for the schema subset the guide supports, with the guide's strict reading: an object
- * with listed properties has no others. Independent of the compiler, to check generated outputs against.
+ * with listed properties has no others, a pattern matches the whole string, known formats are checked.
+ * Independent of the compiler, to check generated outputs against.
  */
 final class SchemaConformance {
     private final JsonNode root;
@@ -48,6 +50,9 @@ final class SchemaConformance {
             int len = v.textValue().codePointCount(0, v.textValue().length());
             if (s.has("minLength") && len < s.get("minLength").asInt()) return false;
             if (s.has("maxLength") && len > s.get("maxLength").asInt()) return false;
+            // The guide reads pattern as a full match (as xgrammar does), and enforces the formats it knows.
+            if (s.has("pattern") && !Pattern.compile(s.get("pattern").textValue(), Pattern.UNIX_LINES).matcher(v.textValue()).matches()) return false;
+            if (s.has("format") && !FormatCheck.valid(s.get("format").textValue(), v.textValue())) return false;
         }
         return true;
     }

@@ -12,13 +12,14 @@ import java.util.List;
 
 /**
  * What a request says its output must be, in the spellings clients use: OpenAI's {@code response_format}
- * ({@code json_object}, {@code json_schema}), vLLM's {@code guided_json} / {@code guided_choice} and its newer
- * {@code structured_outputs} object, SGLang's {@code json_schema} sampling parameter. At most one of them; the spec is
- * compiled here once so that a schema the nodes could not follow is a 400 before any node sees it. Regular expressions
- * and grammars are refused.
+ * ({@code json_object}, {@code json_schema}), vLLM's {@code guided_json} / {@code guided_choice} /
+ * {@code guided_regex} and its newer {@code structured_outputs} object, SGLang's {@code json_schema} and {@code regex}
+ * sampling parameters. At most one of them; the spec is compiled here once so that a schema or regular expression the
+ * nodes could not follow is a 400 before any node sees it. Grammars (EBNF, structural tags) are refused.
  */
 final class StructuredOutput {
     private static final int MAX_CHOICES = 1024;
+    private static final int MAX_REGEX_CHARS = 16_384;
 
     private StructuredOutput() {}
 
@@ -47,16 +48,19 @@ final class StructuredOutput {
         }
         if (f.has("guided_json")) found.add(new Found("guided_json", schema(f, "guided_json")));
         if (f.has("guided_choice")) found.add(new Found("guided_choice", choice(f, "guided_choice")));
-        for (String unsupported : List.of("guided_regex", "guided_grammar"))
-            if (f.has(unsupported)) throw f.bad(unsupported, "'" + unsupported + "' is not supported; JSON (a schema or any object) and choices are.");
+        if (f.has("guided_regex")) found.add(new Found("guided_regex", regex(f, "guided_regex")));
+        if (f.has("guided_grammar"))
+            throw f.bad("guided_grammar", "'guided_grammar' is not supported; JSON (a schema or any object), choices and regular expressions are.");
         ObjectNode so = f.optObject("structured_outputs");
         if (so != null) {
             Fields s = new Fields(so, f.param("structured_outputs") + ".");
             if (s.has("json")) found.add(new Found("structured_outputs", schema(s, "json")));
             if (s.has("choice")) found.add(new Found("structured_outputs", choice(s, "choice")));
+            if (s.has("regex")) found.add(new Found("structured_outputs", regex(s, "regex")));
             if (Boolean.TRUE.equals(s.optBool("json_object"))) found.add(new Found("structured_outputs", GuideSpec.jsonObject()));
-            for (String unsupported : List.of("regex", "grammar", "structural_tag"))
-                if (s.has(unsupported)) throw s.bad(unsupported, "'" + s.param(unsupported) + "' is not supported; JSON (a schema or any object) and choices are.");
+            for (String unsupported : List.of("grammar", "structural_tag"))
+                if (s.has(unsupported))
+                    throw s.bad(unsupported, "'" + s.param(unsupported) + "' is not supported; JSON (a schema or any object), choices and regular expressions are.");
         }
         return one(f, found);
     }
@@ -68,13 +72,14 @@ final class StructuredOutput {
         return one(f, List.of(new Found("tool_choice", forced.guide())));
     }
 
-    /** SGLang's /generate: {@code sampling_params.json_schema} (a string); regex and EBNF are refused. */
+    /** SGLang's /generate: {@code sampling_params.json_schema} (a string) or {@code regex}; EBNF is refused. */
     static ai.baton.proto.Guide sglang(Fields samplingParams) {
-        for (String unsupported : List.of("regex", "ebnf", "structural_tag"))
+        for (String unsupported : List.of("ebnf", "structural_tag"))
             if (samplingParams.has(unsupported))
-                throw samplingParams.bad(unsupported, "'" + samplingParams.param(unsupported) + "' is not supported; json_schema is.");
+                throw samplingParams.bad(unsupported, "'" + samplingParams.param(unsupported) + "' is not supported; json_schema and regex are.");
         List<Found> found = new ArrayList<>();
         if (samplingParams.has("json_schema")) found.add(new Found("json_schema", schema(samplingParams, "json_schema")));
+        if (samplingParams.has("regex")) found.add(new Found("regex", regex(samplingParams, "regex")));
         return one(samplingParams, found);
     }
 
@@ -83,7 +88,7 @@ final class StructuredOutput {
     private static ai.baton.proto.Guide one(Fields f, List<Found> found) {
         if (found.isEmpty()) return null;
         if (found.size() > 1)
-            throw f.bad(found.get(1).param(), "Only one kind of structured output may be given (response_format, guided_json, guided_choice or structured_outputs).");
+            throw f.bad(found.get(1).param(), "Only one kind of structured output may be given (response_format, guided_json, guided_choice, guided_regex or structured_outputs; json_schema or regex).");
         Found g = found.getFirst();
         try {
             Guide.compile(g.spec());
@@ -99,6 +104,15 @@ final class StructuredOutput {
         if (n.isObject() || n.isBoolean()) return GuideSpec.jsonSchema(n.toString());
         if (n.isTextual()) return GuideSpec.jsonSchema(n.textValue());
         throw f.bad(name, "'" + f.param(name) + "' must be a JSON schema (an object, or its JSON text), got " + Fields.describe(n) + ".");
+    }
+
+    /** A regular expression the whole output must match (the engine's subset of Python's re syntax). */
+    private static GuideSpec regex(Fields f, String name) {
+        JsonNode n = f.node(name);
+        if (!n.isTextual()) throw f.bad(name, "'" + f.param(name) + "' must be a regular expression (a string), got " + Fields.describe(n) + ".");
+        if (n.textValue().length() > MAX_REGEX_CHARS)
+            throw f.bad(name, "'" + f.param(name) + "' may be at most " + MAX_REGEX_CHARS + " characters long.");
+        return GuideSpec.regex(n.textValue());
     }
 
     private static GuideSpec choice(Fields f, String name) {
@@ -119,6 +133,7 @@ final class StructuredOutput {
             case JSON_OBJECT -> b.setKind(Kind.JSON_OBJECT).build();
             case JSON_SCHEMA -> b.setKind(Kind.JSON_SCHEMA).setJsonSchema(g.schemaJson()).build();
             case CHOICE -> b.setKind(Kind.CHOICE).addAllChoices(g.choices()).build();
+            case REGEX -> b.setKind(Kind.REGEX).setRegex(g.regex()).build();
         };
     }
 }
