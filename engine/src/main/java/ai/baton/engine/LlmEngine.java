@@ -100,11 +100,13 @@ public final class LlmEngine implements AutoCloseable {
      * Speculative decoding's proposer, or null when off. A draft never runs past the request's max_tokens (the step
      * adds one token of its own after the draft) or the model's length.
      */
+    private static final int[] NO_DRAFT = new int[0];
+
     private Scheduler.Drafter drafter(SpeculativeConfig spec) {
         if (!spec.enabled()) return null;
         NgramProposer ngram = new NgramProposer(spec.lookupMin(), spec.lookupMax());
         return (s, maxDraft) -> {
-            if (!spec.draftsAt(scheduler.running().size())) return new int[0];
+            if (!spec.draftsAt(scheduler.running().size())) return NO_DRAFT;
             int n = Math.min(Math.min(maxDraft, spec.numTokens()),
                     Math.min(s.params.maxTokens() - s.outputLength(), maxModelLen - s.length()) - 1);
             return ngram.propose(s.tokensArray(), s.length(), n);

@@ -14,6 +14,7 @@ import java.util.List;
 public final class Scheduler {
     private final BlockManager blocks;
     private final Drafter drafter;
+    private static final int[] NO_DRAFT = new int[0];
     private final int maxBatchTokens;
     private final int maxSequences;
     private final List<Sequence> running = new ArrayList<>();
@@ -63,8 +64,8 @@ public final class Scheduler {
             int n = chunkSize(s, budget);
             int[] draft = draft(s, n, budget);
             // A draft takes blocks only while those of the sequences still to schedule stay free.
-            int spare = blocks.freeBlocks() - blocks.blocksToGrow(s, n + draft.length) - (running.size() - i - 1);
-            if (draft.length > 0 && spare >= 0 && blocks.allocate(s, n + draft.length)) {
+            if (draft.length > 0 && blocks.freeBlocks() - blocks.blocksToGrow(s, n + draft.length) >= running.size() - i - 1
+                    && blocks.allocate(s, n + draft.length)) {
                 out.add(new ScheduledChunk(s, s.numComputed, n, draft));
                 budget -= n + draft.length;
                 i++;
@@ -105,7 +106,7 @@ public final class Scheduler {
     /** Draft tokens for a decode step of one token after the first output token, within the step's budget. */
     private int[] draft(Sequence s, int n, int budget) {
         if (drafter == null || n != 1 || s.numComputed != s.length() - 1 || s.outputLength() < 1 || budget < 2)
-            return new int[0];
+            return NO_DRAFT;
         return drafter.propose(s, budget - 1);
     }
 
