@@ -58,6 +58,12 @@ class BadInputTest {
     }
 
     @Test
+    void badSchedulingPolicy() {
+        assertOneLineError(CliRunner.run("decode-node", "--model", QWEN, "--scheduling-policy", "lifo"),
+                "--scheduling-policy must be fcfs or priority, got lifo");
+    }
+
+    @Test
     void promptLongerThanContext() {
         assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--kv-blocks", "2", "--block-size", "4",
                 "--prompt-ids", "1,2,3,4,5,6,7,8,9,10"), "maximum context length is 8 tokens");

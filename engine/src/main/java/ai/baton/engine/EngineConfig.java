@@ -1,5 +1,6 @@
 package ai.baton.engine;
 
+import ai.baton.engine.sched.SchedulingPolicy;
 import ai.baton.engine.spec.SpeculativeConfig;
 
 import java.nio.file.Path;
@@ -24,14 +25,25 @@ import java.util.List;
  * @param maxModelLen      longest prompt + output (0 = the model's max_position_embeddings)
  * @param gpus             CUDA device of each rank, in rank order (empty = 0..tensorParallel-1)
  * @param speculative      speculative decoding by n-gram lookup ({@link SpeculativeConfig#NONE}: off)
+ * @param schedulingPolicy the order requests are served in (null: FCFS)
  */
 public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
                            int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
-                           boolean prefixCaching, int maxModelLen, List<Integer> gpus, SpeculativeConfig speculative) {
+                           boolean prefixCaching, int maxModelLen, List<Integer> gpus, SpeculativeConfig speculative,
+                           SchedulingPolicy schedulingPolicy) {
 
     public EngineConfig {
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
         if (speculative == null) speculative = SpeculativeConfig.NONE;
+        if (schedulingPolicy == null) schedulingPolicy = SchedulingPolicy.FCFS;
+    }
+
+    /** First come, first served. */
+    public EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
+                        int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
+                        boolean prefixCaching, int maxModelLen, List<Integer> gpus, SpeculativeConfig speculative) {
+        this(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize,
+                maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, SchedulingPolicy.FCFS);
     }
 
     /** Without speculative decoding. */
@@ -39,12 +51,17 @@ public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, 
                         int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
                         boolean prefixCaching, int maxModelLen, List<Integer> gpus) {
         this(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize,
-                maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, SpeculativeConfig.NONE);
+                maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, SpeculativeConfig.NONE, SchedulingPolicy.FCFS);
     }
 
     public EngineConfig withSpeculative(SpeculativeConfig s) {
         return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes,
-                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, s);
+                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, s, schedulingPolicy);
+    }
+
+    public EngineConfig withSchedulingPolicy(SchedulingPolicy p) {
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes,
+                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, p);
     }
 
     /** The default device list: rank r on GPU r. */
@@ -97,43 +114,43 @@ public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, 
     }
 
     public EngineConfig withKvBlocks(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withMaxBatchTokens(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withMaxSequences(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withPrefixCaching(boolean on) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withBackend(String b) {
-        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withTensorParallel(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withSynthetic(Path config) {
-        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative);
+        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
     }
 
     public EngineConfig withMaxModelLen(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus, speculative, schedulingPolicy);
     }
 
     /** Rank r on GPU gpus[r] (empty: the default 0..tp-1). */
     public EngineConfig withGpus(List<Integer> g) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g, speculative);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g, speculative, schedulingPolicy);
     }
 }

@@ -10,6 +10,7 @@ import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sched.BlockManager;
 import ai.baton.engine.sched.ScheduledChunk;
 import ai.baton.engine.sched.Scheduler;
+import ai.baton.engine.sched.SchedulingPolicy;
 import ai.baton.engine.sched.Sequence;
 import ai.baton.engine.sched.StepOutputs;
 import ai.baton.engine.spec.NgramProposer;
@@ -86,7 +87,8 @@ public final class LlmEngine implements AutoCloseable {
         this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
         int limit = config.maxModelLen() > 0 ? config.maxModelLen() : model.maxPositionEmbeddings();
         this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
-        this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences(), drafter(config.speculative()));
+        this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences(), drafter(config.speculative()),
+                config.schedulingPolicy());
         this.outputs = new StepOutputs(blocks, tokenizer, eosIds, model.vocabSize());
         this.guides = new Guides(tokenizer, model.vocabSize(), eosIds);
         java.time.Instant now = java.time.Instant.now();
@@ -162,6 +164,9 @@ public final class LlmEngine implements AutoCloseable {
                     + (prompt.length + params.maxTokens()) + " tokens (" + prompt.length + " in the prompt, " + params.maxTokens()
                     + " for the completion). Please reduce the length of the prompt.");
         params.validate();
+        if (params.priority() != 0 && config.schedulingPolicy() != SchedulingPolicy.PRIORITY)
+            throw new EngineException("priority " + params.priority() + " needs priority scheduling, and this engine serves"
+                    + " requests first come, first served (start it with --scheduling-policy priority)");
         if (params.guide() != null) {
             try {
                 guides.compile(params.guide());
@@ -495,7 +500,7 @@ public final class LlmEngine implements AutoCloseable {
     private void refreshStats() {
         int heldBlocks = 0;
         for (int[] b : held.values()) heldBlocks += b.length;
-        stats = new EngineStats(scheduler.running().size(), scheduler.waiting().size(), blocks.numBlocks(), blocks.usedBlocks(),
+        stats = new EngineStats(scheduler.running().size(), scheduler.numWaiting(), blocks.numBlocks(), blocks.usedBlocks(),
                 heldBlocks, blocks.prefixQueries(), blocks.prefixHits(), scheduler.preemptions(), steps, promptTokens, generatedTokens,
                 busyNanos, specDrafts, specDraftTokens, specAcceptedTokens);
     }

@@ -1,6 +1,7 @@
 package ai.baton.node;
 
 import ai.baton.engine.EngineConfig;
+import ai.baton.engine.sched.SchedulingPolicy;
 import ai.baton.engine.spec.SpeculativeConfig;
 import ai.baton.kvtransfer.KvAgentConfig;
 import picocli.CommandLine.Option;
@@ -53,6 +54,10 @@ public final class NodeOptions {
     @Option(names = "--speculative-config", description = "speculative decoding as vLLM's JSON, e.g. '{\"method\": \"ngram\", \"num_speculative_tokens\": 4, \"prompt_lookup_max\": 3}' (default: off)")
     public String speculativeConfig;
 
+    @Option(names = "--scheduling-policy", defaultValue = "fcfs",
+            description = "fcfs (arrival order) or priority (requests' priority field, lower first, then arrival; the lowest is preempted first) (default: ${DEFAULT-VALUE})")
+    public String schedulingPolicy;
+
     @Option(names = "--bind-host", defaultValue = "0.0.0.0", description = "address the gRPC, metrics and KV listeners bind to (default: ${DEFAULT-VALUE})")
     public String bindHost;
 
@@ -95,7 +100,8 @@ public final class NodeOptions {
 
     public EngineConfig engineConfig() {
         return new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
-                maxSeqs, true, 0, EngineConfig.parseGpus(gpus), SpeculativeConfig.parse(speculativeConfig));
+                maxSeqs, true, 0, EngineConfig.parseGpus(gpus), SpeculativeConfig.parse(speculativeConfig),
+                SchedulingPolicy.parse(schedulingPolicy));
     }
 
     public String advertisedHost() {

@@ -31,7 +31,7 @@ public final class Protos {
         return new SamplingParams(s.getTemperature(), topP, topK, s.getMinP(), seed, s.getMaxTokens(),
                 s.getStopTokenIdsList(), s.getStopList(), s.getIgnoreEos(), s.getLogprobs(), penalties(s), s.getLogitBiasMap(),
                 s.getMinTokens(), s.getIncludeStopStrInOutput(), s.getKeepSpecialTokens(),
-                s.hasPromptLogprobs() ? s.getPromptLogprobs() : -1, s.hasGuide() ? guide(s.getGuide()) : null);
+                s.hasPromptLogprobs() ? s.getPromptLogprobs() : -1, s.hasGuide() ? guide(s.getGuide()) : null, s.getPriority());
     }
 
     /** A guide message as the engine's spec; an unknown kind is bad input. */
@@ -92,7 +92,7 @@ public final class Protos {
         return NodeInfo.newBuilder().setNodeId(nodeId).setRole(role).setAddress(address).setModel(modelName)
                 .setTpSize(engine.runner().tensorParallel()).setKvBlocksTotal(engine.stats().kvBlocksTotal())
                 .setBlockSize(engine.blockSize()).setMaxModelLen(engine.maxModelLen()).setBackend(engine.config().backend())
-                .setKvLayout(kvLayout(engine)).build();
+                .setKvLayout(kvLayout(engine)).setSchedulingPolicy(engine.config().schedulingPolicy().cliName()).build();
     }
 
     /** A load report; {@code reservedBlocks} are blocks held for incoming KV (decode nodes), counted in used too. */

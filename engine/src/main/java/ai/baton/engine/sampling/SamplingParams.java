@@ -19,12 +19,14 @@ import java.util.function.IntUnaryOperator;
  * stop token id), which is text only with {@code includeStopStr}, as in vLLM. {@code promptLogprobs} (vLLM's
  * prompt_logprobs) &lt; 0 means none; n &ge; 0 returns, for every prompt token after the first, its log-probability
  * given the tokens before it and the n most likely tokens there. {@code guide} (structured outputs), when set,
- * masks every token that would take the output out of its grammar.
+ * masks every token that would take the output out of its grammar. {@code priority} is not about sampling but travels
+ * with it: the request's place in an engine that schedules by priority (vLLM's priority: lower values are served
+ * first; 0 by default, and the only value an FCFS engine accepts).
  */
 public record SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
                              List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
                              Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
-                             boolean keepSpecialTokens, int promptLogprobs, GuideSpec guide) {
+                             boolean keepSpecialTokens, int promptLogprobs, GuideSpec guide, int priority) {
 
     public static final int MAX_LOGPROBS = 20;
     /** OpenAI's range for a logit bias. */
@@ -35,6 +37,15 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (penalties == null) penalties = Penalties.NONE;
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+    }
+
+    /** At priority 0. */
+    public SamplingParams(double temperature, double topP, int topK, double minP, Long seed, int maxTokens,
+                          List<Integer> stopTokenIds, List<String> stop, boolean ignoreEos, int logprobs,
+                          Penalties penalties, Map<Integer, Float> logitBias, int minTokens, boolean includeStopStr,
+                          boolean keepSpecialTokens, int promptLogprobs, GuideSpec guide) {
+        this(temperature, topP, topK, minP, seed, maxTokens, stopTokenIds, stop, ignoreEos, logprobs, penalties, logitBias, minTokens,
+                includeStopStr, keepSpecialTokens, promptLogprobs, guide, 0);
     }
 
     /** Without a guide. */
@@ -139,19 +150,21 @@ public record SamplingParams(double temperature, double topP, int topK, double m
 
     public SamplingParams withKeepSpecialTokens(boolean v) { return edit(e -> e.keepSpecialTokens = v); }
 
+    public SamplingParams withPriority(int p) { return edit(e -> e.priority = p); }
+
     /** A copy with the changes that {@code change} makes to this record's components (the withers above). */
     private SamplingParams edit(java.util.function.Consumer<Edit> change) {
         Edit e = new Edit(this);
         change.accept(e);
         return new SamplingParams(e.temperature, e.topP, e.topK, e.minP, e.seed, e.maxTokens, e.stopTokenIds, e.stop,
                 e.ignoreEos, e.logprobs, e.penalties, e.logitBias, e.minTokens, e.includeStopStr, e.keepSpecialTokens,
-                e.promptLogprobs, e.guide);
+                e.promptLogprobs, e.guide, e.priority);
     }
 
     /** This record's components, mutable, for {@link #edit}. */
     private static final class Edit {
         double temperature, topP, minP;
-        int topK, maxTokens, logprobs, minTokens, promptLogprobs;
+        int topK, maxTokens, logprobs, minTokens, promptLogprobs, priority;
         Long seed;
         List<Integer> stopTokenIds;
         List<String> stop;
@@ -178,6 +191,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
             keepSpecialTokens = p.keepSpecialTokens;
             promptLogprobs = p.promptLogprobs;
             guide = p.guide;
+            priority = p.priority;
         }
     }
 }

@@ -1,15 +1,14 @@
 package ai.baton.engine.sched;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 
 /**
  * Continuous batching by token budget (vLLM v1 style): each step first advances the running sequences (a decode
  * token, or the next chunk of a long prompt), then admits waiting ones while the budget, the sequence limit and
  * the KV pool allow. When the pool runs out, the most recently admitted sequence is preempted: its blocks are
- * freed and it recomputes later (its prefix is usually still cached).
+ * freed and it recomputes later (its prefix is usually still cached). Under the PRIORITY policy both queues are kept
+ * in priority order, so the lowest-priority running sequence is the one preempted (as in vLLM).
  */
 public final class Scheduler {
     private final BlockManager blocks;
@@ -17,8 +16,9 @@ public final class Scheduler {
     private static final int[] NO_DRAFT = new int[0];
     private final int maxBatchTokens;
     private final int maxSequences;
+    private final SchedulingPolicy policy;
     private final List<Sequence> running = new ArrayList<>();
-    private final Deque<Sequence> waiting = new ArrayDeque<>();
+    private final WaitingQueue waiting;
     private long preemptions;
     /**
      * The most prompt tokens of one sequence per step while its prompt logprobs are collected: each needs a logits row
@@ -33,20 +33,22 @@ public final class Scheduler {
     }
 
     public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences) {
-        this(blocks, maxBatchTokens, maxSequences, null);
+        this(blocks, maxBatchTokens, maxSequences, null, SchedulingPolicy.FCFS);
     }
 
     /** With {@code drafter} (null: no speculation) asked for every running sequence's one-token decode step. */
-    public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences, Drafter drafter) {
+    public Scheduler(BlockManager blocks, int maxBatchTokens, int maxSequences, Drafter drafter, SchedulingPolicy policy) {
         this.blocks = blocks;
         this.drafter = drafter;
+        this.policy = policy;
+        this.waiting = new WaitingQueue(policy);
         this.maxBatchTokens = maxBatchTokens;
         this.maxSequences = maxSequences;
     }
 
     public void add(Sequence s) {
         s.status = SequenceStatus.WAITING;
-        waiting.addLast(s);
+        waiting.add(s);
     }
 
     /** Admits a sequence whose prompt KV is already in its blocks; it goes straight to decoding. */
@@ -59,6 +61,8 @@ public final class Scheduler {
         List<ScheduledChunk> out = new ArrayList<>();
         int budget = maxBatchTokens;
         boolean preempted = false;
+        // Highest priority first, so that it gets the budget and the blocks, and the lowest is the one preempted.
+        if (policy == SchedulingPolicy.PRIORITY) running.sort(SchedulingPolicy.PRIORITY_ORDER);
         for (int i = 0; i < running.size() && budget > 0; ) {
             Sequence s = running.get(i);
             int n = chunkSize(s, budget);
@@ -86,7 +90,7 @@ public final class Scheduler {
         }
         if (preempted) return out; // no admissions while memory is short
         while (!waiting.isEmpty() && budget > 0 && running.size() < maxSequences) {
-            Sequence s = waiting.peekFirst();
+            Sequence s = waiting.peek();
             blocks.claimCachedPrefix(s);
             int n = chunkSize(s, budget);
             if (!blocks.allocate(s, n)) {
@@ -94,7 +98,7 @@ public final class Scheduler {
                 s.numComputed = 0;
                 break;
             }
-            waiting.pollFirst();
+            waiting.poll();
             s.status = SequenceStatus.RUNNING;
             running.add(s);
             out.add(new ScheduledChunk(s, s.numComputed, n));
@@ -120,7 +124,7 @@ public final class Scheduler {
         s.numComputed = 0;
         s.preemptions++;
         s.status = SequenceStatus.WAITING;
-        waiting.addFirst(s);
+        waiting.addPreempted(s);
         preemptions++;
     }
 
@@ -132,7 +136,9 @@ public final class Scheduler {
 
     public List<Sequence> running() { return running; }
 
-    public Deque<Sequence> waiting() { return waiting; }
+    public int numWaiting() { return waiting.size(); }
+
+    public SchedulingPolicy policy() { return policy; }
 
     public boolean hasWork() { return !running.isEmpty() || !waiting.isEmpty(); }
 

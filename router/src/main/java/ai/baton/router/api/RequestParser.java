@@ -188,7 +188,7 @@ public final class RequestParser {
         if (maxNew == null) maxNew = Math.min(128, defaultMaxTokens);   // SGLang's default, capped by ours
         Integer n = s.optInt("n", Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (n != null && n != 1) throw s.bad("n", "Only n=1 is supported on /generate; use /v1/completions for more choices.");
-        Sampling.Builder b = sampling(s, 1.0);
+        Sampling.Builder b = sampling(s, 1.0).setPriority(priority(f));  // SGLang: a top-level field
         ai.baton.proto.Guide guide = StructuredOutput.sglang(s);
         if (guide != null) b.setGuide(guide);
         Boolean stream = f.optBool("stream");
@@ -249,7 +249,7 @@ public final class RequestParser {
             Boolean iu = new Fields(so, "stream_options.").optBool("include_usage");
             includeUsage = Boolean.TRUE.equals(iu);
         }
-        Sampling.Builder b = sampling(f, 1.0);
+        Sampling.Builder b = sampling(f, 1.0).setPriority(priority(f));
         if (guide != null) b.setGuide(guide);
         String id = idPrefix + shortId();
         List<GenRequest> gens = new ArrayList<>(prompts.size());
@@ -297,6 +297,12 @@ public final class RequestParser {
                 .addAllStop(stop).addAllStopTokenIds(stopIds).setIgnoreEos(Boolean.TRUE.equals(ignoreEos));
         if (seed != null) b.setSeed(seed);
         return b;
+    }
+
+    /** vLLM's and SGLang's priority: any integer, lower is served first (0 when absent). */
+    private static int priority(Fields f) {
+        Integer p = f.optInt("priority", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        return p == null ? 0 : p;
     }
 
     /** OpenAI's logit_bias: {"token id": bias in [-100, 100], ...}. */

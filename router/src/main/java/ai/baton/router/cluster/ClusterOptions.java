@@ -43,6 +43,10 @@ public final class ClusterOptions {
     @Option(names = "--speculative-config", description = "speculative decoding on the decode nodes, vLLM's JSON, e.g. '{\"method\": \"ngram\", \"num_speculative_tokens\": 4}' (default: off)")
     public String speculativeConfig;
 
+    @Option(names = "--scheduling-policy", defaultValue = "fcfs",
+            description = "every node's: fcfs, or priority (requests' priority field, lower first; the router's queue follows it too) (default: ${DEFAULT-VALUE})")
+    public String schedulingPolicy;
+
     @Option(names = "--run-dir", description = "where node logs go (default: runs/<timestamp>)")
     public java.nio.file.Path runDir;
 
@@ -57,5 +61,6 @@ public final class ClusterOptions {
             throw new IllegalArgumentException("--kv-cache-mib, --max-batch-tokens and --max-seqs must be >= 0");
         if (port < 0 || port > 65535 || registryPort < 0 || registryPort > 65535) throw new IllegalArgumentException("ports must be in 0..65535");
         ai.baton.engine.spec.SpeculativeConfig.parse(speculativeConfig);  // a bad one fails here, not in every node
+        if (schedulingPolicy != null) ai.baton.engine.sched.SchedulingPolicy.parse(schedulingPolicy);
     }
 }

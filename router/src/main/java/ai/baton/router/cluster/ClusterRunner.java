@@ -83,6 +83,7 @@ public final class ClusterRunner implements AutoCloseable {
             if (c.kvCacheMib > 0) args.addAll(List.of("--kv-cache-mib", Long.toString(c.kvCacheMib)));
             if (c.maxBatchTokens > 0) args.addAll(List.of("--max-batch-tokens", Integer.toString(c.maxBatchTokens)));
             if (c.maxSeqs > 0) args.addAll(List.of("--max-seqs", Integer.toString(c.maxSeqs)));
+            if (c.schedulingPolicy != null) args.addAll(List.of("--scheduling-policy", c.schedulingPolicy));
             // Prefill nodes sample one token: only decode nodes speculate.
             if (!prefill && c.speculativeConfig != null && !c.speculativeConfig.isBlank())
                 args.addAll(List.of("--speculative-config", c.speculativeConfig));

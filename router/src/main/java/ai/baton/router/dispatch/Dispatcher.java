@@ -22,6 +22,7 @@ public final class Dispatcher {
     final ScheduledExecutorService timers;
     final AtomicInteger waiting = new AtomicInteger();
     final AtomicInteger running = new AtomicInteger();
+    final PriorityWaiters priorityWaiters = new PriorityWaiters();
 
     public Dispatcher(NodeRegistry registry, RoutePlanner planner, RouterMetrics metrics, DispatchConfig config,
                       ScheduledExecutorService timers) {
@@ -34,7 +35,7 @@ public final class Dispatcher {
 
     /**
      * Starts a request. Throws a 503 ApiException at once when no decode node is registered or too many requests
-     * already wait; other failures reach the sink.
+     * already wait, and a 400 for a nonzero priority that the nodes do not schedule by; other failures reach the sink.
      */
     public Exchange submit(GenRequest request, TokenSink sink) {
         if (registry.healthy(Role.DECODE).isEmpty()) {
@@ -43,6 +44,11 @@ public final class Dispatcher {
         }
         if (waiting.get() >= config.maxWaiting()) {
             throw ApiException.overloaded("The server is overloaded (" + waiting.get() + " requests waiting); retry shortly.");
+        }
+        int priority = request.sampling().getPriority();
+        if (priority != 0 && !registry.schedulesByPriority()) {
+            throw ApiException.badRequest("'priority' is " + priority + ", but this cluster's nodes serve requests first come,"
+                    + " first served; start them with --scheduling-policy priority to use priorities.", "priority");
         }
         Exchange e = new Exchange(this, request, sink);
         e.start();

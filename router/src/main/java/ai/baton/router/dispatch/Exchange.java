@@ -108,6 +108,14 @@ public final class Exchange {
         boolean wait = false, again = false;
         synchronized (this) {
             if (cancelled || done) return;
+            if (d.priorityWaiters.anyAhead(req.sampling().getPriority())) wait = true;  // more urgent requests get room first
+        }
+        if (wait) {
+            waitForRoom();
+            return;
+        }
+        synchronized (this) {
+            if (cancelled || done) return;
             Set<String> excludedDecode = new HashSet<>(failedDecode);
             excludedDecode.addAll(fullDecode);
             try {
@@ -167,6 +175,7 @@ public final class Exchange {
                     failure = ApiException.overloaded("The server is overloaded (KV cache full, " + d.waiting.get() + " requests waiting); retry shortly.");
                 } else {
                     waitingCounted = true;
+                    d.priorityWaiters.enter(req.sampling().getPriority());
                     d.waiting.incrementAndGet();
                     d.metrics.waiting(1);
                 }
@@ -197,6 +206,7 @@ public final class Exchange {
     private void leaveWaiting() {
         if (waitingCounted) {
             waitingCounted = false;
+            d.priorityWaiters.leave(req.sampling().getPriority());
             d.waiting.decrementAndGet();
             d.metrics.waiting(-1);
         }

@@ -87,6 +87,16 @@ public final class NodeRegistry implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Whether requests may carry priorities: some node is registered, and every registered node schedules by priority
+     * (a node serving first come, first served refuses a nonzero priority).
+     */
+    public boolean schedulesByPriority() {
+        if (nodes.isEmpty()) return false;
+        for (NodeHandle n : nodes.values()) if (!"priority".equals(n.info().getSchedulingPolicy())) return false;
+        return true;
+    }
+
     /** Called with a short description on every membership change (tests and logs wait on it). */
     public void onChange(Consumer<String> listener) { listeners.add(listener); }
 

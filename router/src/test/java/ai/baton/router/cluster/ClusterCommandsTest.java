@@ -115,6 +115,9 @@ class ClusterCommandsTest {
         assertFalse(speculating.get(0).args().contains("--speculative-config"), "prefill nodes sample one token");
         assertTrue(String.join(" ", speculating.get(1).args()).contains("--speculative-config " + spec), speculating.get(1).args().toString());
         assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--speculative-config", "{\"method\": \"eagle\"}").validate());
+        for (LocalCluster.NodeSpec n : ClusterRunner.specs(Path.of("m"), "cpu", options(tmp, 1, 1, "--scheduling-policy", "priority"), 1234))
+            assertTrue(String.join(" ", n.args()).contains("--scheduling-policy priority"), "every node schedules by priority: " + n.args());
+        assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--scheduling-policy", "lifo").validate());
     }
 
     @Test

@@ -55,6 +55,8 @@ public final class FakeNode implements AutoCloseable {
     public final AtomicInteger failNext = new AtomicInteger();
     public final AtomicInteger releases = new AtomicInteger();
     public volatile boolean down;
+    /** What the node tells the registry it schedules by ("fcfs" or "priority"); set before it registers. */
+    public volatile String schedulingPolicy = "fcfs";
     /** Delay before a prefill answers (to test cancellation mid-prefill). */
     public volatile long prefillDelayMs;
     private final AtomicLong ids = new AtomicLong();
@@ -74,7 +76,7 @@ public final class FakeNode implements AutoCloseable {
     public NodeInfo info() {
         return NodeInfo.newBuilder().setNodeId(id).setRole(role).setAddress(address).setModel("m").setTpSize(1)
                 .setKvBlocksTotal(capacityBlocks).setBlockSize(engine.blockSize()).setMaxModelLen(engine.maxModelLen())
-                .setBackend("cpu").build();
+                .setBackend("cpu").setSchedulingPolicy(schedulingPolicy).build();
     }
 
     public int reservedBlocks() {
@@ -120,7 +122,7 @@ public final class FakeNode implements AutoCloseable {
                 if (((ServerCallStreamObserver<?>) out).isCancelled()) return;
             }
             int[] prompt = req.getPromptIdsList().stream().mapToInt(Integer::intValue).toArray();
-            SamplingParams p = Protos.sampling(req.getSampling()).withMaxTokens(1).withIgnoreEos(true);
+            SamplingParams p = Protos.sampling(req.getSampling()).withPriority(0).withMaxTokens(1).withIgnoreEos(true);
             var done = new java.util.concurrent.CompletableFuture<RequestOutput>();
             var first = new java.util.concurrent.atomic.AtomicReference<RequestOutput>();
             engine.submit(req.getRequestId() + "-p" + ids.incrementAndGet(), prompt, p, o -> {
@@ -191,7 +193,8 @@ public final class FakeNode implements AutoCloseable {
             ServerCallStreamObserver<TokenChunk> call = (ServerCallStreamObserver<TokenChunk>) out;
             call.setOnCancelHandler(() -> engine.abort(rid));
             AtomicInteger seen = new AtomicInteger();
-            engine.submit(rid, prompt, Protos.sampling(req.getSampling()), o -> {
+            // The shared test engine serves first come, first served, whatever priority the router passed on.
+            engine.submit(rid, prompt, Protos.sampling(req.getSampling()).withPriority(0), o -> {
                 boolean skip = remote && seen.getAndIncrement() == 0 && o.newToken() >= 0;
                 TokenChunk.Builder c = TokenChunk.newBuilder().setCompletionTokens(o.outputTokens())
                         .setPromptTokens(o.promptTokens()).setCachedTokens(o.cachedTokens());

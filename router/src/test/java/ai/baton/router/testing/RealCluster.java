@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A real cluster in this JVM: the router (HTTP and registry on ephemeral ports), and real prefill and decode nodes
@@ -41,7 +42,7 @@ public final class RealCluster implements AutoCloseable {
     /** Each node's metrics port (/metrics, /debug/steps), prefill nodes first, as node processes serve it. */
     private final List<MetricsEndpoint> metrics = new ArrayList<>();
 
-    private final ai.baton.engine.spec.SpeculativeConfig decodeSpeculation;
+    private final UnaryOperator<EngineConfig> prefillConfig, decodeConfig;
 
     public RealCluster(int prefills, int decodes, RoutingConfig routing) throws Exception {
         this(prefills, decodes, routing, ai.baton.engine.spec.SpeculativeConfig.NONE);
@@ -49,7 +50,14 @@ public final class RealCluster implements AutoCloseable {
 
     /** With speculative decoding on the decode nodes. */
     public RealCluster(int prefills, int decodes, RoutingConfig routing, ai.baton.engine.spec.SpeculativeConfig decodeSpeculation) throws Exception {
-        this.decodeSpeculation = decodeSpeculation;
+        this(prefills, decodes, routing, c -> c, c -> c.withSpeculative(decodeSpeculation));
+    }
+
+    /** With each node kind's engine configured by changing the default ({@link #engineConfig()}). */
+    public RealCluster(int prefills, int decodes, RoutingConfig routing, UnaryOperator<EngineConfig> prefillConfig,
+                       UnaryOperator<EngineConfig> decodeConfig) throws Exception {
+        this.prefillConfig = prefillConfig;
+        this.decodeConfig = decodeConfig;
         router = RouterServer.builder(TestRouter.model()).host("127.0.0.1").httpPort(0).grpcPort(0).routing(routing)
                 .heartbeatIntervalMs(200).healthIntervalMs(500).defaultMaxTokens(8).build().start();
         http = new Http(router.httpPort());
@@ -67,7 +75,7 @@ public final class RealCluster implements AutoCloseable {
         }
     }
 
-    static EngineConfig engineConfig() {
+    public static EngineConfig engineConfig() {
         return EngineConfig.forModel(Fixtures.textTiny()).withThreads(1).withKvBlocks(512).withMaxBatchTokens(256);
     }
 
@@ -77,7 +85,7 @@ public final class RealCluster implements AutoCloseable {
     }
 
     private ServingNode startPrefill(String name) {
-        LlmEngine engine = LlmEngine.open(engineConfig());
+        LlmEngine engine = LlmEngine.open(prefillConfig.apply(engineConfig()));
         PrefillNode n = PrefillNode.builder().engine(engine).kvSender(UcxKvSender.open(kv(name), engine))
                 .server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name).modelName("qwen3-text-tiny")
                 .transferTimeout(Duration.ofSeconds(20)).start();
@@ -86,7 +94,7 @@ public final class RealCluster implements AutoCloseable {
     }
 
     private ServingNode startDecode(String name) {
-        LlmEngine engine = LlmEngine.open(engineConfig().withSpeculative(decodeSpeculation));
+        LlmEngine engine = LlmEngine.open(decodeConfig.apply(engineConfig()));
         DecodeNode n = DecodeNode.builder().engine(engine).kvReceiver(UcxKvReceiver.open(kv(name), engine))
                 .server(GrpcServers.forPort("127.0.0.1", 0)).nodeId(name).modelName("qwen3-text-tiny")
                 .lease(Duration.ofSeconds(60)).start();

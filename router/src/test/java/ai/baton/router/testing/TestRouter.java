@@ -57,8 +57,14 @@ public final class TestRouter implements AutoCloseable {
     }
 
     public FakeNode addNode(Role role, int capacityBlocks) throws IOException {
+        return addNode(role, capacityBlocks, "fcfs");
+    }
+
+    /** A fake node that registers as scheduling by {@code schedulingPolicy} ("fcfs" or "priority"). */
+    public FakeNode addNode(Role role, int capacityBlocks, String schedulingPolicy) throws IOException {
         List<FakeNode> list = role == Role.PREFILL ? prefill : decode;
         FakeNode n = new FakeNode((role == Role.PREFILL ? "prefill-" : "decode-") + list.size(), role, engine(), capacityBlocks);
+        n.schedulingPolicy = schedulingPolicy;
         list.add(n);
         router.registry().register(n.info());
         return n;
