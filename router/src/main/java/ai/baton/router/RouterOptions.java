@@ -44,6 +44,10 @@ public final class RouterOptions {
             description = "qwen3: chat answers' <think> part goes to reasoning_content, as vLLM's parser of that name (default: ${DEFAULT-VALUE})")
     public String reasoningParser;
 
+    @Option(names = "--api-key", defaultValue = "${env:BATON_API_KEY}",
+            description = "clients must send 'Authorization: Bearer <key>' (all routes but /health and /metrics); default: $BATON_API_KEY, unset = open")
+    public String apiKey;
+
     @Option(names = "--health-interval-ms", defaultValue = "1000", description = "node health-check period (default: ${DEFAULT-VALUE})")
     public long healthIntervalMs;
 
@@ -54,6 +58,7 @@ public final class RouterOptions {
         if (maxWaiting < 0) throw new IllegalArgumentException("--max-waiting must be >= 0");
         if (defaultMaxTokens < 1) throw new IllegalArgumentException("--default-max-tokens must be >= 1");
         if (healthIntervalMs < 50) throw new IllegalArgumentException("--health-interval-ms must be >= 50");
+        if (apiKey != null && !apiKey.isEmpty() && apiKey.isBlank()) throw new IllegalArgumentException("--api-key must not be blank");
         if (queueTimeoutMs < 0 || prefillTimeoutMs < 1) throw new IllegalArgumentException("timeouts must be positive");
         if (!RequestParser.REASONING_PARSERS.contains(reasoningParser))
             throw new IllegalArgumentException("--reasoning-parser must be one of " + RequestParser.REASONING_PARSERS + ", got " + reasoningParser);
@@ -73,6 +78,6 @@ public final class RouterOptions {
     /** A router builder with these options applied. */
     public RouterServer.Builder apply(RouterServer.Builder b) {
         return b.routing(routing()).dispatch(dispatch()).defaultMaxTokens(defaultMaxTokens).healthIntervalMs(healthIntervalMs)
-                .reasoningParser(reasoningParser);
+                .reasoningParser(reasoningParser).apiKey(apiKey);
     }
 }

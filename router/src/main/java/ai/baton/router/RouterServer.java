@@ -64,6 +64,7 @@ public final class RouterServer implements AutoCloseable {
         private long heartbeatIntervalMs = 1000;
         private int defaultMaxTokens = 256;
         private String reasoningParser = "none";
+        private String apiKey;
         private Ticker ticker = Ticker.system();
 
         private Builder(ServedModel model) { this.model = model; }
@@ -84,6 +85,8 @@ public final class RouterServer implements AutoCloseable {
         public Builder defaultMaxTokens(int n) { defaultMaxTokens = n; return this; }
         /** "qwen3": chat answers' thinking goes to reasoning_content (vLLM's --reasoning-parser); "none" by default. */
         public Builder reasoningParser(String p) { reasoningParser = p; return this; }
+        /** Clients must send {@code Authorization: Bearer <key>} (null or blank: open). */
+        public Builder apiKey(String k) { apiKey = k == null || k.isBlank() ? null : k; return this; }
         public Builder ticker(Ticker t) { ticker = t; return this; }
 
         public RouterServer build() { return new RouterServer(this); }
@@ -116,7 +119,7 @@ public final class RouterServer implements AutoCloseable {
         };
         vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors())));
         RequestParser parser = new RequestParser(b.model, context, b.defaultMaxTokens, b.reasoningParser);
-        HttpApi api = new HttpApi(vertx, b.model, parser, dispatcher, metrics, registry, context);
+        HttpApi api = new HttpApi(vertx, b.model, parser, dispatcher, metrics, registry, context).apiKey(b.apiKey);
         try {
             http = vertx.createHttpServer(new HttpServerOptions().setHost(b.host).setPort(b.httpPort)
                             .setCompressionSupported(false).setIdleTimeout(0))

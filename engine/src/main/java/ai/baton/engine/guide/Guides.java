@@ -2,8 +2,6 @@ package ai.baton.engine.guide;
 
 import ai.baton.engine.tokenizer.Tokenizer;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -17,10 +15,7 @@ public final class Guides {
     private final int vocabSize;
     private final Set<Integer> eosIds;
     private volatile GuideVocabulary vocab;
-    private final Map<GuideSpec, Guide> compiled = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<GuideSpec, Guide> e) { return size() > CACHED_GUIDES; }
-    };
+    private final GuideCache compiled = new GuideCache(CACHED_GUIDES);
 
     /** {@code tokenizer} null: the model has none, and guided requests are refused. */
     public Guides(Tokenizer tokenizer, int vocabSize, Set<Integer> eosIds) {
@@ -30,16 +25,7 @@ public final class Guides {
     }
 
     /** Compiles (or finds) the spec's guide; throws a GuideException saying what is wrong with it. */
-    public Guide compile(GuideSpec spec) {
-        synchronized (compiled) {
-            Guide g = compiled.get(spec);
-            if (g == null) {
-                g = Guide.compile(spec);
-                compiled.put(spec, g);
-            }
-            return g;
-        }
-    }
+    public Guide compile(GuideSpec spec) { return compiled.compile(spec); }
 
     /** A new request's guide at its start. */
     public RequestGuide start(GuideSpec spec) {

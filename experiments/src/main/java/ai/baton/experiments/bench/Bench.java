@@ -53,7 +53,7 @@ public final class Bench {
         Goodput goodput = Goodput.parse(o.goodput);
         ObjectNode extra = o.extraBody == null ? null : (ObjectNode) JSON.readTree(o.extraBody);
 
-        ServedModel served = ServedModel.query(base, Duration.ofSeconds(10));
+        ServedModel served = ServedModel.query(base, Duration.ofSeconds(10), o.apiKey);
         String model = o.model != null ? o.model : served == null ? null : served.id();
         Path tokDir = o.tokenizer != null ? o.tokenizer : served == null ? null : served.localTokenizerDir();
         Tokenizer tok = null;
@@ -83,7 +83,7 @@ public final class Bench {
         Scraper scraper = new Scraper(targets);
 
         try (OpenAiClient client = new OpenAiClient(base, endpoint, model, o.eosIgnored(), o.temperature, extra,
-                Duration.ofSeconds(o.requestTimeoutS))) {
+                Duration.ofSeconds(o.requestTimeoutS), o.apiKey)) {
             if (!warm.isEmpty()) warmUp(client, warm);
             if (o.warmupSeconds > 0) burnIn(client, tok);
             log.printf("%s %s: %d prompts (%s), request rate %s, burstiness %s, max concurrency %s%n", base, endpoint, n,
@@ -256,9 +256,9 @@ public final class Bench {
 
     /** The served model: its name and, when the server reports a local directory, where its tokenizer is. */
     record ServedModel(String id, String root) {
-        static ServedModel query(String base, Duration timeout) {
+        static ServedModel query(String base, Duration timeout, String apiKey) {
             try {
-                JsonNode j = JSON.readTree(OpenAiClient.get(HttpClient.newHttpClient(), base + "/v1/models", timeout));
+                JsonNode j = JSON.readTree(OpenAiClient.get(HttpClient.newHttpClient(), base + "/v1/models", timeout, apiKey));
                 JsonNode first = j.path("data").path(0);
                 if (first.isMissingNode()) return null;
                 return new ServedModel(first.path("id").asText(null), first.path("root").asText(null));

@@ -22,6 +22,9 @@ public final class BenchOptions {
     public String endpoint = "/v1/completions";
     @Option(names = "--backend", description = "accepted for compatibility: openai and vllm mean /v1/completions, openai-chat means /v1/chat/completions")
     public String backend;
+    @Option(names = "--api-key", defaultValue = "${env:OPENAI_API_KEY}",
+            description = "sent as 'Authorization: Bearer <key>' (default: $OPENAI_API_KEY, as vllm bench serve does; unset = none)")
+    public String apiKey;
     @Option(names = "--model", description = "model name sent in requests (default: the server's first /v1/models entry)")
     public String model;
     @Option(names = "--tokenizer", description = "tokenizer directory (tokenizer.json) for building prompts (default: the served model's directory when local)")

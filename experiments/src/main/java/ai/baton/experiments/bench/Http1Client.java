@@ -34,7 +34,15 @@ final class Http1Client implements AutoCloseable {
     private final ConcurrentLinkedDeque<Conn> idle = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
 
+    /** Extra request header lines (each ending in CRLF): the bearer token when there is one. */
+    private final String authHeader;
+
     Http1Client(URI base, int timeoutMs) {
+        this(base, timeoutMs, null);
+    }
+
+    Http1Client(URI base, int timeoutMs, String apiKey) {
+        this.authHeader = apiKey == null || apiKey.isBlank() ? "" : "Authorization: Bearer " + apiKey + "\r\n";
         this.tls = "https".equalsIgnoreCase(base.getScheme());
         if (!tls && !"http".equalsIgnoreCase(base.getScheme())) throw new IllegalArgumentException("--base-url must be http:// or https://, got " + base);
         this.host = base.getHost();
@@ -79,7 +87,7 @@ final class Http1Client implements AutoCloseable {
 
     private Response exchange(Conn c, String path, byte[] body, BodySink sink) throws IOException {
         String head = "POST " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nContent-Type: application/json\r\n"
-                + "Accept: text/event-stream\r\nContent-Length: " + body.length + "\r\nConnection: keep-alive\r\n\r\n";
+                + authHeader + "Accept: text/event-stream\r\nContent-Length: " + body.length + "\r\nConnection: keep-alive\r\n\r\n";
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);
         byte[] req = new byte[h.length + body.length];
         System.arraycopy(h, 0, req, 0, h.length);

@@ -30,7 +30,7 @@ public final class OpenAiClient implements AutoCloseable {
     private final ObjectNode extraBody;
 
     public OpenAiClient(String baseUrl, String endpoint, String model, boolean ignoreEos, double temperature,
-                        ObjectNode extraBody, Duration timeout) {
+                        ObjectNode extraBody, Duration timeout, String apiKey) {
         URI uri = URI.create(stripSlash(baseUrl) + endpoint);
         this.path = uri.getRawPath();
         this.chat = endpoint.endsWith("/chat/completions");
@@ -40,7 +40,7 @@ public final class OpenAiClient implements AutoCloseable {
         this.ignoreEos = ignoreEos;
         this.temperature = temperature;
         this.extraBody = extraBody;
-        this.http1 = new Http1Client(uri, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        this.http1 = new Http1Client(uri, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()), apiKey);
     }
 
     static String stripSlash(String s) { return s.endsWith("/") ? s.substring(0, s.length() - 1) : s; }
@@ -104,8 +104,14 @@ public final class OpenAiClient implements AutoCloseable {
 
     /** GET base + path as text; for /v1/models and /metrics. */
     public static String get(HttpClient http, String url, Duration timeout) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return get(http, url, timeout, null);
+    }
+
+    /** As {@link #get(HttpClient, String, Duration)}, with a bearer token when {@code apiKey} is set. */
+    public static String get(HttpClient http, String url, Duration timeout, String apiKey) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET();
+        if (apiKey != null && !apiKey.isBlank()) b.header("Authorization", "Bearer " + apiKey);
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (r.statusCode() != 200) throw new IllegalStateException("GET " + url + ": HTTP " + r.statusCode());
         return r.body();
     }

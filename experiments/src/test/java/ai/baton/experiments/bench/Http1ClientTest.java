@@ -59,6 +59,9 @@ class Http1ClientTest {
         return ss;
     }
 
+    /** The request heads the test server has read, latest last. */
+    private static final java.util.concurrent.ConcurrentLinkedDeque<String> HEADS = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
     private static boolean readRequest(InputStream in) throws Exception {
         StringBuilder head = new StringBuilder();
         int c;
@@ -67,6 +70,7 @@ class Http1ClientTest {
             if (head.toString().endsWith("\r\n\r\n")) break;
         }
         if (c < 0) return false;
+        HEADS.add(head.toString());
         int len = 0;
         for (String l : head.toString().split("\r\n"))
             if (l.toLowerCase().startsWith("content-length:")) len = Integer.parseInt(l.substring(15).trim());
@@ -98,6 +102,19 @@ class Http1ClientTest {
             assertEquals("xyz", body(c, stamps));
             assertEquals("400:{\"error\":\"x\"}", body(c, stamps));
             assertEquals(1, conns.get(), "one kept-alive connection for all three");
+        }
+    }
+
+    @Test
+    void anApiKeyGoesOutAsABearerToken() throws Exception {
+        String ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        try (ServerSocket ss = serve(List.of(ok, ok), true, new AtomicInteger());  // one connection per client
+             Http1Client keyed = new Http1Client(URI.create("http://127.0.0.1:" + ss.getLocalPort()), 5000, "sk-test");
+             Http1Client open = new Http1Client(URI.create("http://127.0.0.1:" + ss.getLocalPort()), 5000, null)) {
+            assertEquals("ok", body(keyed, new ArrayList<>()));
+            assertTrue(HEADS.getLast().contains("\r\nAuthorization: Bearer sk-test\r\n"), HEADS.getLast());
+            assertEquals("ok", body(open, new ArrayList<>()));
+            assertTrue(!HEADS.getLast().contains("Authorization"), HEADS.getLast());
         }
     }
 

@@ -35,6 +35,7 @@ public final class HttpApi {
     private final NodeRegistry registry;
     private final IntSupplier contextLength;
     private final long created = System.currentTimeMillis() / 1000;
+    private String apiKey;
 
     public HttpApi(Vertx vertx, ServedModel model, RequestParser parser, Dispatcher dispatcher, RouterMetrics metrics,
                    NodeRegistry registry, IntSupplier contextLength) {
@@ -47,8 +48,15 @@ public final class HttpApi {
         this.contextLength = contextLength;
     }
 
+    /** Requires {@code Authorization: Bearer <key>} on every route but /health and /metrics (null: no key). */
+    public HttpApi apiKey(String key) {
+        this.apiKey = key;
+        return this;
+    }
+
     public Router router() {
         Router r = Router.router(vertx);
+        if (apiKey != null) r.route().handler(new ApiKeyCheck(apiKey));  // first, before every route
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
         r.post("/v1/completions").handler(body).handler(rc -> generate(rc, Endpoint.COMPLETIONS));
         r.post("/v1/chat/completions").handler(body).handler(rc -> generate(rc, Endpoint.CHAT));

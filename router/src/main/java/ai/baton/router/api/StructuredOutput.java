@@ -1,6 +1,6 @@
 package ai.baton.router.api;
 
-import ai.baton.engine.guide.Guide;
+import ai.baton.engine.guide.GuideCache;
 import ai.baton.engine.guide.GuideException;
 import ai.baton.engine.guide.GuideSpec;
 import ai.baton.proto.Guide.Kind;
@@ -85,13 +85,16 @@ final class StructuredOutput {
 
     private record Found(String param, GuideSpec spec) {}
 
+    /** The router compiles each guide to refuse what the engine cannot follow; clients usually repeat their schemas. */
+    private static final GuideCache COMPILED = new GuideCache(256);
+
     private static ai.baton.proto.Guide one(Fields f, List<Found> found) {
         if (found.isEmpty()) return null;
         if (found.size() > 1)
             throw f.bad(found.get(1).param(), "Only one kind of structured output may be given (response_format, guided_json, guided_choice, guided_regex or structured_outputs; json_schema or regex).");
         Found g = found.getFirst();
         try {
-            Guide.compile(g.spec());
+            COMPILED.compile(g.spec());
         } catch (GuideException e) {
             throw f.bad(g.param(), e.getMessage());
         }

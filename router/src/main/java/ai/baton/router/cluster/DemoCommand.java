@@ -64,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
         ClusterRunner runner = ClusterRunner.start(dir, be, cluster, router, launcher != null ? launcher : Launcher.forCurrentProcess());
         try {
             String url = runner.baseUrl(cluster.host);
-            LoadBurst.Result r = LoadBurst.run(url, runner.router().model().name(), requests, concurrency, maxTokens);
+            LoadBurst.Result r = LoadBurst.run(url, runner.router().model().name(), requests, concurrency, maxTokens, router.apiKey);
             r.print(System.out);
             if (r.failures() > 0 && r.completed() == 0) throw new IllegalStateException("every demo request failed: " + r.firstError());
         } catch (RuntimeException e) {

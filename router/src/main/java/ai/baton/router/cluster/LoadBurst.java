@@ -68,16 +68,17 @@ public final class LoadBurst {
 
     private record One(boolean ok, String error, double ttft, List<Double> itl, double e2e, long tokens) {}
 
-    public static Result run(String baseUrl, String model, int requests, int concurrency, int maxTokens) {
+    /** @param apiKey sent as a bearer token when the router wants one (null: none) */
+    public static Result run(String baseUrl, String model, int requests, int concurrency, int maxTokens, String apiKey) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         // Warm-up, not measured: the first requests of fresh JVMs pay for JIT compilation and connection setup.
-        for (String w : new String[]{"Hello.", SHARED + "Hello."}) one(client, baseUrl, model, w, Math.min(4, maxTokens));
+        for (String w : new String[]{"Hello.", SHARED + "Hello."}) one(client, baseUrl, apiKey, model, w, Math.min(4, maxTokens));
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         long start = System.nanoTime();
         List<Future<One>> futures = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
             String prompt = (i % 2 == 0 ? SHARED : "") + "Tell me about " + TOPICS[i % TOPICS.length] + ".";
-            futures.add(pool.submit(() -> one(client, baseUrl, model, prompt, maxTokens)));
+            futures.add(pool.submit(() -> one(client, baseUrl, apiKey, model, prompt, maxTokens)));
         }
         List<Double> ttft = new ArrayList<>(), itl = new ArrayList<>(), e2e = new ArrayList<>();
         int ok = 0, failed = 0;
@@ -105,7 +106,7 @@ public final class LoadBurst {
         return new Result(ok, failed, firstError, (System.nanoTime() - start) / 1e9, tokens, ttft, itl, e2e);
     }
 
-    private static One one(HttpClient client, String baseUrl, String model, String prompt, int maxTokens) {
+    private static One one(HttpClient client, String baseUrl, String apiKey, String model, String prompt, int maxTokens) {
         ObjectNode body = JSON.createObjectNode();
         body.put("model", model);
         body.put("prompt", prompt);
@@ -115,8 +116,10 @@ public final class LoadBurst {
         body.put("ignore_eos", true);
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
-        HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/completions")).timeout(Duration.ofMinutes(5))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/completions")).timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (apiKey != null && !apiKey.isBlank()) rb.header("Authorization", "Bearer " + apiKey);
+        HttpRequest req = rb.build();
         long t0 = System.nanoTime();
         try {
             HttpResponse<InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
