@@ -1,46 +1,43 @@
 package ai.baton.engine.sched;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.TreeSet;
 
 /**
  * Sequences waiting to be admitted, in the order the scheduling policy serves them. Under FCFS new sequences join
  * the tail and preempted ones the head (they were admitted before everything still waiting); under PRIORITY both
- * take their place by (priority, arrival), after the sequences they tie with.
+ * take their place by (priority, arrival).
  */
 final class WaitingQueue {
-    private final SchedulingPolicy policy;
-    private final List<Sequence> queue = new ArrayList<>();
+    /** Priority order, made total by the request id (unique within an engine) for sequences that arrived together. */
+    private static final Comparator<Sequence> ORDER = SchedulingPolicy.PRIORITY_ORDER.thenComparing(s -> s.id);
+
+    private final ArrayDeque<Sequence> fcfs;
+    private final TreeSet<Sequence> byPriority;
 
     WaitingQueue(SchedulingPolicy policy) {
-        this.policy = policy;
+        fcfs = policy == SchedulingPolicy.FCFS ? new ArrayDeque<>() : null;
+        byPriority = fcfs == null ? new TreeSet<>(ORDER) : null;
     }
 
     void add(Sequence s) {
-        if (policy == SchedulingPolicy.FCFS) queue.add(s);
-        else insertInOrder(s);
+        if (fcfs != null) fcfs.addLast(s);
+        else byPriority.add(s);
     }
 
     void addPreempted(Sequence s) {
-        if (policy == SchedulingPolicy.FCFS) queue.addFirst(s);
-        else insertInOrder(s);
+        if (fcfs != null) fcfs.addFirst(s);
+        else byPriority.add(s);
     }
 
-    private void insertInOrder(Sequence s) {
-        int at = Collections.binarySearch(queue, s, SchedulingPolicy.PRIORITY_ORDER);
-        if (at < 0) at = -at - 1;
-        while (at < queue.size() && SchedulingPolicy.PRIORITY_ORDER.compare(queue.get(at), s) <= 0) at++;
-        queue.add(at, s);
-    }
+    Sequence peek() { return fcfs != null ? fcfs.peekFirst() : byPriority.isEmpty() ? null : byPriority.first(); }
 
-    Sequence peek() { return queue.isEmpty() ? null : queue.getFirst(); }
+    Sequence poll() { return fcfs != null ? fcfs.pollFirst() : byPriority.pollFirst(); }
 
-    Sequence poll() { return queue.isEmpty() ? null : queue.removeFirst(); }
+    boolean remove(Sequence s) { return fcfs != null ? fcfs.remove(s) : byPriority.remove(s); }
 
-    boolean remove(Sequence s) { return queue.remove(s); }
+    boolean isEmpty() { return size() == 0; }
 
-    boolean isEmpty() { return queue.isEmpty(); }
-
-    int size() { return queue.size(); }
+    int size() { return fcfs != null ? fcfs.size() : byPriority.size(); }
 }

@@ -108,28 +108,23 @@ public final class Exchange {
         boolean wait = false, again = false;
         synchronized (this) {
             if (cancelled || done) return;
-            if (d.priorityWaiters.anyAhead(req.sampling().getPriority())) wait = true;  // more urgent requests get room first
-        }
-        if (wait) {
-            waitForRoom();
-            return;
-        }
-        synchronized (this) {
-            if (cancelled || done) return;
-            Set<String> excludedDecode = new HashSet<>(failedDecode);
-            excludedDecode.addAll(fullDecode);
-            try {
-                plan = d.planner.plan(req.prompt(), req.maxTokens(), failedPrefill, excludedDecode, forceLocal);
-            } catch (RoutePlanner.NoNodeException e) {
-                if (e.role == Role.DECODE && !fullDecode.isEmpty()) {
-                    wait = true;                 // the remaining decode nodes are full: wait for room
-                } else if (e.role == Role.PREFILL && !forceLocal
-                        && (!failedPrefill.isEmpty() || d.registry.count(Role.PREFILL) > 0)) {
-                    // Prefill nodes exist but none can take it now (failed, or marked down): the decode node prefills.
-                    forceLocal = true;
-                    again = true;
-                } else {
-                    failure = ApiException.overloaded(e.getMessage() + "; retry shortly.");
+            wait = d.priorityWaiters.anyAhead(req.sampling().getPriority());  // more urgent requests get room first
+            if (!wait) {
+                Set<String> excludedDecode = new HashSet<>(failedDecode);
+                excludedDecode.addAll(fullDecode);
+                try {
+                    plan = d.planner.plan(req.prompt(), req.maxTokens(), failedPrefill, excludedDecode, forceLocal);
+                } catch (RoutePlanner.NoNodeException e) {
+                    if (e.role == Role.DECODE && !fullDecode.isEmpty()) {
+                        wait = true;                 // the remaining decode nodes are full: wait for room
+                    } else if (e.role == Role.PREFILL && !forceLocal
+                            && (!failedPrefill.isEmpty() || d.registry.count(Role.PREFILL) > 0)) {
+                        // Prefill nodes exist but none can take it now (failed, or marked down): the decode node prefills.
+                        forceLocal = true;
+                        again = true;
+                    } else {
+                        failure = ApiException.overloaded(e.getMessage() + "; retry shortly.");
+                    }
                 }
             }
             if (plan != null) {
