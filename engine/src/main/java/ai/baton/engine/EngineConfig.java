@@ -26,16 +26,27 @@ import java.util.List;
  * @param gpus             CUDA device of each rank, in rank order (empty = 0..tensorParallel-1)
  * @param speculative      speculative decoding by n-gram lookup ({@link SpeculativeConfig#NONE}: off)
  * @param schedulingPolicy the order requests are served in (null: FCFS)
+ * @param kvOffloadBytes   host memory for the prefix cache's second tier, all ranks together (0: none)
  */
 public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
                            int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
                            boolean prefixCaching, int maxModelLen, List<Integer> gpus, SpeculativeConfig speculative,
-                           SchedulingPolicy schedulingPolicy) {
+                           SchedulingPolicy schedulingPolicy, long kvOffloadBytes) {
 
     public EngineConfig {
+        if (kvOffloadBytes < 0) throw new IllegalArgumentException("the KV offload size must not be negative, got " + kvOffloadBytes);
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
         if (speculative == null) speculative = SpeculativeConfig.NONE;
         if (schedulingPolicy == null) schedulingPolicy = SchedulingPolicy.FCFS;
+    }
+
+    /** Without a KV offload tier. */
+    public EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
+                        int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,
+                        boolean prefixCaching, int maxModelLen, List<Integer> gpus, SpeculativeConfig speculative,
+                        SchedulingPolicy schedulingPolicy) {
+        this(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize,
+                maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, 0);
     }
 
     /** First come, first served. */
@@ -56,12 +67,12 @@ public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, 
 
     public EngineConfig withSpeculative(SpeculativeConfig s) {
         return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes,
-                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, s, schedulingPolicy);
+                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, s, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withSchedulingPolicy(SchedulingPolicy p) {
         return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes,
-                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, p);
+                blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, p, kvOffloadBytes);
     }
 
     /** The default device list: rank r on GPU r. */
@@ -113,44 +124,48 @@ public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, 
         return List.copyOf(out);
     }
 
+    public EngineConfig withKvOffloadBytes(long bytes) {
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, bytes);
+    }
+
     public EngineConfig withKvBlocks(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, n, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withMaxBatchTokens(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, n, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withMaxSequences(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, n, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withPrefixCaching(boolean on) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, on, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withBackend(String b) {
-        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, b, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, n, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withTensorParallel(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, n, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withSynthetic(Path config) {
-        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, config, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     public EngineConfig withMaxModelLen(int n) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, n, gpus, speculative, schedulingPolicy, kvOffloadBytes);
     }
 
     /** Rank r on GPU gpus[r] (empty: the default 0..tp-1). */
     public EngineConfig withGpus(List<Integer> g) {
-        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g, speculative, schedulingPolicy);
+        return new EngineConfig(modelDir, syntheticConfig, backend, threads, tensorParallel, kvBlocks, kvCacheBytes, blockSize, maxBatchTokens, maxSequences, prefixCaching, maxModelLen, g, speculative, schedulingPolicy, kvOffloadBytes);
     }
 }

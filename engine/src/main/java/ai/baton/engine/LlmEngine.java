@@ -4,6 +4,7 @@ import ai.baton.engine.backend.ForwardBatch;
 import ai.baton.engine.guide.GuideException;
 import ai.baton.engine.guide.Guides;
 import ai.baton.engine.guide.RequestGuide;
+import ai.baton.engine.kv.HostKvTier;
 import ai.baton.engine.model.GenerationConfig;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.SamplingParams;
@@ -84,7 +85,14 @@ public final class LlmEngine implements AutoCloseable {
         int numBlocks = config.kvBlocks() > 0 ? config.kvBlocks() : kvBlocksFor(config, model, tp);
         if (numBlocks < 2) throw new EngineException("KV cache too small: " + numBlocks + " blocks");
         this.runner = new ModelRunner(model, weights, config, numBlocks, kvAllocator);
-        this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
+        HostKvTier tier = null;
+        try {
+            tier = offloadTier(config, runner, tp);
+        } catch (RuntimeException e) {
+            runner.close();
+            throw e;
+        }
+        this.blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching(), tier);
         int limit = config.maxModelLen() > 0 ? config.maxModelLen() : model.maxPositionEmbeddings();
         this.maxModelLen = Math.min(limit, numBlocks * config.blockSize());
         this.scheduler = new Scheduler(blocks, config.maxBatchTokens(), config.maxSequences(), drafter(config.speculative()),
@@ -113,6 +121,35 @@ public final class LlmEngine implements AutoCloseable {
                     Math.min(s.params.maxTokens() - s.outputLength(), maxModelLen - s.length()) - 1);
             return ngram.propose(s.tokensArray(), s.length(), n);
         };
+    }
+
+    /**
+     * The host tier behind the prefix cache, sized from {@link EngineConfig#kvOffloadBytes} over every rank's share of
+     * a block, with the runner's host memory for it; null when there is none (or no prefix caching to back).
+     */
+    private static HostKvTier offloadTier(EngineConfig config, ModelRunner runner, int tp) {
+        if (config.kvOffloadBytes() <= 0 || !config.prefixCaching()) return null;
+        long perBlock = tp * ai.baton.engine.backend.HostKvMemory.slotBytes(runner.kvLayout());
+        long slots = config.kvOffloadBytes() / perBlock;
+        if (slots < 1)
+            throw new EngineException("--kv-offload-mib is too small: one KV block of every layer takes " + (perBlock + (1 << 20) - 1) / (1 << 20) + " MiB");
+        if (slots > Integer.MAX_VALUE) throw new EngineException("--kv-offload-mib is too large");
+        runner.enableKvOffload((int) slots);
+        return new HostKvTier((int) slots);
+    }
+
+    /** Hands the offload tier's queued copies to the runner; with {@code now}, runs them before returning. */
+    private void settleKvCopies(boolean now) {
+        HostKvTier tier = blocks.tier();
+        if (tier == null) return;
+        runner.queueKvCopies(tier.takePending());
+        if (!now) return;
+        try {
+            runner.flushKvCopies();
+        } catch (RuntimeException e) {
+            forgetOffloadedBlocks();
+            throw e;
+        }
     }
 
     /** Loads a model directory (or synthetic weights for a config) and builds the runtime. */
@@ -219,7 +256,18 @@ public final class LlmEngine implements AutoCloseable {
 
     /** Reserves KV blocks for {@code tokens} tokens whose KV another node will write; null if the pool is short. */
     public int[] reserveBlocks(int tokens) {
-        return call(() -> blocks.reserve(blocks.blocksFor(tokens)));
+        return call(() -> {
+            int[] reserved = blocks.reserve(blocks.blocksFor(tokens));
+            // Blocks this reservation took from the prefix cache are saved to the offload tier before a remote writer
+            // can overwrite them.
+            try {
+                settleKvCopies(true);
+            } catch (RuntimeException e) {
+                if (reserved != null) blocks.release(reserved);
+                throw e;
+            }
+            return reserved;
+        });
     }
 
     public void releaseBlocks(int[] reserved) {
@@ -293,6 +341,7 @@ public final class LlmEngine implements AutoCloseable {
         long t0 = System.nanoTime();
         List<ScheduledChunk> chunks = scheduler.schedule();
         if (chunks.isEmpty()) {
+            settleKvCopies(true);  // an admission that found no room may have queued copies: none stay pending
             refreshStats();
             return false;
         }
@@ -329,6 +378,7 @@ public final class LlmEngine implements AutoCloseable {
         float[] logits = null;
         int[] sampled = null;
         try {
+            settleKvCopies(false);  // run by the forward pass, ahead of its kernels
             if (onDevice) {
                 int rows = batch.logitRows().length, r = 0;
                 SamplingParams[] params = new SamplingParams[rows];
@@ -353,6 +403,7 @@ public final class LlmEngine implements AutoCloseable {
                 logits = runner.forward(batch, (rank, layer) -> hook.afterLayer(step, rank, layer));
             }
         } catch (RuntimeException e) {
+            forgetOffloadedBlocks();
             for (ScheduledChunk c : chunks) finish(c.sequence(), FinishReason.ERROR, e.getMessage());
             return;
         }
@@ -382,6 +433,17 @@ public final class LlmEngine implements AutoCloseable {
      */
     void sampleOnDevice(boolean on) { sampleOnDevice = on; }
 
+    /**
+     * After a failed forward pass, copies to and from the offload tier may not have run: neither the tier's slots nor
+     * the pool blocks restored from it can be trusted, so both caches forget what they hold.
+     */
+    private void forgetOffloadedBlocks() {
+        HostKvTier tier = blocks.tier();
+        if (tier == null) return;
+        tier.clear();
+        blocks.pool().resetPrefixCache();
+    }
+
     private void finish(Sequence s, FinishReason reason, String error) {
         if (live.remove(s.id) == null) return;
         scheduler.remove(s);
@@ -407,6 +469,7 @@ public final class LlmEngine implements AutoCloseable {
             int[] reserved = blocks.reserve(blocks.blocksFor(prompt.length));
             if (reserved == null) throw new EngineException("the KV cache is too small for a prompt of " + prompt.length + " tokens");
             try {
+                settleKvCopies(true);  // blocks it took from the prefix cache are saved before this pass writes them
                 int bs = blocks.blockSize(), n = prompt.length;
                 int[] positions = new int[n], slots = new int[n], rows = all ? new int[n] : new int[]{n - 1};
                 for (int i = 0; i < n; i++) {
@@ -502,7 +565,9 @@ public final class LlmEngine implements AutoCloseable {
         for (int[] b : held.values()) heldBlocks += b.length;
         stats = new EngineStats(scheduler.running().size(), scheduler.numWaiting(), blocks.numBlocks(), blocks.usedBlocks(),
                 heldBlocks, blocks.prefixQueries(), blocks.prefixHits(), scheduler.preemptions(), steps, promptTokens, generatedTokens,
-                busyNanos, specDrafts, specDraftTokens, specAcceptedTokens);
+                busyNanos, specDrafts, specDraftTokens, specAcceptedTokens, blocks.offloadHits(),
+                blocks.tier() == null ? 0 : blocks.tier().saves(), blocks.tier() == null ? 0 : blocks.tier().size(),
+                blocks.tier() == null ? 0 : blocks.tier().capacity());
     }
 
     // ---------------------------------------------------------------- accessors

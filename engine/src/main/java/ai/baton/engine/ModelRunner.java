@@ -4,11 +4,13 @@ import ai.baton.engine.backend.Backend;
 import ai.baton.engine.backend.Backends;
 import ai.baton.engine.backend.Communicator;
 import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.backend.HostKvMemory;
 import ai.baton.engine.backend.KvCacheStorage;
 import ai.baton.engine.backend.KvLayout;
 import ai.baton.engine.backend.Tensor;
 import ai.baton.engine.backend.cpu.LocalCommunicator;
 import ai.baton.engine.backend.cuda.NcclGroup;
+import ai.baton.engine.kv.KvCopy;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.model.Shard;
 import ai.baton.engine.model.Transformer;
@@ -42,6 +44,9 @@ public final class ModelRunner implements AutoCloseable {
     private final LocalCommunicator.Group group;
     private final NcclGroup nccl;
     private final KvLayout layout;
+    /** Each rank's share of the host KV offload tier (empty: no tier), and the copies due before the next forward. */
+    private final List<HostKvMemory> tierMemory = new ArrayList<>();
+    private List<KvCopy> pendingCopies = List.of();
 
     public ModelRunner(ModelConfig config, WeightSource weights, EngineConfig ec, int numBlocks) {
         this(config, weights, ec, numBlocks, ai.baton.engine.backend.KvCacheAllocator.BACKEND);
@@ -87,6 +92,71 @@ public final class ModelRunner implements AutoCloseable {
         }
     }
 
+    /** Gives every rank host memory for {@code slots} blocks of the KV offload tier. */
+    public void enableKvOffload(int slots) {
+        if (!tierMemory.isEmpty()) throw new IllegalStateException("the KV offload tier is already allocated");
+        long bytes = slots * HostKvMemory.slotBytes(layout);
+        try {
+            for (int r = 0; r < ranks.size(); r++) {
+                int rank = r;
+                tierMemory.add(onRank(r, () -> backends.get(rank).allocateHostKv(bytes)));
+            }
+        } catch (RuntimeException e) {
+            tierMemory.forEach(HostKvMemory::close);
+            tierMemory.clear();
+            throw e;
+        }
+    }
+
+    /** Block copies to or from the offload tier, run in order on every rank before the next forward pass. */
+    public void queueKvCopies(List<KvCopy> copies) {
+        if (copies.isEmpty()) return;
+        if (tierMemory.isEmpty()) throw new IllegalStateException("no KV offload tier");
+        List<KvCopy> all = new ArrayList<>(pendingCopies);
+        all.addAll(copies);
+        pendingCopies = List.copyOf(all);
+    }
+
+    /** Runs the queued copies now and waits for them (before blocks are handed to a writer outside the engine). */
+    public void flushKvCopies() {
+        List<KvCopy> copies = takeCopies();
+        if (copies.isEmpty()) return;
+        for (int r = 0; r < ranks.size(); r++) {
+            int rank = r;
+            onRank(r, () -> {
+                copyKv(rank, copies);
+                backends.get(rank).synchronize();
+                return null;
+            });
+        }
+    }
+
+    private List<KvCopy> takeCopies() {
+        List<KvCopy> c = pendingCopies;
+        pendingCopies = List.of();
+        return c;
+    }
+
+    private void copyKv(int rank, List<KvCopy> copies) {
+        if (!copies.isEmpty()) backends.get(rank).copyKvBlocks(caches.get(rank), tierMemory.get(rank), copies);
+    }
+
+    /** Runs {@code task} on rank r's thread (its CUDA context is current there), or here with one rank. */
+    private <T> T onRank(int r, java.util.concurrent.Callable<T> task) {
+        try {
+            return rankThreads.isEmpty() ? task.call() : rankThreads.get(r).submit(task).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new EngineException(rootMessage(e), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted", e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new EngineException(rootMessage(e), e);
+        }
+    }
+
     /** Logits of the batch's logit rows, [rows * vocab] on the host. */
     public float[] forward(ForwardBatch batch) {
         return forward(batch, null);
@@ -94,18 +164,21 @@ public final class ModelRunner implements AutoCloseable {
 
     /** As {@link #forward(ForwardBatch)}; {@code afterLayer(rank, layer)} runs once each rank's layer K/V is written. */
     public float[] forward(ForwardBatch batch, RankLayerCallback afterLayer) {
+        List<KvCopy> copies = takeCopies();
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
+            copyKv(0, copies);
             return m.backend().toHost(m.forward(batch, caches.getFirst(), afterLayer == null ? null : l -> afterLayer.after(0, l)));
         }
-        return onAllRanks(batch, afterLayer, (be, logits) -> be.toHost(logits));
+        return onAllRanks(batch, copies, afterLayer, (be, logits) -> be.toHost(logits));
     }
 
     /**
      * Runs the batch on every rank's thread and returns {@code rank0} of rank 0's logits (every rank holds the same
      * logits). The first rank to fail breaks the collectives its peers wait in, so the step fails instead of hanging.
      */
-    private <T> T onAllRanks(ForwardBatch batch, RankLayerCallback afterLayer, java.util.function.BiFunction<Backend, Tensor, T> rank0) {
+    private <T> T onAllRanks(ForwardBatch batch, List<KvCopy> copies, RankLayerCallback afterLayer,
+                             java.util.function.BiFunction<Backend, Tensor, T> rank0) {
         List<Future<T>> results = new ArrayList<>();
         // The first rank to fail caused the step's failure; its peers then fail in the collectives it broke.
         AtomicReference<EngineException> firstFailure = new AtomicReference<>();
@@ -116,6 +189,7 @@ public final class ModelRunner implements AutoCloseable {
             int rank = r;
             results.add(rankThreads.get(r).submit(() -> {
                 try {
+                    copyKv(rank, copies);
                     Tensor out = m.forward(batch, kv, afterLayer == null ? null : l -> afterLayer.after(rank, l));
                     return first ? rank0.apply(m.backend(), out) : null;
                 } catch (Throwable t) {
@@ -177,11 +251,13 @@ public final class ModelRunner implements AutoCloseable {
      * (see {@link Backend#sample}).
      */
     public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits) {
+        List<KvCopy> copies = takeCopies();
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
+            copyKv(0, copies);
             return m.backend().sample(m.forward(batch, caches.getFirst()), params, randomBits);
         }
-        return onAllRanks(batch, null, (be, logits) -> be.sample(logits, params, randomBits));
+        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits));
     }
 
     @FunctionalInterface
@@ -220,6 +296,7 @@ public final class ModelRunner implements AutoCloseable {
         }
         if (nccl != null) nccl.close();   // before the backends: communicators live in their contexts
         caches.forEach(KvCacheStorage::close);
+        tierMemory.forEach(HostKvMemory::close);
         ranks.forEach(Transformer::close);
         backends.forEach(Backend::close);
     }

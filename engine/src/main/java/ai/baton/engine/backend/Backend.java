@@ -1,5 +1,6 @@
 package ai.baton.engine.backend;
 
+import ai.baton.engine.kv.KvCopy;
 import ai.baton.engine.sampling.Sampler;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.TensorData;
@@ -30,6 +31,19 @@ public interface Backend extends AutoCloseable {
     Tensor view(Tensor t, int rows);
 
     KvCacheStorage allocateKvCache(KvLayout layout);
+
+    /** Host memory for this rank's share of the KV offload tier (pinned and mapped where the cache is on a device). */
+    default HostKvMemory allocateHostKv(long bytes) { return HostKvMemory.offHeap(bytes); }
+
+    /**
+     * Copies whole KV blocks between {@code kv} and the tier memory, in list order and before any op queued after
+     * this call (on devices: queued on the same stream, so it may still be running when this returns).
+     */
+    default void copyKvBlocks(KvCacheStorage kv, HostKvMemory host, List<KvCopy> copies) {
+        if (kv.onDevice() || !(host instanceof HostKvMemory.OffHeap h))
+            throw new IllegalStateException(name() + " backend cannot copy KV blocks between " + kv + " and " + host);
+        HostKvMemory.copyOnHost(kv, h.segment(), copies);
+    }
 
     /**
      * Makes the batch's metadata (positions, slots, block tables) available to the ops, with the rotary angles of

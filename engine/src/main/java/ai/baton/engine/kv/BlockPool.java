@@ -17,6 +17,13 @@ public final class BlockPool {
     private final Map<BlockHash, Integer> cached = new HashMap<>();
     private final LinkedHashSet<Integer> free = new LinkedHashSet<>();
     private long evictions;
+    private Eviction onEvict;
+
+    /** Told about each cached block just before its contents are given up (the offload tier copies them out). */
+    @FunctionalInterface
+    public interface Eviction {
+        void evicting(int block, BlockHash hash);
+    }
 
     public BlockPool(int numBlocks) {
         if (numBlocks <= 0) throw new IllegalArgumentException("a KV pool needs at least one block");
@@ -33,6 +40,7 @@ public final class BlockPool {
         int b = it.next();
         it.remove();
         if (hashes[b] != null) {
+            if (onEvict != null) onEvict.evicting(b, hashes[b]);
             cached.remove(hashes[b]);
             hashes[b] = null;
             evictions++;
@@ -56,6 +64,8 @@ public final class BlockPool {
         hashes[block] = hash;
         cached.put(hash, block);
     }
+
+    public void onEviction(Eviction e) { this.onEvict = e; }
 
     public boolean isCached(int block) { return hashes[block] != null; }
 

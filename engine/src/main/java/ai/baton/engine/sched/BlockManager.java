@@ -2,21 +2,31 @@ package ai.baton.engine.sched;
 
 import ai.baton.engine.kv.BlockHash;
 import ai.baton.engine.kv.BlockPool;
+import ai.baton.engine.kv.HostKvTier;
 
 /**
  * Gives sequences the KV blocks they need, finds their cached prefixes, registers their full blocks in the prefix
- * cache, and returns blocks on every exit path. Counters feed the prefix-cache metrics.
+ * cache, and returns blocks on every exit path. Counters feed the prefix-cache metrics. With a host offload tier,
+ * cached blocks the pool evicts are saved there, and a prefix continues into the tier where the pool's part ends.
  */
 public final class BlockManager {
     private final BlockPool pool;
     private final int blockSize;
     private final boolean prefixCaching;
-    private long prefixQueries, prefixHits;
+    private final HostKvTier tier;
+    private long prefixQueries, prefixHits, offloadHits;
 
     public BlockManager(int numBlocks, int blockSize, boolean prefixCaching) {
+        this(numBlocks, blockSize, prefixCaching, null);
+    }
+
+    /** With {@code tier} (null: none), the host tier behind the pool's prefix cache. */
+    public BlockManager(int numBlocks, int blockSize, boolean prefixCaching, HostKvTier tier) {
         this.pool = new BlockPool(numBlocks);
         this.blockSize = blockSize;
         this.prefixCaching = prefixCaching;
+        this.tier = prefixCaching ? tier : null;
+        if (this.tier != null) pool.onEviction(this.tier::save);
     }
 
     /**
@@ -29,10 +39,24 @@ public final class BlockManager {
         prefixQueries += s.length();
         if (!prefixCaching || s.collectsPromptLogprobs()) return;
         BlockHash[] chain = BlockHash.chain(s.tokensArray(), s.length() - 1, blockSize);
-        for (BlockHash h : chain) {
-            int b = pool.acquireCached(h);
+        int i = 0;
+        for (; i < chain.length; i++) {
+            int b = pool.acquireCached(chain[i]);
             if (b < 0) break;
             s.addBlock(b);
+        }
+        // Where the pool's part ends, the tier may hold more: each such block is copied back into a fresh pool block
+        // (before the next forward pass), which is cached again under its hash.
+        for (; tier != null && i < chain.length && tier.touch(chain[i]); i++) {
+            int b = pool.allocate();  // may evict a block into the tier, which then drops its least recently used
+            if (b < 0) break;
+            if (!tier.load(chain[i], b)) {
+                pool.release(b);
+                break;
+            }
+            pool.markCached(b, chain[i]);
+            s.addBlock(b);
+            offloadHits += blockSize;
         }
         s.numHashedBlocks = s.numBlocks;
         s.numComputed = s.numBlocks * blockSize;
@@ -101,6 +125,12 @@ public final class BlockManager {
     public long prefixQueries() { return prefixQueries; }
 
     public long prefixHits() { return prefixHits; }
+
+    /** Prompt tokens of prefix hits that came from the host tier (a part of {@link #prefixHits}). */
+    public long offloadHits() { return offloadHits; }
+
+    /** The host offload tier, or null. */
+    public HostKvTier tier() { return tier; }
 
     public BlockPool pool() { return pool; }
 }

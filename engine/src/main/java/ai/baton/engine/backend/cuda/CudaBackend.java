@@ -4,7 +4,9 @@ import ai.baton.engine.backend.Backend;
 import ai.baton.engine.backend.BatchContext;
 import ai.baton.engine.backend.DecoderStack;
 import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.backend.HostKvMemory;
 import ai.baton.engine.backend.KvCacheStorage;
+import ai.baton.engine.kv.KvCopy;
 import ai.baton.engine.backend.KvLayout;
 import ai.baton.engine.backend.Tensor;
 import ai.baton.engine.sampling.SamplingParams;
@@ -44,6 +46,7 @@ public final class CudaBackend implements Backend {
     private final DecodeGraphs graphs;
     private final FusedDecode fusedDecode;
     private final HeadClusterDecode headCluster;
+    private final KvBlockCopies kvCopies;
 
     private boolean graphsEnabled = !"false".equals(System.getProperty("baton.cuda.graphs"));
     /** Fold norms, residual adds and SiLU into decode GEMVs ({@code -Dbaton.cuda.fuse=false} to compare). */
@@ -101,6 +104,7 @@ public final class CudaBackend implements Backend {
             graphs = new DecodeGraphs(cx);
             fusedDecode = new FusedDecode(cx, () -> generation++);
             headCluster = new HeadClusterDecode(cx, linear, () -> generation++);
+            kvCopies = new KvBlockCopies(cx);
             Cu.check(JCudaDriver.cuEventCreate(metaUploaded, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
             // Debugging aid: wait after every op, so a failing kernel is named (graphs are bypassed meanwhile).
             if (Boolean.getBoolean("baton.cuda.debugSync")) profiler = new OpProfiler(cx);
@@ -205,6 +209,17 @@ public final class CudaBackend implements Backend {
         cx.bind();
         generation++;
         return new CudaKvCache(layout, cx.heap);
+    }
+
+    @Override
+    public HostKvMemory allocateHostKv(long bytes) {
+        return new MappedHostKv(cx, bytes);
+    }
+
+    @Override
+    public void copyKvBlocks(KvCacheStorage kv, HostKvMemory host, List<KvCopy> copies) {
+        if (graphs.isCapturing()) throw new IllegalStateException("KV block copies during graph capture");
+        kvCopies.copy(kv, host, copies);
     }
 
     /** Fills a KV cache with small random values (benchmarks that skip prefill). */
@@ -783,6 +798,7 @@ public final class CudaBackend implements Backend {
         graphs.close();
         fusedDecode.close();
         headCluster.close();
+        kvCopies.close();
         sampler.close();
         weights.close();
         if (metaStaging != null) metaStaging.close();
