@@ -64,6 +64,11 @@ class BadInputTest {
     }
 
     @Test
+    void negativeKvOffload() {
+        assertOneLineError(CliRunner.run("prefill-node", "--model", QWEN, "--kv-offload-mib", "-1"), "--kv-offload-mib must be >= 0");
+    }
+
+    @Test
     void promptLongerThanContext() {
         assertOneLineError(CliRunner.run("generate", "--model", QWEN, "--kv-blocks", "2", "--block-size", "4",
                 "--prompt-ids", "1,2,3,4,5,6,7,8,9,10"), "maximum context length is 8 tokens");

@@ -26,7 +26,7 @@ import java.util.List;
  * @param gpus             CUDA device of each rank, in rank order (empty = 0..tensorParallel-1)
  * @param speculative      speculative decoding by n-gram lookup ({@link SpeculativeConfig#NONE}: off)
  * @param schedulingPolicy the order requests are served in (null: FCFS)
- * @param kvOffloadBytes   host memory for the prefix cache's second tier, all ranks together (0: none)
+ * @param kvOffloadBytes   host memory per rank for the prefix cache's second tier, blocks evicted from the KV cache (0: none)
  */
 public record EngineConfig(Path modelDir, Path syntheticConfig, String backend, int threads, int tensorParallel,
                            int kvBlocks, long kvCacheBytes, int blockSize, int maxBatchTokens, int maxSequences,

@@ -87,7 +87,7 @@ public final class LlmEngine implements AutoCloseable {
         this.runner = new ModelRunner(model, weights, config, numBlocks, kvAllocator);
         HostKvTier tier = null;
         try {
-            tier = offloadTier(config, runner, tp);
+            tier = offloadTier(config, runner);
         } catch (RuntimeException e) {
             runner.close();
             throw e;
@@ -124,12 +124,12 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
-     * The host tier behind the prefix cache, sized from {@link EngineConfig#kvOffloadBytes} over every rank's share of
-     * a block, with the runner's host memory for it; null when there is none (or no prefix caching to back).
+     * The host tier behind the prefix cache, sized from {@link EngineConfig#kvOffloadBytes} (per rank) over a rank's
+     * share of a block, with the runner's host memory for it; null when there is none (or no prefix caching to back).
      */
-    private static HostKvTier offloadTier(EngineConfig config, ModelRunner runner, int tp) {
+    private static HostKvTier offloadTier(EngineConfig config, ModelRunner runner) {
         if (config.kvOffloadBytes() <= 0 || !config.prefixCaching()) return null;
-        long perBlock = tp * ai.baton.engine.backend.HostKvMemory.slotBytes(runner.kvLayout());
+        long perBlock = ai.baton.engine.backend.HostKvMemory.slotBytes(runner.kvLayout());
         long slots = config.kvOffloadBytes() / perBlock;
         if (slots < 1)
             throw new EngineException("--kv-offload-mib is too small: one KV block of every layer takes " + (perBlock + (1 << 20) - 1) / (1 << 20) + " MiB");

@@ -54,6 +54,16 @@ public final class NodeMetrics {
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().prefixQueryTokens(), model)).register(registry);
         CounterWithCallback.builder().name("baton:prefix_cache_hits").help("Prompt tokens found in the prefix cache")
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().prefixHitTokens(), model)).register(registry);
+        // The host offload tier behind the prefix cache (--kv-offload-mib); its hits are a part of the prefix cache hits.
+        CounterWithCallback.builder().name("baton:kv_offload_hits").help("Prompt tokens whose KV came back from the host offload tier")
+                .labelNames("model_name").callback(cb -> cb.call(stats.get().offloadHitTokens(), model)).register(registry);
+        CounterWithCallback.builder().name("baton:kv_offload_saved_blocks").help("KV blocks copied to the host offload tier on eviction")
+                .labelNames("model_name").callback(cb -> cb.call(stats.get().offloadSavedBlocks(), model)).register(registry);
+        GaugeWithCallback.builder().name("baton:kv_offload_usage_perc").help("Fraction of the host offload tier's blocks in use (0 without a tier)")
+                .labelNames("model_name").callback(cb -> {
+                    EngineStats s = stats.get();
+                    cb.call(s.offloadBlocksTotal() == 0 ? 0 : (double) s.offloadBlocksUsed() / s.offloadBlocksTotal(), model);
+                }).register(registry);
         CounterWithCallback.builder().name("baton:prompt_tokens").help("Prompt tokens admitted")
                 .labelNames("model_name").callback(cb -> cb.call(stats.get().promptTokens(), model)).register(registry);
         CounterWithCallback.builder().name("baton:generation_tokens").help("Tokens generated")

@@ -39,6 +39,10 @@ public final class NodeOptions {
     @Option(names = "--kv-cache-mib", defaultValue = "256", description = "KV cache memory per rank when --kv-blocks is 0 (default: ${DEFAULT-VALUE})")
     public long kvCacheMib;
 
+    @Option(names = "--kv-offload-mib", defaultValue = "0",
+            description = "host memory per rank for KV blocks evicted from the prefix cache, copied back when a later prompt shares them; 0 = off (default: ${DEFAULT-VALUE})")
+    public long kvOffloadMib;
+
     @Option(names = "--block-size", defaultValue = "16", description = "tokens per KV block (default: ${DEFAULT-VALUE})")
     public int blockSize;
 
@@ -83,6 +87,7 @@ public final class NodeOptions {
         engineConfig().devices();  // --gpus: one distinct GPU per rank
         if (kvBlocks < 0) throw new IllegalArgumentException("--kv-blocks must be >= 0");
         if (kvCacheMib < 1) throw new IllegalArgumentException("--kv-cache-mib must be >= 1");
+        if (kvOffloadMib < 0) throw new IllegalArgumentException("--kv-offload-mib must be >= 0");
         if (blockSize < 1) throw new IllegalArgumentException("--block-size must be >= 1");
         if (maxBatchTokens < 1) throw new IllegalArgumentException("--max-batch-tokens must be >= 1");
         if (maxSeqs < 1) throw new IllegalArgumentException("--max-seqs must be >= 1");
@@ -101,7 +106,7 @@ public final class NodeOptions {
     public EngineConfig engineConfig() {
         return new EngineConfig(model, null, backend, threads, tp, kvBlocks, kvCacheMib << 20, blockSize, maxBatchTokens,
                 maxSeqs, true, 0, EngineConfig.parseGpus(gpus), SpeculativeConfig.parse(speculativeConfig),
-                SchedulingPolicy.parse(schedulingPolicy));
+                SchedulingPolicy.parse(schedulingPolicy), kvOffloadMib << 20);
     }
 
     public String advertisedHost() {

@@ -100,6 +100,7 @@ public final class Protos {
         return NodeStats.newBuilder().setRunning(s.running()).setWaiting(s.waiting() + pending)
                 .setKvBlocksTotal(s.kvBlocksTotal()).setKvBlocksUsed(s.kvBlocksUsed()).setKvBlocksReserved(reservedBlocks)
                 .setPrefixQueryTokens(s.prefixQueryTokens()).setPrefixHitTokens(s.prefixHitTokens())
+                .setOffloadHitTokens(s.offloadHitTokens())
                 .setPreemptions(s.preemptions()).setPromptTokens(s.promptTokens()).setGeneratedTokens(s.generatedTokens())
                 .setBusyFraction(busyFraction).build();
     }

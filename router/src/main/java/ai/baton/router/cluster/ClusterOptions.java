@@ -31,6 +31,9 @@ public final class ClusterOptions {
     @Option(names = "--kv-cache-mib", defaultValue = "0", description = "KV cache memory per node rank when --kv-blocks is 0; 0 = the node's default")
     public long kvCacheMib;
 
+    @Option(names = "--kv-offload-mib", defaultValue = "0", description = "host memory per node rank for KV blocks evicted from the prefix cache (a second cache tier); 0 = off")
+    public long kvOffloadMib;
+
     @Option(names = "--max-batch-tokens", defaultValue = "0", description = "token budget of one engine step on every node, 0 = the node's default")
     public int maxBatchTokens;
 
@@ -57,8 +60,8 @@ public final class ClusterOptions {
         if (prefill < 0 || decode < 1) throw new IllegalArgumentException("need --decode >= 1 and --prefill >= 0");
         if (tpPrefill < 1 || tpDecode < 1) throw new IllegalArgumentException("--tp-prefill and --tp-decode must be >= 1");
         if (kvBlocks < 0 || threads < 0) throw new IllegalArgumentException("--kv-blocks and --threads must be >= 0");
-        if (kvCacheMib < 0 || maxBatchTokens < 0 || maxSeqs < 0)
-            throw new IllegalArgumentException("--kv-cache-mib, --max-batch-tokens and --max-seqs must be >= 0");
+        if (kvCacheMib < 0 || kvOffloadMib < 0 || maxBatchTokens < 0 || maxSeqs < 0)
+            throw new IllegalArgumentException("--kv-cache-mib, --kv-offload-mib, --max-batch-tokens and --max-seqs must be >= 0");
         if (port < 0 || port > 65535 || registryPort < 0 || registryPort > 65535) throw new IllegalArgumentException("ports must be in 0..65535");
         ai.baton.engine.spec.SpeculativeConfig.parse(speculativeConfig);  // a bad one fails here, not in every node
         if (schedulingPolicy != null) ai.baton.engine.sched.SchedulingPolicy.parse(schedulingPolicy);

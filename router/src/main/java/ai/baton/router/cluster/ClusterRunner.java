@@ -81,6 +81,7 @@ public final class ClusterRunner implements AutoCloseable {
                     "--bind-host", "127.0.0.1", "--advertise-host", "127.0.0.1", "--threads", Integer.toString(threads)));
             if (c.kvBlocks > 0) args.addAll(List.of("--kv-blocks", Integer.toString(c.kvBlocks)));
             if (c.kvCacheMib > 0) args.addAll(List.of("--kv-cache-mib", Long.toString(c.kvCacheMib)));
+            if (c.kvOffloadMib > 0) args.addAll(List.of("--kv-offload-mib", Long.toString(c.kvOffloadMib)));
             if (c.maxBatchTokens > 0) args.addAll(List.of("--max-batch-tokens", Integer.toString(c.maxBatchTokens)));
             if (c.maxSeqs > 0) args.addAll(List.of("--max-seqs", Integer.toString(c.maxSeqs)));
             if (c.schedulingPolicy != null) args.addAll(List.of("--scheduling-policy", c.schedulingPolicy));

@@ -74,6 +74,7 @@ public final class RouterMetrics {
                 s -> s.getKvBlocksUsed() + s.getKvBlocksReserved());
         nodeGauge(nodes, "baton:node_healthy", "1 while a node passes health checks.", null);
         nodeCounter(nodes, "baton:prefix_cache_hits", "Prompt tokens a node found in its prefix cache.", NodeStats::getPrefixHitTokens);
+        nodeCounter(nodes, "baton:kv_offload_hits", "Prompt tokens whose KV a node copied back from its host offload tier.", NodeStats::getOffloadHitTokens);
         nodeCounter(nodes, "baton:prefix_cache_queries", "Prompt tokens a node looked up in its prefix cache.", NodeStats::getPrefixQueryTokens);
     }
 

@@ -101,15 +101,19 @@ class ClusterCommandsTest {
     @Test
     void engineSizingOptionsReachEveryNodeAndDefaultsAreLeftToTheNode(@TempDir Path tmp) {
         List<LocalCluster.NodeSpec> specs = ClusterRunner.specs(Path.of("m"), "cpu",
-                options(tmp, 1, 2, "--kv-cache-mib", "40000", "--max-batch-tokens", "8192", "--max-seqs", "256"), 1234);
+                options(tmp, 1, 2, "--kv-cache-mib", "40000", "--max-batch-tokens", "8192", "--max-seqs", "256",
+                        "--kv-offload-mib", "65536"), 1234);
         assertEquals(3, specs.size());
         for (LocalCluster.NodeSpec s : specs) {
             String args = String.join(" ", s.args());
-            assertTrue(args.contains("--kv-cache-mib 40000") && args.contains("--max-batch-tokens 8192") && args.contains("--max-seqs 256"), args);
+            assertTrue(args.contains("--kv-cache-mib 40000") && args.contains("--max-batch-tokens 8192") && args.contains("--max-seqs 256")
+                    && args.contains("--kv-offload-mib 65536"), args);
         }
         String plain = String.join(" ", ClusterRunner.specs(Path.of("m"), "cpu", options(tmp, 1, 1), 1234).getFirst().args());
-        assertFalse(plain.contains("--kv-cache-mib") || plain.contains("--max-batch-tokens") || plain.contains("--max-seqs"), plain);
+        assertFalse(plain.contains("--kv-cache-mib") || plain.contains("--max-batch-tokens") || plain.contains("--max-seqs")
+                || plain.contains("--kv-offload-mib"), plain);
         assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--max-seqs", "-1").validate());
+        assertThrows(IllegalArgumentException.class, () -> options(tmp, 1, 1, "--kv-offload-mib", "-1").validate());
         String spec = "{\"method\": \"ngram\", \"num_speculative_tokens\": 4}";
         List<LocalCluster.NodeSpec> speculating = ClusterRunner.specs(Path.of("m"), "cpu", options(tmp, 1, 1, "--speculative-config", spec), 1234);
         assertFalse(speculating.get(0).args().contains("--speculative-config"), "prefill nodes sample one token");
