@@ -49,7 +49,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
             description = "hub-configs shape:layers for the real-width CUDA-vs-CPU check") List<String> shapes;
     @Option(names = "--tolerance", defaultValue = "2e-2") double tolerance;
     @Option(names = "--backend", defaultValue = "cuda", description = "the backend under test (cpu checks the harness itself)") String backend;
-    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,prompt,greedy,speculative,text,batch,shapes,fused") List<String> skip;
+    @Option(names = "--skip", split = ",", defaultValue = "", description = "parts to skip: trace,fixtures,prompt,greedy,speculative,text,batch,shapes,fused,offload") List<String> skip;
 
     private static final String[] MODELS = {"qwen3-tiny", "qwen3-tiny-bf16", "llama3-tiny", "qwen2-tiny"};
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -72,6 +72,7 @@ public final class CudaCheckCommand implements Callable<Integer> {
         if (!skip.contains("batch")) section("random_batch_32", this::randomBatch);
         if (!skip.contains("shapes")) section("real_width", this::realWidth);
         if (!skip.contains("fused")) section("fused_decode", this::fusedDecode);
+        if (!skip.contains("offload")) section("kv_offload", this::kvOffload);
         report.put("failures", failures);
         if (json != null) {
             Files.createDirectories(json.toAbsolutePath().getParent());
@@ -277,6 +278,59 @@ public final class CudaCheckCommand implements Callable<Integer> {
      * several query rows per sequence through the prefill path, so a difference must again be a near-tie, and drafts
      * must have been kept.
      */
+    // ------------------------------------------------------------ the host offload tier
+
+    /**
+     * KV blocks evicted to the host tier and copied back must be the bytes that were computed: on a 16-block pool with
+     * a tier, case 4 runs, cases 3 and 2 evict it, and case 4 runs again with its prefix from the tier. Its greedy
+     * tokens must equal those of case 4 rerun from the device prefix cache of a large pool (the same kernels over the
+     * same cached prefix), and its first run those of a cold run.
+     */
+    private Object kvOffload() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String m : MODELS) {
+            Path dir = fixtures.resolve(m);
+            JsonNode cases = json(dir.resolve("expected.json")).get("cases");
+            int[] expected = ints(cases.get(4).get("greedy"));
+            int[] a1, a2, b1, b3;
+            try (LlmEngine a = LlmEngine.open(engineConfig(dir, backend))) {
+                a1 = greedyRun(a, cases.get(4), expected.length);
+                a2 = greedyRun(a, cases.get(4), expected.length);
+            }
+            long tierTokens, saved;
+            try (LlmEngine b = LlmEngine.open(engineConfig(dir, backend).withKvBlocks(16).withKvOffloadBytes(1 << 20))) {
+                b1 = greedyRun(b, cases.get(4), expected.length);
+                greedyRun(b, cases.get(3), expected.length);
+                greedyRun(b, cases.get(2), expected.length);
+                long before = b.stats().offloadHitTokens();
+                b3 = greedyRun(b, cases.get(4), expected.length);
+                tierTokens = b.stats().offloadHitTokens() - before;
+                saved = b.stats().offloadSavedBlocks();
+            }
+            boolean ok = tierTokens > 0 && java.util.Arrays.equals(a1, b1) && java.util.Arrays.equals(a2, b3);
+            if (!ok) failures++;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("model", m);
+            r.put("tier_hit_tokens", tierTokens);
+            r.put("saved_blocks", saved);
+            r.put("cold_equal", java.util.Arrays.equals(a1, b1));
+            r.put("from_tier_equal_to_from_pool", java.util.Arrays.equals(a2, b3));
+            r.put("from_tier_equal_to_hf", java.util.Arrays.equals(expected, b3));
+            rows.add(r);
+            System.out.printf("  %-16s %s: %d prompt tokens from the tier (%d blocks saved); equal to the pool-cached run: %s, to HF: %s%n",
+                    m, ok ? "ok" : "FAILED", tierTokens, saved, java.util.Arrays.equals(a2, b3), java.util.Arrays.equals(expected, b3));
+        }
+        return rows;
+    }
+
+    private static int[] greedyRun(LlmEngine engine, JsonNode c, int maxTokens) {
+        java.util.List<Integer> tokens = new ArrayList<>();
+        engine.submit("offload-" + System.nanoTime(), ints(c.get("prompt")), SamplingParams.greedy(maxTokens).withIgnoreEos(true),
+                o -> { if (o.newToken() >= 0) tokens.add(o.newToken()); });
+        engine.runUntilIdle();
+        return tokens.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     private Object speculativeGreedy() { return fixtureGreedy(new SpeculativeConfig(4, 1, 3)); }
 
     private Object fixtureGreedy(SpeculativeConfig spec) {

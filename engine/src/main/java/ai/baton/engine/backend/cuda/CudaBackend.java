@@ -714,6 +714,21 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * Host-to-device copy bandwidth in bytes/s from page-locked memory (the PCIe floor of copying offloaded KV back);
+     * {@code bytes} at most 1 GiB.
+     */
+    public double measureHostToDeviceBandwidth(long bytes, int iterations) {
+        cx.bind();
+        DeviceMemory d = cx.heap.allocate(bytes);
+        try (PinnedHost h = new PinnedHost(bytes)) {
+            return bytes / timeSeconds(iterations, () ->
+                    Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.ptr, h.pointer, bytes, cx.stream), "cuMemcpyHtoDAsync"));
+        } finally {
+            cx.heap.free(d);
+        }
+    }
+
     /** bf16 GEMM rate in FLOP/s for [m,k]·[n,k]ᵀ on random data, fp32 accumulation, output bf16 or fp32. */
     public double measureGemm(int m, int n, int k, boolean fp32Out, int iterations) {
         cx.bind();

@@ -1,0 +1,143 @@
+package ai.baton.experiments.offloadbench;
+
+import ai.baton.engine.EngineConfig;
+import ai.baton.engine.EngineException;
+import ai.baton.engine.LlmEngine;
+import ai.baton.engine.RequestOutput;
+import ai.baton.engine.backend.HostKvMemory;
+import ai.baton.engine.backend.cuda.CudaBackend;
+import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.experiments.cpubench.MemoryBandwidth;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * Time to first token of a prompt whose KV is (a) not cached, (b) in the KV cache's prefix cache, (c) evicted from
+ * it into the host offload tier ({@code --kv-offload-mib}) and copied back. Beside (c): the bytes copied back and
+ * their floor, those bytes over the host-to-device bandwidth measured in the same run (PCIe on a GPU, memory on the
+ * CPU). Each prompt is fresh random tokens; the pool holds one prompt, so two other prompts of the same length evict
+ * all of it into the tier.
+ */
+@Command(name = "offload-bench", mixinStandardHelpOptions = true,
+        description = "Time to first token: cold prefill vs prefix cache hit vs host offload tier hit.")
+public final class OffloadBenchCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "Hugging Face model directory") Path model;
+    @Option(names = "--config", description = "instead of --model: a config.json to fill with synthetic weights") Path config;
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})") String backend;
+    @Option(names = "--prompt-len", split = ",", defaultValue = "1024,4096", description = "prompt lengths in tokens (default: ${DEFAULT-VALUE})")
+    List<Integer> promptLens;
+    @Option(names = "--kv-offload-mib", defaultValue = "8192", description = "host tier size (default: ${DEFAULT-VALUE})") long offloadMib;
+    @Option(names = "--rounds", defaultValue = "3", description = "measurements per prompt length; medians are reported (default: ${DEFAULT-VALUE})") int rounds;
+    @Option(names = "--threads", defaultValue = "0") int threads;
+    @Option(names = "--json", description = "write results to this file") Path json;
+
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new OffloadBenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if ((model == null) == (config == null)) throw new IllegalArgumentException("give exactly one of --model and --config");
+        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1");
+        ModelConfig mc = ModelConfig.load(model != null ? model.resolve("config.json") : config);
+        SplittableRandom rnd = new SplittableRandom(3);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        double bandwidth = Double.NaN;
+        System.out.printf("%8s %10s %12s %12s %12s %10s %13s %9s%n", "prompt", "cold ms", "pool hit ms", "tier hit ms",
+                "tier tokens", "MiB back", "copy floor ms", "tier/cold");
+        for (int len : promptLens) {
+            int blocks = (len + 1 + 15) / 16;
+            EngineConfig ec = (model != null ? EngineConfig.forModel(model) : EngineConfig.forModel(null).withSynthetic(config))
+                    .withBackend(backend).withThreads(threads).withKvBlocks(blocks).withMaxBatchTokens(Math.min(len, 8192))
+                    .withKvOffloadBytes(offloadMib << 20);
+            try (LlmEngine engine = LlmEngine.open(ec)) {
+                if (Double.isNaN(bandwidth)) bandwidth = hostToDeviceBandwidth(engine);
+                long slotBytes = HostKvMemory.slotBytes(engine.runner().kvLayout()) * engine.runner().tensorParallel();
+                ttft(engine, prompt(rnd, len, mc), 0);  // warm-up: JIT, kernels, workspaces
+                double[] cold = new double[rounds], pool = new double[rounds], tier = new double[rounds];
+                long tierTokens = 0;
+                for (int r = 0; r < rounds; r++) {
+                    int[] p = prompt(rnd, len, mc);
+                    cold[r] = ttft(engine, p, 1);
+                    pool[r] = ttft(engine, p, 2);
+                    // Two other prompts of the same length evict every block of p into the tier.
+                    ttft(engine, prompt(rnd, len, mc), 3);
+                    ttft(engine, prompt(rnd, len, mc), 3);
+                    long before = engine.stats().offloadHitTokens();
+                    tier[r] = ttft(engine, p, 4);
+                    tierTokens = engine.stats().offloadHitTokens() - before;
+                    if (tierTokens == 0) throw new EngineException("the tier served nothing: is --kv-offload-mib large enough for one prompt?");
+                }
+                double bytes = (double) tierTokens / 16 * slotBytes;
+                double floorMs = bytes / bandwidth * 1e3;
+                double c = median(cold), h = median(pool), t = median(tier);
+                System.out.printf("%8d %10.2f %12.2f %12.2f %12d %10.1f %13.2f %9.2f%n", len, c, h, t, tierTokens,
+                        bytes / (1 << 20), floorMs, t / c);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("prompt_len", len);
+                row.put("cold_ms", c);
+                row.put("pool_hit_ms", h);
+                row.put("tier_hit_ms", t);
+                row.put("tier_hit_tokens", tierTokens);
+                row.put("copied_back_bytes", (long) bytes);
+                row.put("copy_floor_ms", floorMs);
+                row.put("cold_ms_all", cold);
+                row.put("pool_hit_ms_all", pool);
+                row.put("tier_hit_ms_all", tier);
+                rows.add(row);
+            }
+        }
+        System.out.printf("host-to-device bandwidth: %.1f GB/s (%s)%n", bandwidth / 1e9, "cuda".equals(backend) ? "pinned, PCIe" : "memory copy");
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", model != null ? model.toString() : config.toString());
+            out.put("backend", backend);
+            out.put("host_to_device_bytes_per_s", bandwidth);
+            out.put("rows", rows);
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
+            System.out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private static int[] prompt(SplittableRandom rnd, int len, ModelConfig mc) {
+        return rnd.ints(len, 0, Math.min(mc.vocabSize(), 100_000)).toArray();
+    }
+
+    /** Milliseconds from submitting a one-token request to its end: its time to first token. */
+    private static double ttft(LlmEngine engine, int[] prompt, int tag) {
+        RequestOutput[] last = new RequestOutput[1];
+        long t0 = System.nanoTime();
+        engine.submit("offload-" + tag + "-" + t0, prompt, SamplingParams.greedy(1).withIgnoreEos(true), o -> last[0] = o);
+        engine.runUntilIdle();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        if (last[0] == null || last[0].error() != null) throw new EngineException("request failed: " + (last[0] == null ? "no output" : last[0].error()));
+        return ms;
+    }
+
+    private double hostToDeviceBandwidth(LlmEngine engine) {
+        if (engine.runner().backend(0) instanceof CudaBackend cb) return cb.measureHostToDeviceBandwidth(256L << 20, 20);
+        return MemoryBandwidth.measure(1L << 30, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), 5);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
