@@ -6,6 +6,7 @@
 #   bench  engine-bench on synthetic weights of qwen3-0.6b, llama-3.2-1b, llama-3.1-8b
 #   peer   the gpt-fast peer on the same shapes, then the side-by-side table
 #   spec   spec-bench: n-gram speculative decoding vs plain decoding on the text fixture and the $SHAPES (synthetic)
+#   offload  offload-bench: time to first token cold / prefix-cache hit / host-tier hit on the $SHAPES (synthetic)
 # Everything lands in $OUT (log.txt, cuda-check-*.json, engine-bench.json, peer.json, summary.md, combined.json).
 #   STAGES=check,bench  deploy/bundle/gpu-check.sh
 set -uo pipefail
@@ -55,7 +56,7 @@ main() {
     echo "cuda-check exit code $?"
     echo "[$(date +%T)] == cuda-check (32 random requests, real widths)"
     timeout "${CHECK_TIMEOUT:-150}" "$B/run-class" ai.baton.experiments.enginebench.CudaCheckCommand --fixtures "$FX" \
-      --skip fixtures,prompt,greedy,speculative,text --json "$OUT/cuda-check-batch.json" ${CHECK_ARGS:-}
+      --skip fixtures,prompt,greedy,speculative,text,offload --json "$OUT/cuda-check-batch.json" ${CHECK_ARGS:-}
     echo "cuda-check exit code $?"
   fi
   if [[ ",$STAGES," == *,bench,* ]]; then
@@ -78,6 +79,15 @@ main() {
       timeout "${SPEC_TIMEOUT:-200}" "$B/run-class" ai.baton.experiments.specbench.SpecBenchCommand "${SRC[@]}" --backend cuda \
         --batch "${SPEC_BATCH:-1,8,32}" --k "${SPEC_K:-0,2,4,8}" --max-tokens 128 --prompt-len 128 --json "$OUT/spec-bench-$s.json"
       echo "spec-bench exit code $?"
+    done
+  fi
+  if [[ ",$STAGES," == *,offload,* ]]; then
+    for s in $SHAPES; do
+      echo "[$(date +%T)] == offload-bench $s"
+      timeout "${OFFLOAD_TIMEOUT:-200}" "$B/run-class" ai.baton.experiments.offloadbench.OffloadBenchCommand \
+        --config "$FX/hub-configs/$s.json" --backend cuda --prompt-len "${OFFLOAD_LEN:-1024,4096,16384}" \
+        --kv-offload-mib "${OFFLOAD_MIB:-6144}" --rounds "${OFFLOAD_ROUNDS:-3}" --json "$OUT/offload-bench-$s.json"
+      echo "offload-bench exit code $?"
     done
   fi
   if [ -f "$OUT/engine-bench.json" ]; then

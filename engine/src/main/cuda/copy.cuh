@@ -39,5 +39,18 @@ extern "C" __global__ void kv_block_copy(const unsigned long long* __restrict__ 
     uint4* hst = host + ((size_t) slots[blockIdx.x] * gridDim.y + blockIdx.y) * n;
     const uint4* src = toHost ? dev : hst;
     uint4* dst = toHost ? hst : dev;
-    for (long long i = threadIdx.x; i < n; i += blockDim.x) dst[i] = src[i];
+    // Four loads in flight per thread before any store: a read across PCIe takes microseconds.
+    for (long long i = threadIdx.x; i < n; i += 4LL * blockDim.x) {
+        uint4 v[4];
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            const long long j = i + (long long) u * blockDim.x;
+            if (j < n) v[u] = src[j];
+        }
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            const long long j = i + (long long) u * blockDim.x;
+            if (j < n) dst[j] = v[u];
+        }
+    }
 }

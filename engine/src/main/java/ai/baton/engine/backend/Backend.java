@@ -42,7 +42,7 @@ public interface Backend extends AutoCloseable {
     default void copyKvBlocks(KvCacheStorage kv, HostKvMemory host, List<KvCopy> copies) {
         if (kv.onDevice() || !(host instanceof HostKvMemory.OffHeap h))
             throw new IllegalStateException(name() + " backend cannot copy KV blocks between " + kv + " and " + host);
-        HostKvMemory.copyOnHost(kv, h.segment(), copies);
+        HostKvMemory.copyOnHost(kv, h.segment(), KvCopy.savesFirst(copies));  // the order a device uses, checked here too
     }
 
     /**

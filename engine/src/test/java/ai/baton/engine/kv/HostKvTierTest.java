@@ -54,6 +54,20 @@ class HostKvTierTest {
     }
 
     @Test
+    void savesMoveAheadOfLoadsOnlyWhereNothingChanges() {
+        // The claim loop's pattern: block 4 is evicted into slot 9, then filled from slot 2; block 5 likewise.
+        List<KvCopy> alternating = List.of(KvCopy.save(4, 9), KvCopy.load(2, 4), KvCopy.save(5, 8), KvCopy.load(3, 5));
+        assertEquals(List.of(KvCopy.save(4, 9), KvCopy.save(5, 8), KvCopy.load(2, 4), KvCopy.load(3, 5)),
+                KvCopy.savesFirst(alternating));
+        // A save of a block that an earlier load filled must read the loaded bytes: the order stays.
+        List<KvCopy> reloaded = List.of(KvCopy.load(2, 4), KvCopy.save(4, 7));
+        assertEquals(reloaded, KvCopy.savesFirst(reloaded));
+        // A save into a slot that an earlier load reads would overwrite it first: the order stays.
+        List<KvCopy> reused = List.of(KvCopy.load(2, 4), KvCopy.save(6, 2));
+        assertEquals(reused, KvCopy.savesFirst(reused));
+    }
+
+    @Test
     void clearForgetsEverything() {
         HostKvTier tier = new HostKvTier(3);
         tier.save(1, h(1));

@@ -26,9 +26,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Time to first token of a prompt whose KV is (a) not cached, (b) in the KV cache's prefix cache, (c) evicted from
- * it into the host offload tier ({@code --kv-offload-mib}) and copied back. Beside (c): the bytes copied back and
- * their floor, those bytes over the host-to-device bandwidth measured in the same run (PCIe on a GPU, memory on the
- * CPU). Each prompt is fresh random tokens; the pool holds one prompt, so two other prompts of the same length evict
+ * it into the host offload tier ({@code --kv-offload-mib}) and copied back. Beside (c): the bytes copied back, the
+ * bytes the same step saved to the tier (the blocks it displaced from the pool), and their floor: those bytes over the
+ * host-to-device and device-to-host bandwidths measured in the same run (PCIe on a GPU; a memory copy on the CPU). Each prompt is fresh random tokens; the pool holds one prompt, so two other prompts of the same length evict
  * all of it into the tier.
  */
 @Command(name = "offload-bench", mixinStandardHelpOptions = true,
@@ -55,20 +55,20 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         ModelConfig mc = ModelConfig.load(model != null ? model.resolve("config.json") : config);
         SplittableRandom rnd = new SplittableRandom(3);
         List<Map<String, Object>> rows = new ArrayList<>();
-        double bandwidth = Double.NaN;
-        System.out.printf("%8s %10s %12s %12s %12s %10s %13s %9s%n", "prompt", "cold ms", "pool hit ms", "tier hit ms",
-                "tier tokens", "MiB back", "copy floor ms", "tier/cold");
+        double[] bandwidth = null;
+        System.out.printf("%8s %10s %12s %12s %12s %9s %9s %14s %9s%n", "prompt", "cold ms", "pool hit ms", "tier hit ms",
+                "tier tokens", "MiB in", "MiB out", "copy floor ms", "tier/cold");
         for (int len : promptLens) {
             int blocks = (len + 1 + 15) / 16;
             EngineConfig ec = (model != null ? EngineConfig.forModel(model) : EngineConfig.forModel(null).withSynthetic(config))
                     .withBackend(backend).withThreads(threads).withKvBlocks(blocks).withMaxBatchTokens(Math.min(len, 8192))
                     .withKvOffloadBytes(offloadMib << 20);
             try (LlmEngine engine = LlmEngine.open(ec)) {
-                if (Double.isNaN(bandwidth)) bandwidth = hostToDeviceBandwidth(engine);
+                if (bandwidth == null) bandwidth = hostCopyBandwidths(engine);
                 long slotBytes = HostKvMemory.slotBytes(engine.runner().kvLayout()) * engine.runner().tensorParallel();
                 ttft(engine, prompt(rnd, len, mc), 0);  // warm-up: JIT, kernels, workspaces
                 double[] cold = new double[rounds], pool = new double[rounds], tier = new double[rounds];
-                long tierTokens = 0;
+                long tierTokens = 0, savedBlocks = 0;
                 for (int r = 0; r < rounds; r++) {
                     int[] p = prompt(rnd, len, mc);
                     cold[r] = ttft(engine, p, 1);
@@ -76,16 +76,17 @@ public final class OffloadBenchCommand implements Callable<Integer> {
                     // Two other prompts of the same length evict every block of p into the tier.
                     ttft(engine, prompt(rnd, len, mc), 3);
                     ttft(engine, prompt(rnd, len, mc), 3);
-                    long before = engine.stats().offloadHitTokens();
+                    long before = engine.stats().offloadHitTokens(), savedBefore = engine.stats().offloadSavedBlocks();
                     tier[r] = ttft(engine, p, 4);
                     tierTokens = engine.stats().offloadHitTokens() - before;
+                    savedBlocks = engine.stats().offloadSavedBlocks() - savedBefore;
                     if (tierTokens == 0) throw new EngineException("the tier served nothing: is --kv-offload-mib large enough for one prompt?");
                 }
-                double bytes = (double) tierTokens / 16 * slotBytes;
-                double floorMs = bytes / bandwidth * 1e3;
+                double bytes = (double) tierTokens / 16 * slotBytes, savedBytes = (double) savedBlocks * slotBytes;
+                double floorMs = (bytes / bandwidth[0] + savedBytes / bandwidth[1]) * 1e3;
                 double c = median(cold), h = median(pool), t = median(tier);
-                System.out.printf("%8d %10.2f %12.2f %12.2f %12d %10.1f %13.2f %9.2f%n", len, c, h, t, tierTokens,
-                        bytes / (1 << 20), floorMs, t / c);
+                System.out.printf("%8d %10.2f %12.2f %12.2f %12d %9.1f %9.1f %14.2f %9.2f%n", len, c, h, t, tierTokens,
+                        bytes / (1 << 20), savedBytes / (1 << 20), floorMs, t / c);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("prompt_len", len);
                 row.put("cold_ms", c);
@@ -93,6 +94,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
                 row.put("tier_hit_ms", t);
                 row.put("tier_hit_tokens", tierTokens);
                 row.put("copied_back_bytes", (long) bytes);
+                row.put("saved_bytes_same_step", (long) savedBytes);
                 row.put("copy_floor_ms", floorMs);
                 row.put("cold_ms_all", cold);
                 row.put("pool_hit_ms_all", pool);
@@ -100,12 +102,14 @@ public final class OffloadBenchCommand implements Callable<Integer> {
                 rows.add(row);
             }
         }
-        System.out.printf("host-to-device bandwidth: %.1f GB/s (%s)%n", bandwidth / 1e9, "cuda".equals(backend) ? "pinned, PCIe" : "memory copy");
+        System.out.printf("host-to-device %.1f GB/s, device-to-host %.1f GB/s (%s)%n", bandwidth[0] / 1e9, bandwidth[1] / 1e9,
+                "cuda".equals(backend) ? "pinned, PCIe" : "memory copy");
         if (json != null) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model != null ? model.toString() : config.toString());
             out.put("backend", backend);
-            out.put("host_to_device_bytes_per_s", bandwidth);
+            out.put("host_to_device_bytes_per_s", bandwidth[0]);
+            out.put("device_to_host_bytes_per_s", bandwidth[1]);
             out.put("rows", rows);
             Path parent = json.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -130,9 +134,12 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         return ms;
     }
 
-    private double hostToDeviceBandwidth(LlmEngine engine) {
-        if (engine.runner().backend(0) instanceof CudaBackend cb) return cb.measureHostToDeviceBandwidth(256L << 20, 20);
-        return MemoryBandwidth.measure(1L << 30, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), 5);
+    /** Host-to-device and device-to-host bytes/s (on the CPU, a memory copy both ways). */
+    private double[] hostCopyBandwidths(LlmEngine engine) {
+        if (engine.runner().backend(0) instanceof CudaBackend cb)
+            return new double[]{cb.measureHostToDeviceBandwidth(256L << 20, 20), cb.measureDeviceToHostBandwidth(256L << 20, 20)};
+        double b = MemoryBandwidth.measure(256L << 20, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), 3);
+        return new double[]{b, b};
     }
 
     private static double median(double[] v) {

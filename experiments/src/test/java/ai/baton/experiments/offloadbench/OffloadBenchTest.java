@@ -24,6 +24,7 @@ class OffloadBenchTest {
         assertEquals(64, row.path("prompt_len").asInt());
         assertEquals(48, row.path("tier_hit_tokens").asInt(), "the 3 full blocks before the last prompt token, all from the tier");
         assertEquals(3 * 8192, row.path("copied_back_bytes").asLong(), "3 slots of 2 layers x K, V x 2 KiB");
+        assertTrue(row.path("saved_bytes_same_step").asLong() > 0, "loading p displaced the last prompt's blocks into the tier");
         assertTrue(row.path("copy_floor_ms").asDouble() > 0);
     }
 }

@@ -719,11 +719,21 @@ public final class CudaBackend implements Backend {
      * {@code bytes} at most 1 GiB.
      */
     public double measureHostToDeviceBandwidth(long bytes, int iterations) {
+        return measureHostCopyBandwidth(bytes, iterations, true);
+    }
+
+    /** Device-to-host copy bandwidth in bytes/s into page-locked memory (the floor of saving KV to the tier). */
+    public double measureDeviceToHostBandwidth(long bytes, int iterations) {
+        return measureHostCopyBandwidth(bytes, iterations, false);
+    }
+
+    private double measureHostCopyBandwidth(long bytes, int iterations, boolean toDevice) {
         cx.bind();
         DeviceMemory d = cx.heap.allocate(bytes);
         try (PinnedHost h = new PinnedHost(bytes)) {
-            return bytes / timeSeconds(iterations, () ->
-                    Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.ptr, h.pointer, bytes, cx.stream), "cuMemcpyHtoDAsync"));
+            return bytes / timeSeconds(iterations, () -> Cu.check(toDevice
+                    ? JCudaDriver.cuMemcpyHtoDAsync(d.ptr, h.pointer, bytes, cx.stream)
+                    : JCudaDriver.cuMemcpyDtoHAsync(h.pointer, d.ptr, bytes, cx.stream), "host copy"));
         } finally {
             cx.heap.free(d);
         }

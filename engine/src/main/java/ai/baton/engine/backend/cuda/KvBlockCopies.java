@@ -36,6 +36,7 @@ final class KvBlockCopies implements AutoCloseable {
             throw new IllegalStateException("the CUDA backend copies KV blocks only to host memory it allocated");
         if (!kv.onDevice()) throw new IllegalStateException("the CUDA backend copies KV blocks only from a device cache");
         if (copies.isEmpty()) return;
+        copies = KvCopy.savesFirst(copies);  // two large launches instead of one per block where the order allows
         cx.bind();
         KvLayout layout = kv.layout();
         long table = layerTable(kv);

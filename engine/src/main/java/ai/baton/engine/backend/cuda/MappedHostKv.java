@@ -5,43 +5,56 @@ import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
  * The offload tier's host memory on a GPU rank: page-locked and mapped into the device's address space, so one
- * kernel copies any number of KV blocks across PCIe ({@code kv_block_copy}). Portable, so any context may free it.
+ * kernel copies any number of KV blocks across PCIe ({@code kv_block_copy}). Allocated off-heap and registered with
+ * the driver (JCuda's cuMemHostAlloc wraps the memory in a ByteBuffer, which cannot exceed 2 GiB); portable, so any
+ * context may use it.
  */
 final class MappedHostKv implements HostKvMemory {
-    private static final int PORTABLE = 0x01, DEVICEMAP = 0x02;  // CU_MEMHOSTALLOC_*
+    private static final int PORTABLE = 0x01, DEVICEMAP = 0x02;  // CU_MEMHOSTREGISTER_*
 
     private final CudaContext cx;
-    private final Pointer pointer = new Pointer();
-    private final long bytes;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment memory;
     /** The memory's address as the device sees it. */
     final long deviceAddress;
-    private boolean freed;
+    private boolean registered;
 
     MappedHostKv(CudaContext cx, long bytes) {
         this.cx = cx;
-        this.bytes = bytes;
-        cx.bind();
-        Cu.check(JCudaDriver.cuMemHostAlloc(pointer, Math.max(16, bytes), PORTABLE | DEVICEMAP),
-                "cuMemHostAlloc(" + bytes + " bytes for the KV offload tier)");
         try {
+            memory = arena.allocate(Math.max(4096, bytes), 4096);
+            cx.bind();
+            Cu.check(JCudaDriver.cuMemHostRegister(at(memory.address()), memory.byteSize(), PORTABLE | DEVICEMAP),
+                    "cuMemHostRegister(" + bytes + " bytes for the KV offload tier)");
+            registered = true;
             CUdeviceptr d = new CUdeviceptr();
-            Cu.check(JCudaDriver.cuMemHostGetDevicePointer(d, pointer, 0), "cuMemHostGetDevicePointer");
+            Cu.check(JCudaDriver.cuMemHostGetDevicePointer(d, at(memory.address()), 0), "cuMemHostGetDevicePointer");
             deviceAddress = Cu.address(d);
-        } catch (RuntimeException e) {
-            JCudaDriver.cuMemFreeHost(pointer);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            close();
             throw e;
         }
     }
 
-    @Override public long bytes() { return bytes; }
+    /** A JCuda pointer to a host address (the driver calls here take the length separately). */
+    private static Pointer at(long address) {
+        return Pointer.to(MemorySegment.ofAddress(address).reinterpret(1).asByteBuffer());
+    }
+
+    @Override public long bytes() { return memory.byteSize(); }
 
     @Override
     public void close() {
-        if (freed) return;
-        freed = true;
-        cx.bind();
-        JCudaDriver.cuMemFreeHost(pointer);
+        if (registered) {
+            registered = false;
+            cx.bind();
+            JCudaDriver.cuMemHostUnregister(at(memory.address()));
+        }
+        if (arena.scope().isAlive()) arena.close();
     }
 }
