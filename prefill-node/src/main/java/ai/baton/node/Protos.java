@@ -92,7 +92,8 @@ public final class Protos {
         return NodeInfo.newBuilder().setNodeId(nodeId).setRole(role).setAddress(address).setModel(modelName)
                 .setTpSize(engine.runner().tensorParallel()).setKvBlocksTotal(engine.stats().kvBlocksTotal())
                 .setBlockSize(engine.blockSize()).setMaxModelLen(engine.maxModelLen()).setBackend(engine.config().backend())
-                .setKvLayout(kvLayout(engine)).setSchedulingPolicy(engine.config().schedulingPolicy().cliName()).build();
+                .setKvLayout(kvLayout(engine)).setSchedulingPolicy(engine.config().schedulingPolicy().cliName())
+                .setOffloadBlocksTotal(engine.stats().offloadBlocksTotal()).build();
     }
 
     /** A load report; {@code reservedBlocks} are blocks held for incoming KV (decode nodes), counted in used too. */

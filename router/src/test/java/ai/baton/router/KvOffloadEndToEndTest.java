@@ -47,6 +47,9 @@ class KvOffloadEndToEndTest {
             String nodeMetrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(c.metricsBase(0) + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(nodeMetrics.contains("baton:kv_offload_saved_blocks_total"), nodeMetrics);
+            // The router's picture of the prefill node's cache covers the tier as well as the 3 pool blocks.
+            long treeBudget = c.router.registry().get("prefill-0").tree().maxTokens();
+            assertTrue(treeBudget > 3 * 16, "tree budget " + treeBudget);
             c.assertNoBlocksInUse();
         }
     }

@@ -30,7 +30,8 @@ public final class NodeHandle {
     NodeHandle(NodeInfo info, ManagedChannel channel, long maxTreeTokens, long nowNanos) {
         this.info = info;
         this.channel = channel;
-        long capacity = (long) info.getKvBlocksTotal() * Math.max(1, info.getBlockSize());
+        // What the node can still serve from cache: its KV blocks, and the host tier's behind them.
+        long capacity = ((long) info.getKvBlocksTotal() + info.getOffloadBlocksTotal()) * Math.max(1, info.getBlockSize());
         this.tree = new PrefixTree(capacity > 0 ? capacity : maxTreeTokens);
         this.stats = NodeStats.newBuilder().setKvBlocksTotal(info.getKvBlocksTotal()).build();
         this.lastOkNanos = nowNanos;

@@ -76,6 +76,9 @@ public final class PrefixTree {
     /** Total tokens held. */
     public synchronized long size() { return size; }
 
+    /** The token budget, beyond which the least recently routed prefixes are forgotten. */
+    public synchronized long maxTokens() { return maxTokens; }
+
     public synchronized void setMaxTokens(long max) {
         maxTokens = Math.max(1, max);
         if (size > maxTokens) evict();
