@@ -84,10 +84,10 @@ public final class NodeOptions {
         if (!"cpu".equals(backend) && !"cuda".equals(backend)) throw new IllegalArgumentException("--backend must be cpu or cuda, got " + backend);
         if (tp < 1) throw new IllegalArgumentException("--tp must be >= 1");
         if (gpus != null && !gpus.isBlank() && !"cuda".equals(backend)) throw new IllegalArgumentException("--gpus needs --backend cuda");
+        if (kvOffloadMib < 0) throw new IllegalArgumentException("--kv-offload-mib must be >= 0");
         engineConfig().devices();  // --gpus: one distinct GPU per rank
         if (kvBlocks < 0) throw new IllegalArgumentException("--kv-blocks must be >= 0");
         if (kvCacheMib < 1) throw new IllegalArgumentException("--kv-cache-mib must be >= 1");
-        if (kvOffloadMib < 0) throw new IllegalArgumentException("--kv-offload-mib must be >= 0");
         if (blockSize < 1) throw new IllegalArgumentException("--block-size must be >= 1");
         if (maxBatchTokens < 1) throw new IllegalArgumentException("--max-batch-tokens must be >= 1");
         if (maxSeqs < 1) throw new IllegalArgumentException("--max-seqs must be >= 1");
