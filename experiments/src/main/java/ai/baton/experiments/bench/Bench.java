@@ -71,7 +71,7 @@ public final class Bench {
         if (n < 1) throw new IllegalArgumentException("--num-prompts must be >= 1");
         // warm-up prompts are drawn beside the measured ones, never reused: a reused prompt would hit the prefix cache
         List<SampleRequest> all = dataset(tok, n + o.numWarmups);
-        List<SampleRequest> requests = all.subList(0, n), warm = all.subList(n, all.size());
+        List<SampleRequest> requests = withPriorities(all.subList(0, n)), warm = all.subList(n, all.size());
         double[] offsets = ArrivalTimes.offsets(n, rate, o.burstiness, o.seed);
         int concurrency = o.concurrency();
 
@@ -107,6 +107,7 @@ public final class Bench {
             if (!scraper.warnings().isEmpty()) result.set("warnings", JSON.valueToTree(scraper.warnings()));
             if (!o.metadata.isEmpty()) result.set("metadata", JSON.valueToTree(o.metadata));
             ResultTable.print(System.out, result, m, pMetrics, percentiles, goodput);
+            if (!o.priorities.isEmpty()) perPriority(result, requests, run);
             if (o.trace != null) writeTrace(run, wallStartUs, wallEndUs);
             if (o.saveResult) {
                 Path file = resultFile(model, rate, concurrency);
@@ -162,6 +163,39 @@ public final class Bench {
     }
 
     /** The distinct errors of failed requests (a few), so a failing run says why without --save-detailed. */
+    /** The requests with priorities drawn from {@code --priorities} (seeded), or as they are without it. */
+    private List<SampleRequest> withPriorities(List<SampleRequest> requests) {
+        if (o.priorities.isEmpty()) return requests;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(o.seed ^ 0x5eed_9e37L);
+        List<SampleRequest> out = new ArrayList<>(requests.size());
+        for (SampleRequest r : requests) out.add(r.withPriority(o.priorities.get(rnd.nextInt(o.priorities.size()))));
+        return out;
+    }
+
+    /**
+     * Latencies per priority value: "priorities": {"0": {"completed", "failed", "mean_ttft_ms", "p99_ttft_ms",
+     * "mean_e2el_ms", "p99_e2el_ms", "mean_tpot_ms"}, ...}, and a line per priority on the console.
+     */
+    private void perPriority(ObjectNode result, List<SampleRequest> requests, LoadGenerator.Outcome run) {
+        java.util.TreeMap<Integer, List<RequestOutput>> groups = new java.util.TreeMap<>();
+        for (int i = 0; i < requests.size(); i++)
+            groups.computeIfAbsent(requests.get(i).priority(), k -> new ArrayList<>()).add(run.outputs().get(i));
+        ObjectNode node = result.putObject("priorities");
+        for (var g : groups.entrySet()) {
+            BenchMetrics pm = new BenchMetrics(g.getValue(), run.durationS(), null);
+            ObjectNode p = node.putObject(Integer.toString(g.getKey()));
+            p.put("completed", pm.completed);
+            p.put("failed", pm.failed);
+            p.put("mean_ttft_ms", pm.ttft.mean());
+            p.put("p99_ttft_ms", pm.ttft.percentile(99));
+            p.put("mean_tpot_ms", pm.tpot.mean());
+            p.put("mean_e2el_ms", pm.e2el.mean());
+            p.put("p99_e2el_ms", pm.e2el.percentile(99));
+            System.out.printf("priority %d: %d ok, %d failed, TTFT mean %.1f ms p99 %.1f ms, E2E mean %.1f ms p99 %.1f ms%n",
+                    g.getKey(), pm.completed, pm.failed, pm.ttft.mean(), pm.ttft.percentile(99), pm.e2el.mean(), pm.e2el.percentile(99));
+        }
+    }
+
     private void logErrors(List<RequestOutput> outputs) {
         java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
         for (RequestOutput r : outputs) if (!r.success()) counts.merge(String.valueOf(r.error()), 1, Integer::sum);

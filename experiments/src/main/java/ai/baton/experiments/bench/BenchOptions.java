@@ -59,6 +59,9 @@ public final class BenchOptions {
     @Option(names = "--extra-body", description = "JSON object merged into every request body")
     public String extraBody;
     @Option(names = "--seed", defaultValue = "0") public long seed = 0;
+    @Option(names = "--priorities", split = ",", description = "send each request a \"priority\" drawn uniformly (seeded) from these values, e.g. 0,10; "
+            + "the result then has latencies per priority (the server needs --scheduling-policy priority)")
+    public List<Integer> priorities = new ArrayList<>();
     @Option(names = "--num-warmups", defaultValue = "0", description = "requests sent (and not measured) before the run (default: ${DEFAULT-VALUE})")
     public int numWarmups = 0;
     @Option(names = "--warmup-seconds", defaultValue = "0", description = "keep sending fresh warm-up prompts (4 at a time) for this long before the run: a new JVM node needs tens of seconds of load before the JIT has compiled its hot paths (default: ${DEFAULT-VALUE})")

@@ -68,6 +68,7 @@ public final class OpenAiClient implements AutoCloseable {
         o.put("stream", true);
         o.putObject("stream_options").put("include_usage", true);
         if (ignoreEos) o.put("ignore_eos", true);
+        if (r.priority() != null) o.put("priority", r.priority());
         if (extraBody != null) {
             for (Iterator<Map.Entry<String, JsonNode>> it = extraBody.properties().iterator(); it.hasNext(); ) {
                 var e = it.next();

@@ -40,6 +40,8 @@ class BenchAgainstServerTest {
         server.failEvery = 0;
         server.streamErrorEvery = 0;
         server.crlf = false;
+        server.ttftPerPriorityMs = 0;
+        server.bodies.clear();
     }
 
     private static BenchOptions options() {
@@ -62,6 +64,27 @@ class BenchAgainstServerTest {
         } finally {
             System.setOut(out);
         }
+    }
+
+    @Test
+    void prioritiesAreSentAndLatenciesReportedPerPriority() throws Exception {
+        server.ttftPerPriorityMs = 20;  // a priority-5 request waits 100 ms longer for its first token
+        BenchOptions o = options();
+        o.numPrompts = 24;
+        o.priorities = List.of(0, 5);
+        ObjectNode r = run(o);
+        List<Integer> sent = server.bodies.stream().map(b -> b.path("priority").asInt(-1)).toList();
+        assertEquals(24, sent.size());
+        assertTrue(sent.contains(0) && sent.contains(5) && sent.stream().allMatch(p -> p == 0 || p == 5), sent.toString());
+        JsonNode p0 = r.path("priorities").path("0"), p5 = r.path("priorities").path("5");
+        assertEquals(24, p0.path("completed").asInt() + p5.path("completed").asInt());
+        assertEquals(sent.stream().filter(p -> p == 5).count(), p5.path("completed").asLong());
+        assertTrue(p5.path("mean_ttft_ms").asDouble() > p0.path("mean_ttft_ms").asDouble() + 60,
+                "each request's latency lands in its own priority: " + r.path("priorities"));
+        // Without --priorities, no field is sent.
+        server.bodies.clear();
+        run(options());
+        assertTrue(server.bodies.stream().noneMatch(b -> b.has("priority")));
     }
 
     @Test

@@ -23,6 +23,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private static final double[] BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
 
     public volatile long ttftMs = 30, itlMs = 5;
+    /** Extra time to first token per unit of a request's "priority" (a server that serves low values first). */
+    public volatile long ttftPerPriorityMs;
     /** Every n-th request (1-based) answers HTTP 500; 0 = never. */
     public volatile int failEvery;
     /** Every n-th request sends an in-stream error after its first token; 0 = never. */
@@ -123,7 +125,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             resp.end("data: [DONE]" + nl + nl);
             inFlight.decrementAndGet();
         };
-        vertx.setTimer(Math.max(1, ttftMs), t -> next[0].run());
+        vertx.setTimer(Math.max(1, ttftMs + ttftPerPriorityMs * j.path("priority").asInt(0)), t -> next[0].run());
     }
 
     private String metrics() {
