@@ -22,6 +22,7 @@ class OffloadBenchTest {
         assertEquals(0, rc);
         JsonNode row = new ObjectMapper().readTree(json.toFile()).path("rows").get(0);
         assertEquals(64, row.path("prompt_len").asInt());
+        assertEquals("1/1", row.path("tier_token_equals_pool_hit").asText());
         assertEquals(48, row.path("tier_hit_tokens").asInt(), "the 3 full blocks before the last prompt token, all from the tier");
         assertEquals(3 * 8192, row.path("copied_back_bytes").asLong(), "3 slots of 2 layers x K, V x 2 KiB");
         assertTrue(row.path("saved_bytes_same_step").asLong() > 0, "loading p displaced the last prompt's blocks into the tier");
