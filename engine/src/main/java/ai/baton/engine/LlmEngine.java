@@ -296,7 +296,7 @@ public final class LlmEngine implements AutoCloseable {
             promptTokens += prompt.length;
             FinishReason done = outputs.acceptToken(s, firstToken, null);
             if (done != null) { finish(s, done, null); return; }
-            scheduler.addRunning(s);
+            scheduler.addPrefilled(s);
         });
         return requestId;
     }

@@ -72,6 +72,56 @@ class PrioritySchedulingTest {
         }
     }
 
+    /**
+     * Requests handed over with their prompt KV (a decode node's admitPrefilled) wait for a sequence slot like any
+     * other: with one slot, three of them decode one after another, by priority under PRIORITY and in arrival order
+     * under FCFS, and each still gives HF's greedy tokens.
+     */
+    @Test
+    void handedOverRequestsWaitForASequenceSlotInPolicyOrder() {
+        assertEquals(List.of(1, 2, 0), handOverOrder(SchedulingPolicy.PRIORITY, new int[]{5, -1, 2}));
+        assertEquals(List.of(0, 1, 2), handOverOrder(SchedulingPolicy.FCFS, new int[]{0, 0, 0}));
+    }
+
+    /** Cases 0-2 prefilled (held), then handed over at once with {@code priorities}: the order they decode in. */
+    private static List<Integer> handOverOrder(SchedulingPolicy policy, int[] priorities) {
+        EngineConfig c = EngineConfig.forModel(MODEL).withThreads(2).withKvBlocks(64).withMaxSequences(1).withSchedulingPolicy(policy);
+        try (LlmEngine engine = LlmEngine.open(c)) {
+            List<JsonNode> cases = new ArrayList<>();
+            Fixtures.json(MODEL.resolve("expected.json")).get("cases").forEach(cases::add);
+            int[][] held = new int[3][];
+            int[] first = new int[3];
+            for (int i = 0; i < 3; i++) {
+                Collector pre = new Collector();
+                engine.submitHolding("p" + i, Fixtures.ints(cases.get(i).get("prompt")), SamplingParams.greedy(1).withIgnoreEos(true), pre);
+                engine.runUntilIdle();
+                held[i] = engine.takeHeld("p" + i);
+                first[i] = pre.tokens()[0];
+            }
+            int[] step = {0};
+            List<StepCollector> got = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int[] greedy = Fixtures.ints(cases.get(i).get("greedy"));
+                StepCollector col = new StepCollector(step);
+                engine.admitPrefilled("d" + i, Fixtures.ints(cases.get(i).get("prompt")), first[i],
+                        SamplingParams.greedy(greedy.length).withIgnoreEos(true).withPriority(priorities[i]), held[i], col);
+                got.add(col);
+            }
+            do {
+                step[0]++;
+                assertTrue(engine.stats().running() <= 1, "one sequence slot");
+            } while (engine.step());
+            List<Integer> order = new ArrayList<>(List.of(0, 1, 2));
+            order.sort(java.util.Comparator.comparingInt(i -> got.get(i).steps.get(1)));  // their first decode step
+            for (int k = 1; k < 3; k++)
+                assertTrue(got.get(order.get(k - 1)).steps.getLast() < got.get(order.get(k)).steps.get(1), policy + ": one at a time");
+            for (int i = 0; i < 3; i++)
+                assertArrayEquals(Fixtures.ints(cases.get(i).get("greedy")), got.get(i).outputs.tokens(), policy + " case " + i);
+            assertEquals(0, engine.stats().kvBlocksUsed(), "every KV block back in the pool");
+            return order;
+        }
+    }
+
     @Test
     void waitingRequestsAreAdmittedByPriorityThenArrival() {
         // One sequence at a time: the order of admission is the order of first tokens.

@@ -57,6 +57,17 @@ public final class Scheduler {
         running.add(s);
     }
 
+    /**
+     * A sequence whose prompt KV another node computed into its blocks. Under FCFS it decodes at once while a sequence
+     * slot is free (it needs no prefill, so it does not queue behind prompts waiting for KV); otherwise, and always
+     * under PRIORITY, it waits holding its blocks and is admitted in the policy's order like any waiting sequence (with
+     * nothing left to prefill, its first step is a decode step).
+     */
+    public void addPrefilled(Sequence s) {
+        if (policy == SchedulingPolicy.FCFS && running.size() < maxSequences) addRunning(s);
+        else add(s);
+    }
+
     public List<ScheduledChunk> schedule() {
         List<ScheduledChunk> out = new ArrayList<>();
         int budget = maxBatchTokens;
