@@ -20,8 +20,6 @@ public interface HostKvMemory extends AutoCloseable {
         return slot * slotBytes(layout) + (2L * layer + (value ? 1 : 0)) * layout.blockBytesPerLayer();
     }
 
-    long bytes();
-
     @Override
     void close();
 
@@ -49,8 +47,6 @@ public interface HostKvMemory extends AutoCloseable {
     }
 
     record OffHeap(MemorySegment segment, Arena arena) implements HostKvMemory {
-        @Override public long bytes() { return segment.byteSize(); }
-
         @Override public void close() { arena.close(); }
     }
 }

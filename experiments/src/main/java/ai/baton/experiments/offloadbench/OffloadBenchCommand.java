@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
  * Time to first token of a prompt whose KV is (a) not cached, (b) in the KV cache's prefix cache, (c) evicted from
  * it into the host offload tier ({@code --kv-offload-mib}) and copied back. Beside (c): the bytes copied back, the
  * bytes the same step saved to the tier (the blocks it displaced from the pool), and their floor: those bytes over the
- * host-to-device and device-to-host bandwidths measured in the same run (PCIe on a GPU; a memory copy on the CPU). Each prompt is fresh random tokens; the pool holds one prompt, so two other prompts of the same length evict
+ * host-to-device and device-to-host bandwidths measured in the same run (PCIe on a GPU; on the CPU, memory read
+ * bandwidth, an optimistic floor for copies that also write). Each prompt is fresh random tokens; the pool holds one prompt, so two other prompts of the same length evict
  * all of it into the tier. The token a tier hit samples must equal the prefix-cache hit's (the same kernels over the
  * same cached prefix): the bytes that came back are the bytes that were computed; any difference fails the run.
  */
@@ -111,7 +112,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
             }
         }
         System.out.printf("host-to-device %.1f GB/s, device-to-host %.1f GB/s (%s)%n", bandwidth[0] / 1e9, bandwidth[1] / 1e9,
-                "cuda".equals(backend) ? "pinned, PCIe" : "memory copy");
+                "cuda".equals(backend) ? "pinned, PCIe" : "memory read bandwidth, both ways");
         if (json != null) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model != null ? model.toString() : config.toString());
@@ -153,7 +154,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         return ms;
     }
 
-    /** Host-to-device and device-to-host bytes/s (on the CPU, a memory copy both ways). */
+    /** Host-to-device and device-to-host bytes/s (on the CPU, the memory read bandwidth for both). */
     private double[] hostCopyBandwidths(LlmEngine engine) {
         if (engine.runner().backend(0) instanceof CudaBackend cb)
             return new double[]{cb.measureHostToDeviceBandwidth(256L << 20, 20), cb.measureDeviceToHostBandwidth(256L << 20, 20)};

@@ -46,13 +46,16 @@ final class MappedHostKv implements HostKvMemory {
         return Pointer.to(MemorySegment.ofAddress(address).reinterpret(1).asByteBuffer());
     }
 
-    @Override public long bytes() { return memory.byteSize(); }
-
     @Override
     public void close() {
         if (registered) {
             registered = false;
             cx.bind();
+            try {
+                cx.synchronize();  // a copy kernel may still be reading or writing this memory
+            } catch (RuntimeException ignored) {
+                // a failed context: the memory goes anyway
+            }
             JCudaDriver.cuMemHostUnregister(at(memory.address()));
         }
         if (arena.scope().isAlive()) arena.close();
