@@ -7,6 +7,8 @@
 #   peer   the gpt-fast peer on the same shapes, then the side-by-side table
 #   spec   spec-bench: n-gram speculative decoding vs plain decoding on the text fixture and the $SHAPES (synthetic)
 #   offload  offload-bench: time to first token cold / prefix-cache hit / host-tier hit on the $SHAPES (synthetic)
+#   logit  logit-bench: penalised, biased and guided decoding, logits edited on the GPU vs brought to the host, on the
+#          text fixture and the $SHAPES (synthetic weights, the text fixture's Qwen3 tokenizer for the guided rows)
 # Everything lands in $OUT (log.txt, cuda-check-*.json, engine-bench.json, peer.json, summary.md, combined.json).
 #   STAGES=check,bench  deploy/bundle/gpu-check.sh
 set -uo pipefail
@@ -88,6 +90,15 @@ main() {
         --config "$FX/hub-configs/$s.json" --backend cuda --prompt-len "${OFFLOAD_LEN:-1024,4096,16384}" \
         --kv-offload-mib "${OFFLOAD_MIB:-6144}" --rounds "${OFFLOAD_ROUNDS:-3}" --json "$OUT/offload-bench-$s.json"
       echo "offload-bench exit code $?"
+    done
+  fi
+  if [[ ",$STAGES," == *,logit,* ]]; then
+    for s in qwen3-text-tiny $SHAPES; do
+      echo "[$(date +%T)] == logit-bench $s"
+      if [ "$s" = qwen3-text-tiny ]; then SRC=(--model "$FX/qwen3-text-tiny"); else SRC=(--config "$FX/hub-configs/$s.json" --tokenizer "$FX/qwen3-text-tiny"); fi
+      timeout "${LOGIT_TIMEOUT:-200}" "$B/run-class" ai.baton.experiments.logitbench.LogitBenchCommand "${SRC[@]}" --backend cuda \
+        --batch "${LOGIT_BATCH:-1,8,32}" --max-tokens "${LOGIT_TOKENS:-64}" --prompt-len 128 --json "$OUT/logit-bench-$s.json"
+      echo "logit-bench exit code $?"
     done
   fi
   if [ -f "$OUT/engine-bench.json" ]; then

@@ -210,3 +210,48 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) sample_rows(
     __syncthreads();
     if (threadIdx.x == 0) out[row] = shared[3] == 0xffffffffu ? best.i : (int) shared[3];
 }
+
+// Edits of logits rows before a draw, in place, as LogitEdits.applyTo makes them on the host (penalties, logit bias,
+// the min_tokens mask, then a guide's bitmask of allowed tokens): one block per edited row. `buf` holds, from byte 0,
+// the ints rowOf[n], entryStart[n + 1], maskStart[n] (first word in masks, -1 for none), maskWords[n], then the
+// entries' tokens, counts and flags (ints) and biases (floats); from byte penOff 3 doubles per row (repetition,
+// frequency, presence); from byte maskOff the 64-bit mask words. The penalties are computed in doubles with explicit
+// roundings (no fused multiply-add), so every edited logit equals the host's bit for bit. An edited row's tokens
+// are distinct, so threads never write the same logit.
+#define LOGIT_EDITS_THREADS 256
+#define LOGIT_EDIT_REPEATED 1
+#define LOGIT_EDIT_BIASED 2
+#define LOGIT_EDIT_MASKED 4
+extern "C" __global__ void __launch_bounds__(LOGIT_EDITS_THREADS) logit_edits(
+        float* __restrict__ logits, int vocab, const unsigned char* __restrict__ buf, int n, int entries, int penOff,
+        int maskOff) {
+    pdl_enter();
+    const int b = blockIdx.x;
+    const int* ints = reinterpret_cast<const int*>(buf);
+    const int row = ints[b], e0 = ints[n + b], e1 = ints[n + b + 1];
+    const int m0 = ints[2 * n + 1 + b], mw = ints[3 * n + 1 + b];
+    const int* tokens = ints + 4 * n + 1;
+    const int* counts = tokens + entries;
+    const int* flags = counts + entries;
+    const float* bias = reinterpret_cast<const float*>(flags + entries);
+    const double* pen = reinterpret_cast<const double*>(buf + penOff) + 3 * b;
+    const double rep = pen[0], freq = pen[1], pres = pen[2];
+    float* l = logits + (size_t) row * vocab;
+    for (int i = e0 + threadIdx.x; i < e1; i += blockDim.x) {
+        const int t = tokens[i], f = flags[i], c = counts[i];
+        float x = l[t];
+        if ((f & LOGIT_EDIT_REPEATED) && rep != 1.0)
+            x = __double2float_rn(x > 0.f ? __ddiv_rn((double) x, rep) : __dmul_rn((double) x, rep));
+        if (c > 0) x = __double2float_rn(__dsub_rn(__dsub_rn((double) x, __dmul_rn(freq, (double) c)), pres));
+        if (f & LOGIT_EDIT_BIASED) x = __fadd_rn(x, bias[i]);
+        if (f & LOGIT_EDIT_MASKED) x = -INFINITY;
+        l[t] = x;
+    }
+    if (m0 < 0) return;
+    __syncthreads();
+    const unsigned long long* m = reinterpret_cast<const unsigned long long*>(buf + maskOff) + m0;
+    for (int t = threadIdx.x; t < vocab; t += blockDim.x) {
+        const int w = t >> 6;
+        if (w >= mw || !((m[w] >> (t & 63)) & 1ull)) l[t] = -INFINITY;
+    }
+}

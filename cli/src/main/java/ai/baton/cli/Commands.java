@@ -20,6 +20,7 @@ final class Commands {
         cl.addSubcommand(new ai.baton.experiments.cpubench.CpuBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.specbench.SpecBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.offloadbench.OffloadBenchCommand());
+        cl.addSubcommand(new ai.baton.experiments.logitbench.LogitBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.enginebench.EngineBenchCommand());
         cl.addSubcommand(new ai.baton.experiments.enginebench.CudaCheckCommand());
         cl.addSubcommand(new ai.baton.experiments.allreduce.AllReduceBenchCommand());

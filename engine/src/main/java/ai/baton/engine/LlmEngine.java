@@ -7,6 +7,7 @@ import ai.baton.engine.guide.RequestGuide;
 import ai.baton.engine.kv.HostKvTier;
 import ai.baton.engine.model.GenerationConfig;
 import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sched.BlockManager;
 import ai.baton.engine.sched.ScheduledChunk;
@@ -101,7 +102,7 @@ public final class LlmEngine implements AutoCloseable {
         this.guides = new Guides(tokenizer, model.vocabSize(), eosIds);
         java.time.Instant now = java.time.Instant.now();
         this.epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-        // On the CPU the logits are on the host already, and its backend reads randomBits as a generator seed.
+        // On the CPU the logits are on the host already (tests turn the device path on to run it there too).
         this.sampleOnDevice = !"cpu".equals(config.backend());
         refreshStats();
     }
@@ -352,7 +353,8 @@ public final class LlmEngine implements AutoCloseable {
             if (s.markScheduled()) s.listener.onScheduled(t0 - s.arrivalNanos, t0);
             if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens += c.forwardTokens();
             else prefillTokens += c.numTokens();
-            if (c.samples() && (s.params.logprobs() >= 0 || s.params.adjustsLogits(s.outputLength()))) needLogits = true;
+            if (c.samples() && (s.params.logprobs() >= 0 || (s.params.adjustsLogits(s.outputLength())
+                    && (!deviceLogitEdits || c.draft().length > 0)))) needLogits = true;
             if (StepOutputs.promptRows(c) > 0) needLogits = true;
         }
         try {
@@ -367,9 +369,18 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
+     * Whether rows that adjust their logits (penalties, logit bias, min_tokens, a guide) are edited and sampled on the
+     * device ({@link LogitEdits}) rather than bringing the step's logits to the host; {@code -Dbaton.deviceLogitEdits=false}
+     * (read when the engine opens) brings them to the host, as before. Rows that verify draft tokens always adjust on
+     * the host (each row's edits would depend on the draft tokens before it).
+     */
+    private final boolean deviceLogitEdits = !"false".equals(System.getProperty("baton.deviceLogitEdits"));
+
+    /**
      * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs (of its
-     * output or its prompt) or adjusts its logits (penalties, logit bias, min tokens) and no layer hook is installed
-     * (forwardSample has none); otherwise the logits come to the host.
+     * output or its prompt) or adjusts the logits of a row that verifies a draft, and no layer hook is installed
+     * (forwardSample has none); rows that adjust their logits are edited there first. Otherwise the logits come to
+     * the host.
      */
     private void forwardAndSample(List<ScheduledChunk> chunks, boolean needLogits) {
         ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
@@ -383,14 +394,21 @@ public final class LlmEngine implements AutoCloseable {
                 int rows = batch.logitRows().length, r = 0;
                 SamplingParams[] params = new SamplingParams[rows];
                 long[] bits = new long[rows];
+                LogitEdits[] edits = null;
                 for (ScheduledChunk c : chunks) {
                     int n = StepOutputs.sampleRows(c);
                     StepOutputs.randomBits(c, bits, r);
                     java.util.Arrays.fill(params, r, r + n, c.sequence().params);
+                    LogitEdits e = n == 1 ? outputs.logitEdits(c.sequence()) : null;
+                    if (e != null) {
+                        if (edits == null) edits = new LogitEdits[rows];
+                        edits[r] = e;
+                    }
                     r += n;
                 }
-                sampled = runner.forwardSample(batch, params, bits);
+                sampled = runner.forwardSample(batch, params, bits, edits);
             } else if (hook == null) {
+                if (sampleOnDevice) hostLogitSteps++;
                 logits = runner.forward(batch);
             } else {
                 List<LayerHook.Chunk> view = new java.util.ArrayList<>(chunks.size());
@@ -432,6 +450,11 @@ public final class LlmEngine implements AutoCloseable {
      * CPU); tests turn it on for the CPU to run that path.
      */
     void sampleOnDevice(boolean on) { sampleOnDevice = on; }
+
+    /** Steps whose logits came to the host although the engine samples on the device (logprobs, drafts with edits). */
+    long hostLogitSteps() { return hostLogitSteps; }
+
+    private volatile long hostLogitSteps;
 
     /**
      * After a failed forward pass, copies to and from the offload tier may not have run: neither the tier's slots nor

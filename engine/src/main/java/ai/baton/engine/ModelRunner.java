@@ -14,6 +14,7 @@ import ai.baton.engine.kv.KvCopy;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.model.Shard;
 import ai.baton.engine.model.Transformer;
+import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.WeightSource;
 
@@ -248,16 +249,21 @@ public final class ModelRunner implements AutoCloseable {
     /**
      * Runs the batch and picks one token per logit row with the backend's sampler (on a GPU only the ids reach the
      * host; with several ranks, rank 0 samples its copy of the logits); {@code randomBits} drive non-greedy draws
-     * (see {@link Backend#sample}).
+     * (see {@link Backend#sample}), after the rows' {@code edits} (null for none).
      */
     public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits) {
+        return forwardSample(batch, params, randomBits, null);
+    }
+
+    /** {@link #forwardSample(ForwardBatch, SamplingParams[], long[])} with each row's edits applied first (null: none). */
+    public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits, LogitEdits[] edits) {
         List<KvCopy> copies = takeCopies();
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
             copyKv(0, copies);
-            return m.backend().sample(m.forward(batch, caches.getFirst()), params, randomBits);
+            return m.backend().sample(m.forward(batch, caches.getFirst()), params, randomBits, edits);
         }
-        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits));
+        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits, edits));
     }
 
     @FunctionalInterface

@@ -2,11 +2,11 @@ package ai.baton.engine.backend;
 
 import ai.baton.engine.kv.KvCopy;
 import ai.baton.engine.sampling.Sampler;
+import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.weights.TensorData;
 
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The seam between the model and the hardware: one implementation per device kind (cpu, cuda). The model code
@@ -108,17 +108,24 @@ public interface Backend extends AutoCloseable {
 
     /**
      * One token per row of {@code logits}; {@code randomBits} (64 per row) drive non-greedy draws, so a seeded request
-     * draws the same token in any batch. Devices sample in place, so only token ids reach the host.
+     * draws the same token in any batch. {@code edits} (null, or null for a row drawn as it is) change rows first, in
+     * place (penalties, bias, masks: {@link LogitEdits#applyTo}). Devices sample in place, so only token ids reach the
+     * host.
      */
-    default int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits) {
+    default int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits, LogitEdits[] edits) {
         float[] l = toHost(logits);
         int vocab = logits.cols();
         int[] out = new int[logits.rows()];
+        if (edits != null)
+            for (int i = 0; i < out.length; i++) if (edits[i] != null) edits[i].applyTo(l, i * vocab, vocab);
         for (int i = 0; i < out.length; i++)
             out[i] = params[i] == null || params[i].isGreedy() ? Sampler.argmax(l, i * vocab, vocab)
-                    : Sampler.sample(l, i * vocab, vocab, params[i], new SplittableRandom(randomBits[i]));
+                    : Sampler.sample(l, i * vocab, vocab, params[i], drawOf(randomBits[i]));
         return out;
     }
+
+    /** A generator whose one draw is {@code bits}: the uniform number a host draw makes of them (bits >>> 11, scaled). */
+    private static java.util.random.RandomGenerator drawOf(long bits) { return () -> bits; }
 
     @Override
     void close();

@@ -17,9 +17,15 @@ public final class RequestGuide {
 
     /** Sets every logit in {@code row[0, n)} of a token that would leave the grammar to -infinity. */
     public void maskLogits(float[] row, int n) {
-        state.allowedTokens(vocab, mask);
+        allowedTokens();
         for (int t = 0; t < n; t++)
             if (t >= vocab.vocabSize() || (mask[t >> 6] >>> t & 1) == 0) row[t] = Float.NEGATIVE_INFINITY;
+    }
+
+    /** The tokens that may come next (bit t of word t >> 6, none past the guide's vocabulary), in an array reused by the next call. */
+    public long[] allowedTokens() {
+        state.allowedTokens(vocab, mask);
+        return mask;
     }
 
     /** Advances over a chosen token; false (nothing changed) if the grammar does not allow it here. */

@@ -3,6 +3,7 @@ package ai.baton.engine.sched;
 import ai.baton.engine.FinishReason;
 import ai.baton.engine.RequestOutput;
 import ai.baton.engine.backend.ForwardBatch;
+import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.Sampler;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sampling.TokenLogprobs;
@@ -117,6 +118,16 @@ public final class StepOutputs {
     public void advance(Sequence s, int n) {
         s.numComputed += n;
         blocks.cacheFullBlocks(s);
+    }
+
+    /**
+     * The edits that {@link #sampleAndAccept} would make to the sequence's next row, for a device to make instead
+     * (null when the row is drawn as it is).
+     */
+    public LogitEdits logitEdits(Sequence s) {
+        if (!s.params.adjustsLogits(s.outputLength())) return null;
+        return LogitEdits.of(s.params, s::token, s.promptLength, s.length(), eos, vocab,
+                s.guide != null ? s.guide.allowedTokens() : null, s.guide != null && s.guide.isComplete());
     }
 
     /** Samples from logits row {@code row} and appends the token; returns a finish reason or null. */

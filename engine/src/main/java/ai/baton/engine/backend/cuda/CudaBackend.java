@@ -9,6 +9,7 @@ import ai.baton.engine.backend.KvCacheStorage;
 import ai.baton.engine.backend.KvLayout;
 import ai.baton.engine.backend.Tensor;
 import ai.baton.engine.kv.KvCopy;
+import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
@@ -685,12 +686,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits) {
+    public int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits, LogitEdits[] edits) {
         cx.bind();
         CudaTensor l = (CudaTensor) logits;
         settle(l);
         if (l.rows() == 0) return new int[0];
-        return sampler.sample(l, l.rows(), params, randomBits);
+        return sampler.sample(l, l.rows(), params, randomBits, edits);
     }
 
     @Override

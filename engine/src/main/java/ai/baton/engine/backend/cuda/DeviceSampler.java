@@ -1,5 +1,6 @@
 package ai.baton.engine.backend.cuda;
 
+import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
 import jcuda.driver.JCudaDriver;
 
@@ -16,8 +17,12 @@ final class DeviceSampler implements AutoCloseable {
     private static final int ARGMAX_SPLITS = 64;
     private DeviceMemory params, bits, ids, partV, partI, tickets;
     private int capacity;
+    private final DeviceLogitEdits edits;
 
-    DeviceSampler(CudaContext cx) { this.cx = cx; }
+    DeviceSampler(CudaContext cx) {
+        this.cx = cx;
+        this.edits = new DeviceLogitEdits(cx);
+    }
 
     private void ensure(int rows) {
         if (rows <= capacity) return;
@@ -33,10 +38,11 @@ final class DeviceSampler implements AutoCloseable {
         Cu.check(JCudaDriver.cuMemsetD8(tickets.ptr, (byte) 0, capacity * 4L), "cuMemsetD8");
     }
 
-    int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits) {
+    int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits, LogitEdits[] edits) {
         Norms.requireF32(logits, "logits");
         ensure(rows);
         int vocab = logits.cols();
+        if (edits != null) this.edits.apply(logits, vocab, edits);
         boolean greedy = true;
         for (int i = 0; i < rows; i++) greedy &= p[i] == null || p[i].isGreedy();
         if (greedy) {
@@ -69,6 +75,7 @@ final class DeviceSampler implements AutoCloseable {
 
     @Override
     public void close() {
+        edits.close();
         if (staging != null) staging.close();
         cx.heap.free(params);
         cx.heap.free(bits);

@@ -1,0 +1,184 @@
+package ai.baton.experiments.logitbench;
+
+import ai.baton.engine.EngineConfig;
+import ai.baton.engine.EngineStats;
+import ai.baton.engine.LlmEngine;
+import ai.baton.engine.RequestOutput;
+import ai.baton.engine.guide.GuideSpec;
+import ai.baton.engine.model.ModelConfig;
+import ai.baton.engine.sampling.Penalties;
+import ai.baton.engine.sampling.SamplingParams;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
+
+/**
+ * Decode steps whose requests adjust their logits (penalties, logit bias, a guide), with the edits made where the
+ * draw happens (on a GPU: {@code logit_edits}, only token ids come back) against the earlier way, the whole step's
+ * logits brought to the host and drawn there ({@code -Dbaton.deviceLogitEdits=false}). Plain decoding of the same
+ * requests is the floor beside them: editing a row cannot make a step cheaper than not editing it. Every variant is
+ * greedy, so both ways must give the same tokens, which the table checks.
+ */
+@Command(name = "logit-bench", mixinStandardHelpOptions = true,
+        description = "Penalised, biased and guided decoding: logits edited on the device vs brought to the host, beside plain decoding.")
+public final class LogitBenchCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "Hugging Face model directory") Path model;
+    @Option(names = "--config", description = "instead of --model: a config.json to fill with synthetic weights") Path config;
+    @Option(names = "--tokenizer", description = "with --config: a directory with tokenizer.json, for the guided variant") Path tokenizer;
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})") String backend;
+    @Option(names = "--batch", split = ",", defaultValue = "1,8,32") List<Integer> batches;
+    @Option(names = "--prompt-len", defaultValue = "128", description = "random prompt tokens per request") int promptLen;
+    @Option(names = "--max-tokens", defaultValue = "64") int maxTokens;
+    @Option(names = "--threads", defaultValue = "0") int threads;
+    @Option(names = "--json", description = "write results to this file") Path json;
+
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new LogitBenchCommand()).execute(args));
+    }
+
+    private record Variant(String name, IntFunction<SamplingParams> params) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if ((model == null) == (config == null)) throw new IllegalArgumentException("give exactly one of --model and --config");
+        if (tokenizer != null && config == null) throw new IllegalArgumentException("--tokenizer goes with --config (a model directory has its own)");
+        ModelConfig mc = ModelConfig.load(model != null ? model.resolve("config.json") : config);
+        int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
+        EngineConfig ec = (model != null ? EngineConfig.forModel(model) : EngineConfig.forModel(tokenizer).withSynthetic(config))
+                .withBackend(backend).withThreads(threads)
+                .withKvBlocks(maxBatch * ((promptLen + maxTokens + 2) / 16 + 2) + 16)
+                .withMaxBatchTokens(Math.max(512, maxBatch)).withMaxSequences(Math.max(64, maxBatch))
+                .withPrefixCaching(false);
+        boolean guided = model != null || tokenizer != null;
+        int vocab = mc.vocabSize();
+        SplittableRandom rnd = new SplittableRandom(1);
+        List<int[]> prompts = new ArrayList<>();
+        // prompts of ids the tokenizer knows (151k of Qwen3's 152k), some repeated so that repetition penalties bite
+        for (int i = 0; i < maxBatch; i++) prompts.add(rnd.ints(promptLen, 0, Math.min(vocab, 150_000)).map(t -> t % 7 == 0 ? t % 64 : t).toArray());
+        Map<Integer, Float> bias = new LinkedHashMap<>();
+        for (int i = 0; i < 16; i++) bias.put(rnd.nextInt(Math.min(vocab, 150_000)), (float) (rnd.nextDouble() * 4 - 2));
+
+        SamplingParams plain = SamplingParams.greedy(maxTokens).withIgnoreEos(true);
+        List<Variant> variants = new ArrayList<>();
+        variants.add(new Variant("plain", i -> plain));
+        variants.add(new Variant("penalties", i -> plain.withPenalties(new Penalties(0.5, 0.3, 1.1))));
+        variants.add(new Variant("logit_bias", i -> plain.withLogitBias(bias)));
+        // every output token through a guide; min_tokens holds EOS back so that each request runs max_tokens steps
+        if (guided) variants.add(new Variant("guided_regex", i -> plain.withGuide(GuideSpec.regex("[a-z ]+")).withMinTokens(maxTokens)));
+
+        Map<String, Map<Integer, Run>> host = runAll(ec, false, variants, prompts), device = runAll(ec, true, variants, prompts);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        System.out.printf("%-13s %6s %11s %12s %11s %12s %10s %10s %8s%n", "variant", "batch", "host plain", "host edited",
+                "dev plain", "dev edited", "host/plain", "dev/plain", "= host");
+        for (Variant v : variants) {
+            for (int b : batches) {
+                // each way against plain decoding on its own engine (the first engine of a run warms the JIT for both)
+                Run hp = host.get("plain").get(b), dp = device.get("plain").get(b), h = host.get(v.name).get(b), d = device.get(v.name).get(b);
+                int same = 0;
+                for (int i = 0; i < b; i++) if (Arrays.equals(h.outputs.get(i), d.outputs.get(i))) same++;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("variant", v.name);
+                row.put("batch", b);
+                row.put("host_plain_ms_per_step", hp.msPerStep());
+                row.put("host_ms_per_step", h.msPerStep());
+                row.put("device_plain_ms_per_step", dp.msPerStep());
+                row.put("device_ms_per_step", d.msPerStep());
+                row.put("host_over_plain", h.msPerStep() / hp.msPerStep());
+                row.put("device_over_plain", d.msPerStep() / dp.msPerStep());
+                row.put("decode_steps", d.steps);
+                row.put("outputs_equal_to_host", same);
+                rows.add(row);
+                System.out.printf("%-13s %6d %11.3f %12.3f %11.3f %12.3f %9.2fx %9.2fx %5d/%d%n", v.name, b, hp.msPerStep(), h.msPerStep(),
+                        dp.msPerStep(), d.msPerStep(), h.msPerStep() / hp.msPerStep(), d.msPerStep() / dp.msPerStep(), same, b);
+            }
+        }
+        System.out.println("(ms per decode step after every first token; plain = the same requests without edits, the floor of an edited step)");
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("command", "logit-bench " + String.join(" ", commandLine()));
+            out.put("model", model != null ? model.getFileName().toString() : config.getFileName().toString());
+            out.put("backend", backend);
+            out.put("vocab", vocab);
+            out.put("results", rows);
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), out);
+            System.out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    /** Every variant at every batch size on one engine, opened with edits on the device or not. */
+    private Map<String, Map<Integer, Run>> runAll(EngineConfig ec, boolean onDevice, List<Variant> variants, List<int[]> prompts) {
+        String before = System.getProperty("baton.deviceLogitEdits");
+        System.setProperty("baton.deviceLogitEdits", Boolean.toString(onDevice));
+        Map<String, Map<Integer, Run>> out = new LinkedHashMap<>();
+        try (LlmEngine engine = LlmEngine.open(ec)) {
+            for (Variant v : variants) {
+                for (int b : batches) run(engine, prompts.subList(0, b), v, 16);  // warm-up: JIT, buffers, graphs
+                Map<Integer, Run> byBatch = new LinkedHashMap<>();
+                for (int b : batches) byBatch.put(b, run(engine, prompts.subList(0, b), v, maxTokens));
+                out.put(v.name, byBatch);
+            }
+        } finally {
+            if (before == null) System.clearProperty("baton.deviceLogitEdits");
+            else System.setProperty("baton.deviceLogitEdits", before);
+        }
+        return out;
+    }
+
+    private List<String> commandLine() {
+        List<String> a = new ArrayList<>();
+        if (model != null) a.addAll(List.of("--model", model.toString()));
+        if (config != null) a.addAll(List.of("--config", config.toString()));
+        if (tokenizer != null) a.addAll(List.of("--tokenizer", tokenizer.toString()));
+        a.addAll(List.of("--backend", backend, "--batch", String.join(",", batches.stream().map(String::valueOf).toList()),
+                "--prompt-len", "" + promptLen, "--max-tokens", "" + maxTokens));
+        return a;
+    }
+
+    private record Run(double seconds, long steps, List<int[]> outputs) {
+        double msPerStep() { return seconds * 1e3 / Math.max(1, steps); }
+    }
+
+    /** The variant's requests for the prompts; times decode only: from the step after every first token to the end. */
+    private static Run run(LlmEngine engine, List<int[]> prompts, Variant v, int maxTokens) {
+        int n = prompts.size();
+        List<List<Integer>> tokens = new ArrayList<>();
+        int[] started = {0};
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Integer> out = new ArrayList<>();
+            tokens.add(out);
+            engine.submit(null, prompts.get(i), v.params.apply(i).withMaxTokens(maxTokens), (RequestOutput o) -> {
+                if (o.newToken() >= 0) {
+                    if (out.isEmpty()) started[0]++;
+                    out.add(o.newToken());
+                } else if (o.finished() && out.isEmpty()) {
+                    started[0]++;  // failed before its first token
+                }
+                if (o.finished() && o.error() != null) errors.add(o.error());
+            });
+        }
+        while (started[0] < n) engine.step();
+        EngineStats s0 = engine.stats();
+        long t0 = System.nanoTime();
+        engine.runUntilIdle();
+        double sec = (System.nanoTime() - t0) / 1e9;
+        EngineStats s1 = engine.stats();
+        if (!errors.isEmpty()) throw new IllegalStateException(v.name + ": " + errors.getFirst());
+        return new Run(sec, s1.steps() - s0.steps(), tokens.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList());
+    }
+}
