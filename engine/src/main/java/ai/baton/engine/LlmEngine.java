@@ -394,19 +394,28 @@ public final class LlmEngine implements AutoCloseable {
                 int rows = batch.logitRows().length, r = 0;
                 SamplingParams[] params = new SamplingParams[rows];
                 long[] bits = new long[rows];
-                LogitEdits[] edits = null;
+                LogitEdits[] edits = new LogitEdits[rows];
+                List<java.util.concurrent.CompletableFuture<Void>> editing = new java.util.ArrayList<>();
                 for (ScheduledChunk c : chunks) {
                     int n = StepOutputs.sampleRows(c);
                     StepOutputs.randomBits(c, bits, r);
-                    java.util.Arrays.fill(params, r, r + n, c.sequence().params);
-                    LogitEdits e = n == 1 ? outputs.logitEdits(c.sequence()) : null;
-                    if (e != null) {
-                        if (edits == null) edits = new LogitEdits[rows];
-                        edits[r] = e;
+                    Sequence s = c.sequence();
+                    java.util.Arrays.fill(params, r, r + n, s.params);
+                    if (n == 1 && s.params.adjustsLogits(s.outputLength())) {
+                        int row = r;
+                        editing.add(java.util.concurrent.CompletableFuture.runAsync(() -> edits[row] = outputs.logitEdits(s), editPool()));
                     }
                     r += n;
                 }
-                sampled = runner.forwardSample(batch, params, bits, edits);
+                // The rows' edits (a guide's mask takes up to milliseconds per row) are made on other threads while the
+                // forward pass runs, and are waited for only when the draw needs them.
+                pendingEdits = editing.isEmpty() ? null : java.util.concurrent.CompletableFuture.allOf(editing.toArray(new java.util.concurrent.CompletableFuture[0]));
+                var done = pendingEdits;
+                sampled = runner.forwardSample(batch, params, bits, done == null ? null : () -> {
+                    done.join();
+                    return edits;
+                });
+                pendingEdits = null;
             } else if (hook == null) {
                 if (sampleOnDevice) hostLogitSteps++;
                 logits = runner.forward(batch);
@@ -421,6 +430,7 @@ public final class LlmEngine implements AutoCloseable {
                 logits = runner.forward(batch, (rank, layer) -> hook.afterLayer(step, rank, layer));
             }
         } catch (RuntimeException e) {
+            awaitPendingEdits();  // they read the sequences finished below
             forgetOffloadedBlocks();
             for (ScheduledChunk c : chunks) finish(c.sequence(), FinishReason.ERROR, e.getMessage());
             return;
@@ -450,6 +460,29 @@ public final class LlmEngine implements AutoCloseable {
      * CPU); tests turn it on for the CPU to run that path.
      */
     void sampleOnDevice(boolean on) { sampleOnDevice = on; }
+
+    /** Threads that make rows' logit edits during the forward pass; started on first use. */
+    private java.util.concurrent.ExecutorService editPool() {
+        if (editPool == null) {
+            int n = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 2));
+            editPool = java.util.concurrent.Executors.newFixedThreadPool(n, Thread.ofPlatform().daemon().name("logit-edits-", 0).factory());
+        }
+        return editPool;
+    }
+
+    private java.util.concurrent.ExecutorService editPool;
+    private java.util.concurrent.CompletableFuture<Void> pendingEdits;
+
+    private void awaitPendingEdits() {
+        var p = pendingEdits;
+        pendingEdits = null;
+        if (p == null) return;
+        try {
+            p.join();
+        } catch (RuntimeException ignored) {
+            // the step failed already; only the edits' threads being done with the sequences matters here
+        }
+    }
 
     /** Steps whose logits came to the host although the engine samples on the device (logprobs, drafts with edits). */
     long hostLogitSteps() { return hostLogitSteps; }
@@ -630,6 +663,7 @@ public final class LlmEngine implements AutoCloseable {
             drainCommands();
             for (Sequence s : List.copyOf(live.values())) finish(s, FinishReason.ABORT, "engine shut down");
         }
+        if (editPool != null) editPool.shutdownNow();
         runner.close();
         weights.close();
     }

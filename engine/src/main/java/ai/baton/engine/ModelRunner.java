@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Runs forward passes over all tensor-parallel ranks of one engine: one backend, one model shard and one KV cache
@@ -255,15 +256,19 @@ public final class ModelRunner implements AutoCloseable {
         return forwardSample(batch, params, randomBits, null);
     }
 
-    /** {@link #forwardSample(ForwardBatch, SamplingParams[], long[])} with each row's edits applied first (null: none). */
-    public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits, LogitEdits[] edits) {
+    /**
+     * {@link #forwardSample(ForwardBatch, SamplingParams[], long[])} with each row's edits applied first (null: none).
+     * {@code edits} is asked for only once the forward pass is queued, so that they may be made meanwhile.
+     */
+    public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits, Supplier<LogitEdits[]> edits) {
         List<KvCopy> copies = takeCopies();
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
             copyKv(0, copies);
-            return m.backend().sample(m.forward(batch, caches.getFirst()), params, randomBits, edits);
+            Tensor logits = m.forward(batch, caches.getFirst());
+            return m.backend().sample(logits, params, randomBits, edits == null ? null : edits.get());
         }
-        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits, edits));
+        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits, edits == null ? null : edits.get()));
     }
 
     @FunctionalInterface
