@@ -71,6 +71,8 @@ public final class LlmEngine implements AutoCloseable {
     private final long epochOffsetNanos;
     /** Sample on the backend (only ids cross to the host) when no sequence needs the logits themselves. */
     private volatile boolean sampleOnDevice;
+    private volatile long hostLogitSteps;
+    private java.util.concurrent.ExecutorService editPool;
 
     public static final int STEP_LOG_CAPACITY = 16_384;
 
@@ -388,6 +390,7 @@ public final class LlmEngine implements AutoCloseable {
         boolean onDevice = sampleOnDevice && hook == null && !needLogits;
         float[] logits = null;
         int[] sampled = null;
+        CompletableFuture<Void> editsDone = null;
         try {
             settleKvCopies(false);  // run by the forward pass, ahead of its kernels
             if (onDevice) {
@@ -395,7 +398,7 @@ public final class LlmEngine implements AutoCloseable {
                 SamplingParams[] params = new SamplingParams[rows];
                 long[] bits = new long[rows];
                 LogitEdits[] edits = new LogitEdits[rows];
-                List<java.util.concurrent.CompletableFuture<Void>> editing = new java.util.ArrayList<>();
+                List<CompletableFuture<Void>> editing = new java.util.ArrayList<>();
                 for (ScheduledChunk c : chunks) {
                     int n = StepOutputs.sampleRows(c);
                     StepOutputs.randomBits(c, bits, r);
@@ -403,19 +406,17 @@ public final class LlmEngine implements AutoCloseable {
                     java.util.Arrays.fill(params, r, r + n, s.params);
                     if (n == 1 && s.params.adjustsLogits(s.outputLength())) {
                         int row = r;
-                        editing.add(java.util.concurrent.CompletableFuture.runAsync(() -> edits[row] = outputs.logitEdits(s), editPool()));
+                        editing.add(CompletableFuture.runAsync(() -> edits[row] = outputs.logitEdits(s), editPool()));
                     }
                     r += n;
                 }
                 // The rows' edits (a guide's mask takes up to milliseconds per row) are made on other threads while the
                 // forward pass runs, and are waited for only when the draw needs them.
-                pendingEdits = editing.isEmpty() ? null : java.util.concurrent.CompletableFuture.allOf(editing.toArray(new java.util.concurrent.CompletableFuture[0]));
-                var done = pendingEdits;
+                var done = editsDone = editing.isEmpty() ? null : CompletableFuture.allOf(editing.toArray(new CompletableFuture[0]));
                 sampled = runner.forwardSample(batch, params, bits, done == null ? null : () -> {
                     done.join();
                     return edits;
                 });
-                pendingEdits = null;
             } else if (hook == null) {
                 if (sampleOnDevice) hostLogitSteps++;
                 logits = runner.forward(batch);
@@ -430,7 +431,7 @@ public final class LlmEngine implements AutoCloseable {
                 logits = runner.forward(batch, (rank, layer) -> hook.afterLayer(step, rank, layer));
             }
         } catch (RuntimeException e) {
-            awaitPendingEdits();  // they read the sequences finished below
+            awaitQuietly(editsDone);  // the edits read the sequences finished below
             forgetOffloadedBlocks();
             for (ScheduledChunk c : chunks) finish(c.sequence(), FinishReason.ERROR, e.getMessage());
             return;
@@ -470,15 +471,10 @@ public final class LlmEngine implements AutoCloseable {
         return editPool;
     }
 
-    private java.util.concurrent.ExecutorService editPool;
-    private java.util.concurrent.CompletableFuture<Void> pendingEdits;
-
-    private void awaitPendingEdits() {
-        var p = pendingEdits;
-        pendingEdits = null;
-        if (p == null) return;
+    private static void awaitQuietly(CompletableFuture<Void> f) {
+        if (f == null) return;
         try {
-            p.join();
+            f.join();
         } catch (RuntimeException ignored) {
             // the step failed already; only the edits' threads being done with the sequences matters here
         }
@@ -486,8 +482,6 @@ public final class LlmEngine implements AutoCloseable {
 
     /** Steps whose logits came to the host although the engine samples on the device (logprobs, drafts with edits). */
     long hostLogitSteps() { return hostLogitSteps; }
-
-    private volatile long hostLogitSteps;
 
     /**
      * After a failed forward pass, copies to and from the offload tier may not have run: neither the tier's slots nor

@@ -46,6 +46,9 @@ public final class GuideState {
         return true;
     }
 
+    /** A value equal for equal states (their parse stacks are records), for caching what depends on the state alone. */
+    Object key() { return java.util.List.of(threads); }
+
     /** Whether the output may end here (EOS allowed). */
     public boolean canEnd() { return ByteAutomaton.canEnd(threads); }
 

@@ -7,11 +7,13 @@ package ai.baton.engine.guide;
 public final class RequestGuide {
     private final GuideState state;
     private final GuideVocabulary vocab;
+    private final MaskCache masks;
     private final long[] mask;
 
-    RequestGuide(GuideState state, GuideVocabulary vocab) {
+    RequestGuide(GuideState state, GuideVocabulary vocab, MaskCache masks) {
         this.state = state;
         this.vocab = vocab;
+        this.masks = masks;
         this.mask = new long[vocab.maskWords()];
     }
 
@@ -24,7 +26,11 @@ public final class RequestGuide {
 
     /** The tokens that may come next (bit t of word t >> 6, none past the guide's vocabulary), in an array reused by the next call. */
     public long[] allowedTokens() {
-        state.allowedTokens(vocab, mask);
+        Object key = state.key();
+        if (!masks.copyInto(key, mask)) {
+            state.allowedTokens(vocab, mask);
+            masks.put(key, mask);
+        }
         return mask;
     }
 
