@@ -255,3 +255,80 @@ extern "C" __global__ void __launch_bounds__(LOGIT_EDITS_THREADS) logit_edits(
         if (w >= mw || !((m[w] >> (t & 63)) & 1ull)) l[t] = -INFINITY;
     }
 }
+
+// Log-probabilities of the drawn tokens in the raw logits, as Sampler.logprobs computes them on the host: one block per
+// row that wants them. logZ = max + log(sum of exp(l - max)), the sum in doubles; the drawn token's logprob and rank
+// (1 + the logits above it, equal ones of lower id counted as above); the `top` best (value descending, then id
+// ascending), one block-wide selection per place. rowOf[b] and tops[b] name block b's row and its number of
+// alternatives; ids holds every row's drawn token. Block b writes outF[b * (maxTop + 1) ...] (the token's logprob, then
+// the alternatives') and outI[b * (maxTop + 2) ...] (its rank, then the alternatives' ids).
+#define LOGPROB_THREADS 1024
+extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) row_logprobs(
+        const float* __restrict__ logits, int vocab, const int* __restrict__ rowOf, const int* __restrict__ tops,
+        const int* __restrict__ ids, int maxTop, float* __restrict__ outF, int* __restrict__ outI) {
+    pdl_enter();
+    __shared__ ArgMax red[32];
+    __shared__ double redd[32];
+    __shared__ int redi[32];
+    const int b = blockIdx.x, row = rowOf[b], top = tops[b], token = ids[row];
+    const float* l = logits + (size_t) row * vocab;
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    ArgMax best{-INFINITY, 0x7fffffff};
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{l[i], i});
+    const float mx = block_argmax(best, red).v;
+    const float chosen = l[token];
+    double sum = 0.0;
+    int above = 0;
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+        const float v = l[i];
+        sum += exp((double) (v - mx));
+        if (v > chosen || (v == chosen && i < token)) above++;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        above += __shfl_xor_sync(0xffffffffu, above, o);
+    }
+    __syncthreads();
+    if (lane == 0) {
+        redd[w] = sum;
+        redi[w] = above;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        double s = 0.0;
+        int a = 0;
+        for (int k = 0; k < nw; k++) {
+            s += redd[k];
+            a += redi[k];
+        }
+        redd[0] = s;
+        redi[0] = a;
+    }
+    __syncthreads();
+    const float logZ = (float) ((double) mx + log(redd[0]));
+    float* f = outF + (size_t) b * (maxTop + 1);
+    int* n = outI + (size_t) b * (maxTop + 2);
+    if (threadIdx.x == 0) {
+        f[0] = chosen - logZ;
+        n[0] = redi[0] + 1;
+    }
+    // The alternatives: each place takes the best (value, id) strictly after the previous place's in that order.
+    float pv = INFINITY;
+    int pi = -1;
+    for (int k = 0; k < top; k++) {
+        ArgMax c{-INFINITY, 0x7fffffff};
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            const float v = l[i];
+            if (v < pv || (v == pv && i > pi)) c = better(c, ArgMax{v, i});
+        }
+        c = block_argmax(c, red);
+        if (c.i == 0x7fffffff) c = ArgMax{-INFINITY, 0};
+        if (threadIdx.x == 0) {
+            f[1 + k] = c.v - logZ;
+            n[1 + k] = c.i;
+        }
+        pv = c.v;
+        pi = c.i;
+    }
+}

@@ -9,6 +9,7 @@ import ai.baton.engine.model.GenerationConfig;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.sched.BlockManager;
 import ai.baton.engine.sched.ScheduledChunk;
 import ai.baton.engine.sched.Scheduler;
@@ -355,8 +356,7 @@ public final class LlmEngine implements AutoCloseable {
             if (s.markScheduled()) s.listener.onScheduled(t0 - s.arrivalNanos, t0);
             if (c.numTokens() == 1 && c.start() >= s.promptLength) decodeTokens += c.forwardTokens();
             else prefillTokens += c.numTokens();
-            if (c.samples() && (s.params.logprobs() >= 0 || (s.params.adjustsLogits(s.outputLength())
-                    && (!deviceLogitEdits || c.draft().length > 0)))) needLogits = true;
+            if (c.samples() && needsHostLogits(s, c)) needLogits = true;
             if (StepOutputs.promptRows(c) > 0) needLogits = true;
         }
         try {
@@ -371,6 +371,16 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
+     * Whether the chunk's sampling rows need the logits on the host: where edits or logprobs would depend on draft
+     * tokens, where logprobs (of the raw logits) meet edits (made in place), or where the device way is turned off.
+     */
+    private boolean needsHostLogits(Sequence s, ScheduledChunk c) {
+        boolean edits = s.params.adjustsLogits(s.outputLength()), logprobs = s.params.logprobs() >= 0;
+        if (!edits && !logprobs) return false;
+        return !deviceLogitEdits || c.draft().length > 0 || (edits && logprobs);
+    }
+
+    /**
      * Whether rows that adjust their logits (penalties, logit bias, min_tokens, a guide) are edited and sampled on the
      * device ({@link LogitEdits}) rather than bringing the step's logits to the host; {@code -Dbaton.deviceLogitEdits=false}
      * (read when the engine opens) brings them to the host, as before. Rows that verify draft tokens always adjust on
@@ -379,10 +389,10 @@ public final class LlmEngine implements AutoCloseable {
     private final boolean deviceLogitEdits = !"false".equals(System.getProperty("baton.deviceLogitEdits"));
 
     /**
-     * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs logprobs (of its
-     * output or its prompt) or adjusts the logits of a row that verifies a draft, and no layer hook is installed
-     * (forwardSample has none); rows that adjust their logits are edited there first. Otherwise the logits come to
-     * the host.
+     * The forward pass and what follows it. Tokens are sampled on the device when no sequence needs its logits on the
+     * host ({@link #needsHostLogits}, prompt logprobs) and no layer hook is installed (forwardSample has none); rows
+     * that adjust their logits are edited there first, and rows that want logprobs get them there. Otherwise the
+     * logits come to the host.
      */
     private void forwardAndSample(List<ScheduledChunk> chunks, boolean needLogits) {
         ForwardBatch batch = StepOutputs.buildBatch(chunks, blocks.blockSize());
@@ -391,6 +401,7 @@ public final class LlmEngine implements AutoCloseable {
         float[] logits = null;
         int[] sampled = null;
         CompletableFuture<Void> editsDone = null;
+        TokenLogprobs[] sampledLogprobs = null;
         try {
             settleKvCopies(false);  // run by the forward pass, ahead of its kernels
             if (onDevice) {
@@ -398,6 +409,7 @@ public final class LlmEngine implements AutoCloseable {
                 SamplingParams[] params = new SamplingParams[rows];
                 long[] bits = new long[rows];
                 LogitEdits[] edits = new LogitEdits[rows];
+                TokenLogprobs[] lps = sampledLogprobs = new TokenLogprobs[rows];
                 List<CompletableFuture<Void>> editing = new java.util.ArrayList<>();
                 for (ScheduledChunk c : chunks) {
                     int n = StepOutputs.sampleRows(c);
@@ -416,7 +428,7 @@ public final class LlmEngine implements AutoCloseable {
                 sampled = runner.forwardSample(batch, params, bits, done == null ? null : () -> {
                     done.join();
                     return edits;
-                });
+                }, lps);
             } else if (hook == null) {
                 if (sampleOnDevice) hostLogitSteps++;
                 logits = runner.forward(batch);
@@ -444,7 +456,7 @@ public final class LlmEngine implements AutoCloseable {
             outputs.advance(s, c.numTokens());
             if (!c.samples()) continue;
             int rows = StepOutputs.sampleRows(c);  // before the chunk's tokens are appended
-            StepOutputs.Accepted a = outputs.acceptChunk(c, logits, sampled, row, maxModelLen);
+            StepOutputs.Accepted a = outputs.acceptChunk(c, logits, sampled, sampledLogprobs, row, maxModelLen);
             row += rows;
             generatedTokens += a.tokens();
             if (c.draft().length > 0) {

@@ -16,6 +16,7 @@ import ai.baton.engine.model.Shard;
 import ai.baton.engine.model.Transformer;
 import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.weights.WeightSource;
 
 import java.util.ArrayList;
@@ -253,22 +254,25 @@ public final class ModelRunner implements AutoCloseable {
      * (see {@link Backend#sample}), after the rows' {@code edits} (null for none).
      */
     public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits) {
-        return forwardSample(batch, params, randomBits, null);
+        return forwardSample(batch, params, randomBits, null, null);
     }
 
     /**
      * {@link #forwardSample(ForwardBatch, SamplingParams[], long[])} with each row's edits applied first (null: none).
-     * {@code edits} is asked for only once the forward pass is queued, so that they may be made meanwhile.
+     * {@code edits} is asked for only once the forward pass is queued, so that they may be made meanwhile. Rows whose
+     * params want logprobs get them in {@code logprobs} (when given; rank 0 samples).
      */
-    public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits, Supplier<LogitEdits[]> edits) {
+    public int[] forwardSample(ForwardBatch batch, SamplingParams[] params, long[] randomBits, Supplier<LogitEdits[]> edits,
+                               TokenLogprobs[] logprobs) {
         List<KvCopy> copies = takeCopies();
         if (ranks.size() == 1) {
             Transformer m = ranks.getFirst();
             copyKv(0, copies);
             Tensor logits = m.forward(batch, caches.getFirst());
-            return m.backend().sample(logits, params, randomBits, edits == null ? null : edits.get());
+            return m.backend().sample(logits, params, randomBits, edits == null ? null : edits.get(), logprobs);
         }
-        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits, edits == null ? null : edits.get()));
+        return onAllRanks(batch, copies, null, (be, logits) -> be.sample(logits, params, randomBits,
+                edits == null ? null : edits.get(), logprobs));
     }
 
     @FunctionalInterface

@@ -128,6 +128,47 @@ class DeviceLogitEditsTest {
         assertEquals(0, engine.stats().kvBlocksUsed());
     }
 
+    /**
+     * Logprobs of the drawn tokens come from where the draw happens too (the raw logits): equal to the host path's, alone
+     * and batched beside edited rows. A row that wants logprobs and has edits still brings its step's logits to the
+     * host (logprobs are of the raw logits, edits are made in place).
+     */
+    @Test
+    void logprobsEqualTheHostPathAndOnlyEditedOnesGoToTheHost() {
+        List<SamplingParams> requests = List.of(
+                new SamplingParams(0, 1, 0, 0, null, 10, List.of(), List.of(), true, 5),
+                new SamplingParams(0.8, 0.9, 0, 0, 4L, 10, List.of(), List.of(), true, 0),
+                sampled(3).withPenalties(new Penalties(1.5, 0, 1.2)),
+                SamplingParams.greedy(10).withIgnoreEos(true));
+        List<List<RequestOutput>> host = new ArrayList<>();
+        for (SamplingParams p : requests) host.add(TextFixtureEngine.run(engine, p).outputs);
+        long before = engine.hostLogitSteps();
+        engine.sampleOnDevice(true);
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                List<RequestOutput> device = TextFixtureEngine.run(engine, requests.get(i)).outputs;
+                assertEquals(host.get(i).size(), device.size());
+                for (int k = 0; k < device.size(); k++) {
+                    RequestOutput h = host.get(i).get(k), d = device.get(k);
+                    assertEquals(h.newToken(), d.newToken(), "request " + i + ", output " + k);
+                    if (h.logprobs() == null) {
+                        assertNull(d.logprobs());
+                        continue;
+                    }
+                    assertEquals(h.logprobs().logprob(), d.logprobs().logprob(), "request " + i + ", output " + k);
+                    assertEquals(h.logprobs().rank(), d.logprobs().rank());
+                    assertArrayEquals(h.logprobs().topIds(), d.logprobs().topIds());
+                    assertArrayEquals(h.logprobs().topLogprobs(), d.logprobs().topLogprobs());
+                }
+            }
+            assertEquals(before, engine.hostLogitSteps(), "logprobs without edits are taken where the draw happens");
+            TextFixtureEngine.run(engine, requests.get(0).withPenalties(new Penalties(1, 0, 1)));
+            assertTrue(engine.hostLogitSteps() > before, "logprobs with edits: the host");
+        } finally {
+            engine.sampleOnDevice(false);
+        }
+    }
+
     private static SamplingParams sampled(long seed) {
         return new SamplingParams(0.9, 0.95, 40, 0, seed, 16, List.of(), List.of(), true, -1);
     }

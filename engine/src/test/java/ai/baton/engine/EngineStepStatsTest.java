@@ -130,7 +130,7 @@ class EngineStepStatsTest {
 
     /**
      * The device-sampling path, forced on the CPU: greedy tokens equal the host path's, a seeded request draws the
-     * same tokens alone and in a batch, and a request that wants logprobs still gets them (its steps use the host).
+     * same tokens alone and in a batch, and a request that wants logprobs still gets them.
      */
     @Test
     void deviceSamplingPathMatchesHostPath() {

@@ -159,20 +159,21 @@ public final class StepOutputs {
 
     /**
      * Samples a chunk's rows in order, starting at logit row {@code row}: from the host {@code logits}, or the ids
-     * {@code sampled} on the device. Row i follows draft token i-1, so it counts only while every draft token before
+     * {@code sampled} on the device (with their logprobs, where wanted, in {@code sampledLogprobs}). Row i follows draft token i-1, so it counts only while every draft token before
      * it was what the model itself drew; the first disagreement (or the row after the whole draft) gives the last
      * token of the step. Each row is drawn exactly as a plain decode step would draw it (same adjustments, same
      * random number), so the output is the one the sequence would have produced without speculation. A confirmed
      * draft token's K/V, computed in this step, becomes part of the sequence.
      */
-    public Accepted acceptChunk(ScheduledChunk c, float[] logits, int[] sampled, int row, int maxModelLen) {
+    public Accepted acceptChunk(ScheduledChunk c, float[] logits, int[] sampled, TokenLogprobs[] sampledLogprobs, int row, int maxModelLen) {
         Sequence s = c.sequence();
         int[] draft = c.draft();
         int emitted = 0, confirmed = 0;
         FinishReason done = null;
         for (int i = 0; i <= draft.length; i++) {
             int before = s.length();
-            done = sampled != null ? acceptSampled(s, sampled[row + i], null, maxModelLen) : sampleAndAccept(s, logits, row + i, maxModelLen);
+            done = sampled != null ? acceptSampled(s, sampled[row + i], sampledLogprobs == null ? null : sampledLogprobs[row + i], maxModelLen)
+                    : sampleAndAccept(s, logits, row + i, maxModelLen);
             if (s.length() == before) break;  // refused by its guide
             emitted++;
             if (done != null || i == draft.length || s.token(before) != draft[i]) break;

@@ -8,6 +8,7 @@ import ai.baton.engine.guide.GuideSpec;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
@@ -25,11 +26,12 @@ import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 
 /**
- * Decode steps whose requests adjust their logits (penalties, logit bias, a guide), with the edits made where the
- * draw happens (on a GPU: {@code logit_edits}, only token ids come back) against the earlier way, the whole step's
- * logits brought to the host and drawn there ({@code -Dbaton.deviceLogitEdits=false}). Plain decoding of the same
- * requests is the floor beside them: editing a row cannot make a step cheaper than not editing it. Every variant is
- * greedy, so both ways must give the same tokens, which the table checks.
+ * Decode steps whose requests adjust their logits (penalties, logit bias, a guide) or want logprobs, with the edits
+ * made and the logprobs taken where the draw happens (on a GPU: {@code logit_edits}, {@code row_logprobs}; only token
+ * ids and logprobs come back) against the earlier way, the whole step's logits brought to the host and drawn there
+ * ({@code -Dbaton.deviceLogitEdits=false}). Plain decoding of the same requests is the floor beside them: editing a row
+ * cannot make a step cheaper than not editing it. Every variant is greedy, so both ways must give the same tokens,
+ * which the table checks, and for logprobs the same ranks and alternatives, with the largest difference of a logprob.
  */
 @Command(name = "logit-bench", mixinStandardHelpOptions = true,
         description = "Penalised, biased and guided decoding: logits edited on the device vs brought to the host, beside plain decoding.")
@@ -77,6 +79,8 @@ public final class LogitBenchCommand implements Callable<Integer> {
         variants.add(new Variant("logit_bias", i -> plain.withLogitBias(bias)));
         // every output token through a guide; min_tokens holds EOS back so that each request runs max_tokens steps
         if (guided) variants.add(new Variant("guided_regex", i -> plain.withGuide(GuideSpec.regex("[a-z ]+")).withMinTokens(maxTokens)));
+        // no edits, but logprobs of the raw logits (the drawn token's and the 5 best) for every token
+        variants.add(new Variant("logprobs_5", i -> plain.withLogprobs(5)));
 
         Map<String, Map<Integer, Run>> host = runAll(ec, false, variants, prompts), device = runAll(ec, true, variants, prompts);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -86,8 +90,17 @@ public final class LogitBenchCommand implements Callable<Integer> {
             for (int b : batches) {
                 // each way against plain decoding on its own engine (the first engine of a run warms the JIT for both)
                 Run hp = host.get("plain").get(b), dp = device.get("plain").get(b), h = host.get(v.name).get(b), d = device.get(v.name).get(b);
-                int same = 0;
-                for (int i = 0; i < b; i++) if (Arrays.equals(h.outputs.get(i), d.outputs.get(i))) same++;
+                int same = 0, sameTop = 0, lpCount = 0;
+                double lpDiff = 0;
+                for (int i = 0; i < b; i++) {
+                    if (Arrays.equals(h.outputs.get(i), d.outputs.get(i))) same++;
+                    List<TokenLogprobs> hl = h.logprobs.get(i), dl = d.logprobs.get(i);
+                    for (int k = 0; k < Math.min(hl.size(), dl.size()); k++) {
+                        lpCount++;
+                        lpDiff = Math.max(lpDiff, Math.abs(hl.get(k).logprob() - dl.get(k).logprob()));
+                        if (hl.get(k).rank() == dl.get(k).rank() && Arrays.equals(hl.get(k).topIds(), dl.get(k).topIds())) sameTop++;
+                    }
+                }
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("variant", v.name);
                 row.put("batch", b);
@@ -99,9 +112,15 @@ public final class LogitBenchCommand implements Callable<Integer> {
                 row.put("device_over_plain", d.msPerStep() / dp.msPerStep());
                 row.put("decode_steps", d.steps);
                 row.put("outputs_equal_to_host", same);
+                if (lpCount > 0) {
+                    row.put("logprobs_compared", lpCount);
+                    row.put("logprob_max_abs_diff", lpDiff);
+                    row.put("rank_and_top_ids_equal", sameTop);
+                }
                 rows.add(row);
-                System.out.printf("%-13s %6d %11.3f %12.3f %11.3f %12.3f %9.2fx %9.2fx %5d/%d%n", v.name, b, hp.msPerStep(), h.msPerStep(),
-                        dp.msPerStep(), d.msPerStep(), h.msPerStep() / hp.msPerStep(), d.msPerStep() / dp.msPerStep(), same, b);
+                System.out.printf("%-13s %6d %11.3f %12.3f %11.3f %12.3f %9.2fx %9.2fx %5d/%d%s%n", v.name, b, hp.msPerStep(), h.msPerStep(),
+                        dp.msPerStep(), d.msPerStep(), h.msPerStep() / hp.msPerStep(), d.msPerStep() / dp.msPerStep(), same, b,
+                        lpCount == 0 ? "" : String.format("  logprobs: max |diff| %.2e, rank and top ids equal %d/%d", lpDiff, sameTop, lpCount));
             }
         }
         System.out.println("(ms per decode step after every first token; plain = the same requests without edits, the floor of an edited step)");
@@ -149,7 +168,7 @@ public final class LogitBenchCommand implements Callable<Integer> {
         return a;
     }
 
-    private record Run(double seconds, long steps, List<int[]> outputs) {
+    private record Run(double seconds, long steps, List<int[]> outputs, List<List<TokenLogprobs>> logprobs) {
         double msPerStep() { return seconds * 1e3 / Math.max(1, steps); }
     }
 
@@ -157,15 +176,19 @@ public final class LogitBenchCommand implements Callable<Integer> {
     private static Run run(LlmEngine engine, List<int[]> prompts, Variant v, int maxTokens) {
         int n = prompts.size();
         List<List<Integer>> tokens = new ArrayList<>();
+        List<List<TokenLogprobs>> logprobs = new ArrayList<>();
         int[] started = {0};
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             List<Integer> out = new ArrayList<>();
+            List<TokenLogprobs> lps = new ArrayList<>();
             tokens.add(out);
+            logprobs.add(lps);
             engine.submit(null, prompts.get(i), v.params.apply(i).withMaxTokens(maxTokens), (RequestOutput o) -> {
                 if (o.newToken() >= 0) {
                     if (out.isEmpty()) started[0]++;
                     out.add(o.newToken());
+                    if (o.logprobs() != null) lps.add(o.logprobs());
                 } else if (o.finished() && out.isEmpty()) {
                     started[0]++;  // failed before its first token
                 }
@@ -179,6 +202,6 @@ public final class LogitBenchCommand implements Callable<Integer> {
         double sec = (System.nanoTime() - t0) / 1e9;
         EngineStats s1 = engine.stats();
         if (!errors.isEmpty()) throw new IllegalStateException(v.name + ": " + errors.getFirst());
-        return new Run(sec, s1.steps() - s0.steps(), tokens.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList());
+        return new Run(sec, s1.steps() - s0.steps(), tokens.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList(), logprobs);
     }
 }

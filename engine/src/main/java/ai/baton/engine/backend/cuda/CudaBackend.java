@@ -11,6 +11,7 @@ import ai.baton.engine.backend.Tensor;
 import ai.baton.engine.kv.KvCopy;
 import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.JCudaDriver;
@@ -686,12 +687,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits, LogitEdits[] edits) {
+    public int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits, LogitEdits[] edits, TokenLogprobs[] logprobs) {
         cx.bind();
         CudaTensor l = (CudaTensor) logits;
         settle(l);
         if (l.rows() == 0) return new int[0];
-        return sampler.sample(l, l.rows(), params, randomBits, edits);
+        Backend.checkLogprobRows(params, edits, logprobs);
+        return sampler.sample(l, l.rows(), params, randomBits, edits, logprobs);
     }
 
     @Override

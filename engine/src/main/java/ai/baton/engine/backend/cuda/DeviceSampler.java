@@ -2,6 +2,7 @@ package ai.baton.engine.backend.cuda;
 
 import ai.baton.engine.sampling.LogitEdits;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.TokenLogprobs;
 import jcuda.driver.JCudaDriver;
 
 import java.lang.foreign.ValueLayout;
@@ -36,9 +37,19 @@ final class DeviceSampler implements AutoCloseable {
         partI = cx.heap.allocate(capacity * 4L * ARGMAX_SPLITS);
         tickets = cx.heap.allocate(capacity * 4L);
         Cu.check(JCudaDriver.cuMemsetD8(tickets.ptr, (byte) 0, capacity * 4L), "cuMemsetD8");
+        lpStaging = new PinnedHost(capacity * LP_BYTES_PER_ROW);
+        lpMeta = cx.heap.allocate(capacity * 8L);
+        lpF = cx.heap.allocate(capacity * 4L * (MAX_TOP + 1));
+        lpI = cx.heap.allocate(capacity * 4L * (MAX_TOP + 2));
     }
 
-    int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits, LogitEdits[] edits) {
+    private static final int MAX_TOP = SamplingParams.MAX_LOGPROBS;
+    /** Pinned bytes per row for logprobs: its row and top (ints), then the floats and ints row_logprobs writes. */
+    private static final long LP_BYTES_PER_ROW = 8L + 4L * (MAX_TOP + 1) + 4L * (MAX_TOP + 2);
+    private PinnedHost lpStaging;
+    private DeviceMemory lpMeta, lpF, lpI;
+
+    int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits, LogitEdits[] edits, TokenLogprobs[] logprobs) {
         Norms.requireF32(logits, "logits");
         ensure(rows);
         int vocab = logits.cols();
@@ -66,17 +77,69 @@ final class DeviceSampler implements AutoCloseable {
             cx.launch("sample_rows", rows, 1, 1, 1024, 0, logits.address(), vocab, params.address, bits.address, ids.address);
         }
         long idsAt = 24L * capacity;
+        int lpRows = logprobs == null ? 0 : launchLogprobs(logits, rows, p);
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(staging.at(idsAt), ids.ptr, 4L * rows, cx.stream), "token ids download");
         cx.synchronize();
         int[] out = new int[rows];
         for (int i = 0; i < rows; i++) out[i] = staging.segment.get(ValueLayout.JAVA_INT, idsAt + 4L * i);
+        if (lpRows > 0) readLogprobs(rows, p, out, logprobs);
         return out;
+    }
+
+    /**
+     * Queues row_logprobs for the rows whose params want logprobs (their raw logits: such rows have no edits) and the
+     * download of its results; returns how many rows.
+     */
+    private int launchLogprobs(CudaTensor logits, int rows, SamplingParams[] p) {
+        var seg = lpStaging.segment;
+        int n = 0;
+        for (int i = 0; i < rows; i++) {
+            if (p[i] == null || p[i].logprobs() < 0) continue;
+            seg.setAtIndex(ValueLayout.JAVA_INT, n, i);
+            seg.setAtIndex(ValueLayout.JAVA_INT, capacity + n, Math.min(MAX_TOP, p[i].logprobs()));
+            n++;
+        }
+        if (n == 0) return 0;
+        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.ptr, lpStaging.pointer, 4L * n, cx.stream), "logprob rows upload");
+        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.at(4L * capacity), lpStaging.at(4L * capacity), 4L * n, cx.stream),
+                "logprob tops upload");
+        cx.launch("row_logprobs", n, 1, 1, 1024, 0, logits.address(), logits.cols(), lpMeta.address, lpMeta.address + 4L * capacity,
+                ids.address, MAX_TOP, lpF.address, lpI.address);
+        long fAt = 8L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
+        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(lpStaging.at(fAt), lpF.ptr, 4L * n * (MAX_TOP + 1), cx.stream), "logprobs download");
+        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(lpStaging.at(iAt), lpI.ptr, 4L * n * (MAX_TOP + 2), cx.stream), "logprob ids download");
+        return n;
+    }
+
+    private void readLogprobs(int rows, SamplingParams[] p, int[] tokens, TokenLogprobs[] out) {
+        var seg = lpStaging.segment;
+        long fAt = 8L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
+        int b = 0;
+        for (int i = 0; i < rows; i++) {
+            if (p[i] == null || p[i].logprobs() < 0) continue;
+            int top = Math.min(MAX_TOP, p[i].logprobs());
+            long f = fAt + 4L * b * (MAX_TOP + 1), n = iAt + 4L * b * (MAX_TOP + 2);
+            int[] topIds = new int[top];
+            float[] topLps = new float[top];
+            for (int k = 0; k < top; k++) {
+                topLps[k] = seg.get(ValueLayout.JAVA_FLOAT, f + 4L * (1 + k));
+                topIds[k] = seg.get(ValueLayout.JAVA_INT, n + 4L * (1 + k));
+            }
+            out[i] = new TokenLogprobs(tokens[i], seg.get(ValueLayout.JAVA_FLOAT, f), seg.get(ValueLayout.JAVA_INT, n), topIds, topLps);
+            b++;
+        }
     }
 
     @Override
     public void close() {
         edits.close();
         if (staging != null) staging.close();
+        if (lpStaging != null) lpStaging.close();
+        cx.heap.free(lpMeta);
+        cx.heap.free(lpF);
+        cx.heap.free(lpI);
+        lpStaging = null;
+        lpMeta = lpF = lpI = null;
         cx.heap.free(params);
         cx.heap.free(bits);
         cx.heap.free(ids);
