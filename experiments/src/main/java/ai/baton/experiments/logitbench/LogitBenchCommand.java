@@ -1,14 +1,13 @@
 package ai.baton.experiments.logitbench;
 
 import ai.baton.engine.EngineConfig;
-import ai.baton.engine.EngineStats;
 import ai.baton.engine.LlmEngine;
-import ai.baton.engine.RequestOutput;
 import ai.baton.engine.guide.GuideSpec;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.Penalties;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.sampling.TokenLogprobs;
+import ai.baton.experiments.enginebench.DecodeRun;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
@@ -82,19 +81,19 @@ public final class LogitBenchCommand implements Callable<Integer> {
         // no edits, but logprobs of the raw logits (the drawn token's and the 5 best) for every token
         variants.add(new Variant("logprobs_5", i -> plain.withLogprobs(5)));
 
-        Map<String, Map<Integer, Run>> host = runAll(ec, false, variants, prompts), device = runAll(ec, true, variants, prompts);
+        Map<String, Map<Integer, DecodeRun>> host = runAll(ec, false, variants, prompts), device = runAll(ec, true, variants, prompts);
         List<Map<String, Object>> rows = new ArrayList<>();
         System.out.printf("%-13s %6s %11s %12s %11s %12s %10s %10s %8s%n", "variant", "batch", "host plain", "host edited",
                 "dev plain", "dev edited", "host/plain", "dev/plain", "= host");
         for (Variant v : variants) {
             for (int b : batches) {
                 // each way against plain decoding on its own engine (the first engine of a run warms the JIT for both)
-                Run hp = host.get("plain").get(b), dp = device.get("plain").get(b), h = host.get(v.name).get(b), d = device.get(v.name).get(b);
+                DecodeRun hp = host.get("plain").get(b), dp = device.get("plain").get(b), h = host.get(v.name).get(b), d = device.get(v.name).get(b);
                 int same = 0, sameTop = 0, lpCount = 0;
                 double lpDiff = 0;
                 for (int i = 0; i < b; i++) {
-                    if (Arrays.equals(h.outputs.get(i), d.outputs.get(i))) same++;
-                    List<TokenLogprobs> hl = h.logprobs.get(i), dl = d.logprobs.get(i);
+                    if (Arrays.equals(h.outputs().get(i), d.outputs().get(i))) same++;
+                    List<TokenLogprobs> hl = h.logprobs().get(i), dl = d.logprobs().get(i);
                     for (int k = 0; k < Math.min(hl.size(), dl.size()); k++) {
                         lpCount++;
                         lpDiff = Math.max(lpDiff, Math.abs(hl.get(k).logprob() - dl.get(k).logprob()));
@@ -110,7 +109,7 @@ public final class LogitBenchCommand implements Callable<Integer> {
                 row.put("device_ms_per_step", d.msPerStep());
                 row.put("host_over_plain", h.msPerStep() / hp.msPerStep());
                 row.put("device_over_plain", d.msPerStep() / dp.msPerStep());
-                row.put("decode_steps", d.steps);
+                row.put("decode_steps", d.steps());
                 row.put("outputs_equal_to_host", same);
                 if (lpCount > 0) {
                     row.put("logprobs_compared", lpCount);
@@ -140,14 +139,14 @@ public final class LogitBenchCommand implements Callable<Integer> {
     }
 
     /** Every variant at every batch size on one engine, opened with edits on the device or not. */
-    private Map<String, Map<Integer, Run>> runAll(EngineConfig ec, boolean onDevice, List<Variant> variants, List<int[]> prompts) {
+    private Map<String, Map<Integer, DecodeRun>> runAll(EngineConfig ec, boolean onDevice, List<Variant> variants, List<int[]> prompts) {
         String before = System.getProperty("baton.deviceLogitEdits");
         System.setProperty("baton.deviceLogitEdits", Boolean.toString(onDevice));
-        Map<String, Map<Integer, Run>> out = new LinkedHashMap<>();
+        Map<String, Map<Integer, DecodeRun>> out = new LinkedHashMap<>();
         try (LlmEngine engine = LlmEngine.open(ec)) {
             for (Variant v : variants) {
                 for (int b : batches) run(engine, prompts.subList(0, b), v, 16);  // warm-up: JIT, buffers, graphs
-                Map<Integer, Run> byBatch = new LinkedHashMap<>();
+                Map<Integer, DecodeRun> byBatch = new LinkedHashMap<>();
                 for (int b : batches) byBatch.put(b, run(engine, prompts.subList(0, b), v, maxTokens));
                 out.put(v.name, byBatch);
             }
@@ -168,40 +167,8 @@ public final class LogitBenchCommand implements Callable<Integer> {
         return a;
     }
 
-    private record Run(double seconds, long steps, List<int[]> outputs, List<List<TokenLogprobs>> logprobs) {
-        double msPerStep() { return seconds * 1e3 / Math.max(1, steps); }
-    }
-
-    /** The variant's requests for the prompts; times decode only: from the step after every first token to the end. */
-    private static Run run(LlmEngine engine, List<int[]> prompts, Variant v, int maxTokens) {
-        int n = prompts.size();
-        List<List<Integer>> tokens = new ArrayList<>();
-        List<List<TokenLogprobs>> logprobs = new ArrayList<>();
-        int[] started = {0};
-        List<String> errors = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            List<Integer> out = new ArrayList<>();
-            List<TokenLogprobs> lps = new ArrayList<>();
-            tokens.add(out);
-            logprobs.add(lps);
-            engine.submit(null, prompts.get(i), v.params.apply(i).withMaxTokens(maxTokens), (RequestOutput o) -> {
-                if (o.newToken() >= 0) {
-                    if (out.isEmpty()) started[0]++;
-                    out.add(o.newToken());
-                    if (o.logprobs() != null) lps.add(o.logprobs());
-                } else if (o.finished() && out.isEmpty()) {
-                    started[0]++;  // failed before its first token
-                }
-                if (o.finished() && o.error() != null) errors.add(o.error());
-            });
-        }
-        while (started[0] < n) engine.step();
-        EngineStats s0 = engine.stats();
-        long t0 = System.nanoTime();
-        engine.runUntilIdle();
-        double sec = (System.nanoTime() - t0) / 1e9;
-        EngineStats s1 = engine.stats();
-        if (!errors.isEmpty()) throw new IllegalStateException(v.name + ": " + errors.getFirst());
-        return new Run(sec, s1.steps() - s0.steps(), tokens.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList(), logprobs);
+    /** The variant's requests for the prompts, timed over decode only. */
+    private static DecodeRun run(LlmEngine engine, List<int[]> prompts, Variant v, int maxTokens) {
+        return DecodeRun.of(engine, prompts, i -> v.params.apply(i).withMaxTokens(maxTokens));
     }
 }

@@ -3,13 +3,13 @@ package ai.baton.experiments.specbench;
 import ai.baton.engine.EngineConfig;
 import ai.baton.engine.EngineStats;
 import ai.baton.engine.LlmEngine;
-import ai.baton.engine.RequestOutput;
 import ai.baton.engine.backend.cuda.CudaBackend;
 import ai.baton.engine.model.ModelConfig;
 import ai.baton.engine.sampling.SamplingParams;
 import ai.baton.engine.spec.SpeculativeConfig;
 import ai.baton.experiments.cpubench.CpuBenchCommand;
 import ai.baton.experiments.cpubench.MemoryBandwidth;
+import ai.baton.experiments.enginebench.DecodeRun;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
@@ -145,28 +145,10 @@ public final class SpecBenchCommand implements Callable<Integer> {
 
     /** Greedy requests for the prompts; times decode only: from the step after every first token to the end. */
     private static Run run(LlmEngine engine, List<int[]> prompts, int maxTokens) {
-        int n = prompts.size();
-        List<List<Integer>> tokens = new ArrayList<>();
-        int[] started = {0};
-        for (int i = 0; i < n; i++) {
-            List<Integer> out = new ArrayList<>();
-            tokens.add(out);
-            engine.submit(null, prompts.get(i), SamplingParams.greedy(maxTokens).withIgnoreEos(true), (RequestOutput o) -> {
-                if (o.newToken() >= 0) {
-                    if (out.isEmpty()) started[0]++;
-                    out.add(o.newToken());
-                }
-            });
-        }
-        while (started[0] < n) engine.step();
-        EngineStats s0 = engine.stats();
-        long t0 = System.nanoTime();
-        engine.runUntilIdle();
-        double sec = (System.nanoTime() - t0) / 1e9;
-        EngineStats s1 = engine.stats();
-        List<int[]> outputs = tokens.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toList();
-        return new Run(sec, s1.steps() - s0.steps(), s1.generatedTokens() - s0.generatedTokens(),
-                s1.specDraftTokens() - s0.specDraftTokens(), s1.specAcceptedTokens() - s0.specAcceptedTokens(), outputs);
+        DecodeRun r = DecodeRun.of(engine, prompts, i -> SamplingParams.greedy(maxTokens).withIgnoreEos(true));
+        EngineStats s0 = r.before(), s1 = r.after();
+        return new Run(r.seconds(), r.steps(), s1.generatedTokens() - s0.generatedTokens(),
+                s1.specDraftTokens() - s0.specDraftTokens(), s1.specAcceptedTokens() - s0.specAcceptedTokens(), r.outputs());
     }
 
     private double measureBandwidth(LlmEngine engine) {
