@@ -260,18 +260,21 @@ extern "C" __global__ void __launch_bounds__(LOGIT_EDITS_THREADS) logit_edits(
 // row that wants them. logZ = max + log(sum of exp(l - max)), the sum in doubles; the drawn token's logprob and rank
 // (1 + the logits above it, equal ones of lower id counted as above); the `top` best (value descending, then id
 // ascending), one block-wide selection per place. rowOf[b] and tops[b] name block b's row and its number of
-// alternatives; ids holds every row's drawn token. Block b writes outF[b * (maxTop + 1) ...] (the token's logprob, then
-// the alternatives') and outI[b * (maxTop + 2) ...] (its rank, then the alternatives' ids).
+// alternatives; ids holds every row's drawn token. A row edited in place before the draw reads the copy of its raw
+// logits that was saved first: savedOf[b] is its row in `saved`, -1 where the row in `logits` is raw. Block b writes
+// outF[b * (maxTop + 1) ...] (the token's logprob, then the alternatives') and outI[b * (maxTop + 2) ...] (its rank,
+// then the alternatives' ids).
 #define LOGPROB_THREADS 1024
 extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) row_logprobs(
-        const float* __restrict__ logits, int vocab, const int* __restrict__ rowOf, const int* __restrict__ tops,
-        const int* __restrict__ ids, int maxTop, float* __restrict__ outF, int* __restrict__ outI) {
+        const float* __restrict__ logits, const float* __restrict__ saved, int vocab, const int* __restrict__ rowOf,
+        const int* __restrict__ tops, const int* __restrict__ savedOf, const int* __restrict__ ids, int maxTop,
+        float* __restrict__ outF, int* __restrict__ outI) {
     pdl_enter();
     __shared__ ArgMax red[32];
     __shared__ double redd[32];
     __shared__ int redi[32];
-    const int b = blockIdx.x, row = rowOf[b], top = tops[b], token = ids[row];
-    const float* l = logits + (size_t) row * vocab;
+    const int b = blockIdx.x, row = rowOf[b], top = tops[b], token = ids[row], src = savedOf[b];
+    const float* l = src >= 0 ? saved + (size_t) src * vocab : logits + (size_t) row * vocab;
     const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
     ArgMax best{-INFINITY, 0x7fffffff};
     for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{l[i], i});

@@ -371,13 +371,12 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
-     * Whether the chunk's sampling rows need the logits on the host: where edits or logprobs would depend on draft
-     * tokens, where logprobs (of the raw logits) meet edits (made in place), or where the device way is turned off.
+     * Whether the chunk's sampling rows need the logits on the host: where their edits or logprobs would depend on
+     * draft tokens, or where the device way is turned off.
      */
     private boolean needsHostLogits(Sequence s, ScheduledChunk c) {
-        boolean edits = s.params.adjustsLogits(s.outputLength()), logprobs = s.params.logprobs() >= 0;
-        if (!edits && !logprobs) return false;
-        return !deviceLogitEdits || c.draft().length > 0 || (edits && logprobs);
+        if (!s.params.adjustsLogits(s.outputLength()) && s.params.logprobs() < 0) return false;
+        return !deviceLogitEdits || c.draft().length > 0;
     }
 
     /**

@@ -111,31 +111,29 @@ public interface Backend extends AutoCloseable {
      * One token per row of {@code logits}; {@code randomBits} (64 per row) drive non-greedy draws, so a seeded request
      * draws the same token in any batch. {@code edits} (null, or null for a row drawn as it is) change rows first, in
      * place (penalties, bias, masks: {@link LogitEdits#applyTo}). Devices sample in place, so only token ids reach the
-     * host. When {@code logprobs} is given, each row whose params ask for logprobs gets the drawn token's (from the raw
-     * logits, as {@link Sampler#logprobs}; such a row may not have edits).
+     * host. When {@code logprobs} is given, each row whose params ask for logprobs gets the drawn token's, from its raw
+     * logits (as {@link Sampler#logprobs}), edited or not.
      */
     default int[] sample(Tensor logits, SamplingParams[] params, long[] randomBits, LogitEdits[] edits, TokenLogprobs[] logprobs) {
         float[] l = toHost(logits);
         int vocab = logits.cols();
         int[] out = new int[logits.rows()];
-        checkLogprobRows(params, edits, logprobs);
+        float[][] raw = new float[out.length][];
         if (edits != null)
-            for (int i = 0; i < out.length; i++) if (edits[i] != null) edits[i].applyTo(l, i * vocab, vocab);
+            for (int i = 0; i < out.length; i++) {
+                if (edits[i] == null) continue;
+                if (logprobs != null && params[i] != null && params[i].logprobs() >= 0)
+                    raw[i] = java.util.Arrays.copyOfRange(l, i * vocab, (i + 1) * vocab);
+                edits[i].applyTo(l, i * vocab, vocab);
+            }
         for (int i = 0; i < out.length; i++) {
             out[i] = params[i] == null || params[i].isGreedy() ? Sampler.argmax(l, i * vocab, vocab)
                     : Sampler.sample(l, i * vocab, vocab, params[i], drawOf(randomBits[i]));
             if (logprobs != null && params[i] != null && params[i].logprobs() >= 0)
-                logprobs[i] = Sampler.logprobs(l, i * vocab, vocab, out[i], params[i].logprobs());
+                logprobs[i] = raw[i] != null ? Sampler.logprobs(raw[i], 0, vocab, out[i], params[i].logprobs())
+                        : Sampler.logprobs(l, i * vocab, vocab, out[i], params[i].logprobs());
         }
         return out;
-    }
-
-    /** Logprobs are of the raw logits, so a row that wants them cannot be edited in place first. */
-    static void checkLogprobRows(SamplingParams[] params, LogitEdits[] edits, TokenLogprobs[] logprobs) {
-        if (logprobs == null || edits == null) return;
-        for (int i = 0; i < params.length; i++)
-            if (edits[i] != null && params[i] != null && params[i].logprobs() >= 0)
-                throw new IllegalArgumentException("row " + i + " wants logprobs of its raw logits and has edits");
     }
 
     /** A generator whose one draw is {@code bits}: the uniform number a host draw makes of them (bits >>> 11, scaled). */

@@ -80,6 +80,8 @@ public final class LogitBenchCommand implements Callable<Integer> {
         if (guided) variants.add(new Variant("guided_regex", i -> plain.withGuide(GuideSpec.regex("[a-z ]+")).withMinTokens(maxTokens)));
         // no edits, but logprobs of the raw logits (the drawn token's and the 5 best) for every token
         variants.add(new Variant("logprobs_5", i -> plain.withLogprobs(5)));
+        // both: the raw row is saved before the edits, so that the logprobs are the raw model's
+        variants.add(new Variant("penalties_lp5", i -> plain.withPenalties(new Penalties(0.5, 0.3, 1.1)).withLogprobs(5)));
 
         Map<String, Map<Integer, DecodeRun>> host = runAll(ec, false, variants, prompts), device = runAll(ec, true, variants, prompts);
         List<Map<String, Object>> rows = new ArrayList<>();

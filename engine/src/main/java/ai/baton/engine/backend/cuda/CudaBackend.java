@@ -692,7 +692,6 @@ public final class CudaBackend implements Backend {
         CudaTensor l = (CudaTensor) logits;
         settle(l);
         if (l.rows() == 0) return new int[0];
-        Backend.checkLogprobRows(params, edits, logprobs);
         return sampler.sample(l, l.rows(), params, randomBits, edits, logprobs);
     }
 

@@ -46,6 +46,9 @@ final class CudaTensor implements Tensor {
 
     long address() { return storage.memory.address; }
 
+    /** The device address of row {@code row}. */
+    jcuda.driver.CUdeviceptr rowPointer(int row) { return storage.memory.at(bytes(row)); }
+
     DType dtype() { return storage.dtype; }
 
     /** Records the element type an op is about to write. */

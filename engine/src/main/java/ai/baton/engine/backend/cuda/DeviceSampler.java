@@ -38,21 +38,25 @@ final class DeviceSampler implements AutoCloseable {
         tickets = cx.heap.allocate(capacity * 4L);
         Cu.check(JCudaDriver.cuMemsetD8(tickets.ptr, (byte) 0, capacity * 4L), "cuMemsetD8");
         lpStaging = new PinnedHost(capacity * LP_BYTES_PER_ROW);
-        lpMeta = cx.heap.allocate(capacity * 8L);
+        lpMeta = cx.heap.allocate(capacity * 12L);
         lpF = cx.heap.allocate(capacity * 4L * (MAX_TOP + 1));
         lpI = cx.heap.allocate(capacity * 4L * (MAX_TOP + 2));
     }
 
     private static final int MAX_TOP = SamplingParams.MAX_LOGPROBS;
-    /** Pinned bytes per row for logprobs: its row and top (ints), then the floats and ints row_logprobs writes. */
-    private static final long LP_BYTES_PER_ROW = 8L + 4L * (MAX_TOP + 1) + 4L * (MAX_TOP + 2);
+    /** Pinned bytes per row for logprobs: its row, top and saved row (ints), then the floats and ints row_logprobs writes. */
+    private static final long LP_BYTES_PER_ROW = 12L + 4L * (MAX_TOP + 1) + 4L * (MAX_TOP + 2);
     private PinnedHost lpStaging;
     private DeviceMemory lpMeta, lpF, lpI;
+    /** Raw logits of rows that want logprobs and are edited in place, saved before the edits. */
+    private DeviceMemory savedRows;
+    private long savedBytes;
 
     int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits, LogitEdits[] edits, TokenLogprobs[] logprobs) {
         Norms.requireF32(logits, "logits");
         ensure(rows);
         int vocab = logits.cols();
+        int saved = logprobs != null && edits != null ? saveRawRows(logits, rows, p, edits) : 0;
         if (edits != null) this.edits.apply(logits, vocab, edits);
         boolean greedy = true;
         for (int i = 0; i < rows; i++) greedy &= p[i] == null || p[i].isGreedy();
@@ -77,7 +81,7 @@ final class DeviceSampler implements AutoCloseable {
             cx.launch("sample_rows", rows, 1, 1, 1024, 0, logits.address(), vocab, params.address, bits.address, ids.address);
         }
         long idsAt = 24L * capacity;
-        int lpRows = logprobs == null ? 0 : launchLogprobs(logits, rows, p);
+        int lpRows = logprobs == null ? 0 : launchLogprobs(logits, rows, p, edits, saved);
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(staging.at(idsAt), ids.ptr, 4L * rows, cx.stream), "token ids download");
         cx.synchronize();
         int[] out = new int[rows];
@@ -90,30 +94,53 @@ final class DeviceSampler implements AutoCloseable {
      * Queues row_logprobs for the rows whose params want logprobs (their raw logits: such rows have no edits) and the
      * download of its results; returns how many rows.
      */
-    private int launchLogprobs(CudaTensor logits, int rows, SamplingParams[] p) {
+    private int launchLogprobs(CudaTensor logits, int rows, SamplingParams[] p, LogitEdits[] edits, int saved) {
         var seg = lpStaging.segment;
-        int n = 0;
+        int n = 0, k = 0;
         for (int i = 0; i < rows; i++) {
             if (p[i] == null || p[i].logprobs() < 0) continue;
             seg.setAtIndex(ValueLayout.JAVA_INT, n, i);
             seg.setAtIndex(ValueLayout.JAVA_INT, capacity + n, Math.min(MAX_TOP, p[i].logprobs()));
+            seg.setAtIndex(ValueLayout.JAVA_INT, 2L * capacity + n, edits != null && edits[i] != null ? k++ : -1);
             n++;
         }
         if (n == 0) return 0;
-        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.ptr, lpStaging.pointer, 4L * n, cx.stream), "logprob rows upload");
-        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.at(4L * capacity), lpStaging.at(4L * capacity), 4L * n, cx.stream),
-                "logprob tops upload");
-        cx.launch("row_logprobs", n, 1, 1, 1024, 0, logits.address(), logits.cols(), lpMeta.address, lpMeta.address + 4L * capacity,
-                ids.address, MAX_TOP, lpF.address, lpI.address);
-        long fAt = 8L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
+        if (k != saved) throw new IllegalStateException(saved + " rows saved for " + k + " edited rows with logprobs");
+        for (int part = 0; part < 3; part++)
+            Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.at(4L * part * capacity), lpStaging.at(4L * part * capacity), 4L * n, cx.stream),
+                    "logprob rows upload");
+        cx.launch("row_logprobs", n, 1, 1, 1024, 0, logits.address(), saved > 0 ? savedRows.address : logits.address(), logits.cols(),
+                lpMeta.address, lpMeta.address + 4L * capacity, lpMeta.address + 8L * capacity, ids.address, MAX_TOP, lpF.address, lpI.address);
+        long fAt = 12L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(lpStaging.at(fAt), lpF.ptr, 4L * n * (MAX_TOP + 1), cx.stream), "logprobs download");
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(lpStaging.at(iAt), lpI.ptr, 4L * n * (MAX_TOP + 2), cx.stream), "logprob ids download");
         return n;
     }
 
+    /**
+     * Copies the raw logits of the rows that want logprobs and have edits (made in place next) into {@link #savedRows},
+     * in row order; returns how many.
+     */
+    private int saveRawRows(CudaTensor logits, int rows, SamplingParams[] p, LogitEdits[] edits) {
+        int n = 0;
+        for (int i = 0; i < rows; i++) if (edits[i] != null && p[i] != null && p[i].logprobs() >= 0) n++;
+        if (n == 0) return 0;
+        long rowBytes = 4L * logits.cols();
+        if (n * rowBytes > savedBytes) {
+            cx.heap.free(savedRows);
+            savedBytes = Math.max(n * rowBytes, 8 * rowBytes);
+            savedRows = cx.heap.allocate(savedBytes);
+        }
+        int k = 0;
+        for (int i = 0; i < rows; i++)
+            if (edits[i] != null && p[i] != null && p[i].logprobs() >= 0)
+                Cu.check(JCudaDriver.cuMemcpyDtoDAsync(savedRows.at(k++ * rowBytes), logits.rowPointer(i), rowBytes, cx.stream), "raw logits copy");
+        return n;
+    }
+
     private void readLogprobs(int rows, SamplingParams[] p, int[] tokens, TokenLogprobs[] out) {
         var seg = lpStaging.segment;
-        long fAt = 8L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
+        long fAt = 12L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
         int b = 0;
         for (int i = 0; i < rows; i++) {
             if (p[i] == null || p[i].logprobs() < 0) continue;
@@ -138,8 +165,10 @@ final class DeviceSampler implements AutoCloseable {
         cx.heap.free(lpMeta);
         cx.heap.free(lpF);
         cx.heap.free(lpI);
+        cx.heap.free(savedRows);
         lpStaging = null;
-        lpMeta = lpF = lpI = null;
+        lpMeta = lpF = lpI = savedRows = null;
+        savedBytes = 0;
         cx.heap.free(params);
         cx.heap.free(bits);
         cx.heap.free(ids);
