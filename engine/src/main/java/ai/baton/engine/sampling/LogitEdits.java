@@ -3,8 +3,8 @@ package ai.baton.engine.sampling;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.IntUnaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * What one request changes in its logits row before a draw (penalties, logit bias, the min_tokens mask, a guide's
@@ -43,56 +43,95 @@ public record LogitEdits(double repetition, double frequency, double presence,
      */
     public static LogitEdits of(SamplingParams p, IntUnaryOperator tokenAt, int promptLength, int length, Set<Integer> eos,
                                 int vocab, long[] guideMask, boolean guideComplete) {
+        return of(p, distinctTokens(tokenAt, 0, promptLength, vocab), tokenAt, promptLength, length, eos, vocab, guideMask, guideComplete);
+    }
+
+    /**
+     * As above, with the prompt's distinct token ids below {@code vocab}, ascending ({@link #distinctTokens}), given:
+     * a sequence computes them once, not at every step of a long prompt.
+     */
+    public static LogitEdits of(SamplingParams p, int[] promptTokens, IntUnaryOperator tokenAt, int promptLength, int length,
+                                Set<Integer> eos, int vocab, long[] guideMask, boolean guideComplete) {
         int outputLength = length - promptLength;
         if (!p.adjustsLogits(outputLength)) return null;
-        // token -> {count, flags, bias bits}
-        TreeMap<Integer, int[]> edits = new TreeMap<>();
         Penalties pen = p.penalties();
-        if (!pen.isNone()) {
-            for (int i = promptLength; i < length; i++) {
-                int t = tokenAt.applyAsInt(i);
-                if (t >= 0 && t < vocab) edits.computeIfAbsent(t, k -> new int[3])[0]++;
+        boolean penalised = !pen.isNone(), repeated = penalised && pen.repetition() != 1;
+        boolean masking = outputLength < p.minTokens();
+        // the output's ids sorted, so that equal ids are runs (their counts)
+        int[] output = new int[penalised ? outputLength : 0];
+        int n = 0;
+        for (int i = promptLength; i < length && penalised; i++) {
+            int t = tokenAt.applyAsInt(i);
+            if (t >= 0 && t < vocab) output[n++] = t;
+        }
+        output = Arrays.copyOf(output, n);
+        Arrays.sort(output);
+        // every edited id: the output's, the prompt's (repetition), biased ones, masked ones
+        IntStream.Builder ids = IntStream.builder();
+        for (int t : output) ids.add(t);
+        if (repeated) for (int t : promptTokens) ids.add(t);
+        for (int t : p.logitBias().keySet()) if (t >= 0 && t < vocab) ids.add(t);
+        if (masking) {
+            for (int t : eos) if (t >= 0 && t < vocab) ids.add(t);
+            for (int t : p.stopTokenIds()) if (t >= 0 && t < vocab) ids.add(t);
+        }
+        int[] tokens = ids.build().sorted().distinct().toArray();
+        int[] counts = new int[tokens.length], flags = new int[tokens.length];
+        float[] bias = new float[tokens.length];
+        for (int i = 0, o = 0; i < tokens.length; i++) {
+            while (o < output.length && output[o] == tokens[i]) {
+                counts[i]++;
+                o++;
             }
-            if (pen.repetition() != 1) {
-                for (int[] e : edits.values()) e[1] |= REPEATED;
-                for (int i = 0; i < promptLength; i++) {
-                    int t = tokenAt.applyAsInt(i);
-                    if (t >= 0 && t < vocab) edits.computeIfAbsent(t, k -> new int[3])[1] |= REPEATED;
-                }
-            }
+            if (repeated && (counts[i] > 0 || Arrays.binarySearch(promptTokens, tokens[i]) >= 0)) flags[i] |= REPEATED;
         }
         for (Map.Entry<Integer, Float> b : p.logitBias().entrySet()) {
-            int t = b.getKey();
-            if (t < 0 || t >= vocab) continue;
-            int[] e = edits.computeIfAbsent(t, k -> new int[3]);
-            e[1] |= BIASED;
-            e[2] = Float.floatToRawIntBits(b.getValue());
+            int i = b.getKey() < vocab ? Arrays.binarySearch(tokens, b.getKey()) : -1;
+            if (i < 0) continue;
+            flags[i] |= BIASED;
+            bias[i] = b.getValue();
         }
         long[] allowed = guideMask == null ? null : guideMask.clone();
-        if (outputLength < p.minTokens()) {
-            for (int t : eos) if (t >= 0 && t < vocab) edits.computeIfAbsent(t, k -> new int[3])[1] |= MASKED;
-            for (int t : p.stopTokenIds()) if (t >= 0 && t < vocab) edits.computeIfAbsent(t, k -> new int[3])[1] |= MASKED;
+        boolean[] raw = new boolean[tokens.length];
+        if (masking) {
+            for (int t : eos) mask(tokens, flags, t);
+            for (int t : p.stopTokenIds()) mask(tokens, flags, t);
             if (allowed != null && guideComplete) {
                 for (int t : eos) {  // raw logit: no edit, and allowed
                     if (t < 0 || t >= vocab) continue;
-                    edits.remove(t);
+                    raw[Arrays.binarySearch(tokens, t)] = true;
                     if ((t >> 6) >= allowed.length) allowed = Arrays.copyOf(allowed, (t >> 6) + 1);  // an id past the guide's vocabulary
                     allowed[t >> 6] |= 1L << t;
                 }
             }
         }
-        int n = edits.size();
-        int[] tokens = new int[n], counts = new int[n], flags = new int[n];
-        float[] bias = new float[n];
-        int i = 0;
-        for (Map.Entry<Integer, int[]> e : edits.entrySet()) {
-            tokens[i] = e.getKey();
-            counts[i] = e.getValue()[0];
-            flags[i] = e.getValue()[1];
-            bias[i] = Float.intBitsToFloat(e.getValue()[2]);
-            i++;
+        int kept = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            if (raw[i]) continue;
+            tokens[kept] = tokens[i];
+            counts[kept] = counts[i];
+            flags[kept] = flags[i];
+            bias[kept] = bias[i];
+            kept++;
         }
-        return new LogitEdits(pen.repetition(), pen.frequency(), pen.presence(), tokens, counts, flags, bias, allowed);
+        return new LogitEdits(pen.repetition(), pen.frequency(), pen.presence(), Arrays.copyOf(tokens, kept),
+                Arrays.copyOf(counts, kept), Arrays.copyOf(flags, kept), Arrays.copyOf(bias, kept), allowed);
+    }
+
+    /** The distinct ids among {@code tokenAt(from .. to - 1)} that lie in [0, vocab), ascending. */
+    public static int[] distinctTokens(IntUnaryOperator tokenAt, int from, int to, int vocab) {
+        int[] ids = new int[to - from];
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            int t = tokenAt.applyAsInt(i);
+            if (t >= 0 && t < vocab) ids[n++] = t;
+        }
+        return Arrays.stream(ids, 0, n).sorted().distinct().toArray();
+    }
+
+    private static void mask(int[] tokens, int[] flags, int t) {
+        int i = t >= 0 ? Arrays.binarySearch(tokens, t) : -1;
+        if (i >= 0) flags[i] |= MASKED;
     }
 
     /** Applies the edits to {@code row[off, off + vocab)} in place (the reference the device kernel follows). */

@@ -5,6 +5,7 @@ import ai.baton.engine.guide.RequestGuide;
 import ai.baton.engine.sampling.RequestRandom;
 import ai.baton.engine.sampling.TokenLogprobs;
 import ai.baton.engine.sampling.SamplingParams;
+import ai.baton.engine.sampling.LogitEdits;
 
 import java.util.Arrays;
 
@@ -75,6 +76,17 @@ public final class Sequence {
     public int[] tokensArray() { return tokens; }
 
     public int[] outputTokens() { return Arrays.copyOfRange(tokens, promptLength, length); }
+
+    /**
+     * The prompt's distinct token ids below {@code vocab}, ascending, computed on first use (the prompt never changes):
+     * what a repetition penalty touches besides the output, without a pass over a long prompt at every step.
+     */
+    public int[] distinctPromptTokens(int vocab) {
+        if (distinctPromptTokens == null) distinctPromptTokens = LogitEdits.distinctTokens(this::token, 0, promptLength, vocab);
+        return distinctPromptTokens;
+    }
+
+    private int[] distinctPromptTokens;
 
     public int[] blockTable() { return Arrays.copyOf(blocks, numBlocks); }
 

@@ -126,7 +126,8 @@ public final class StepOutputs {
      */
     public LogitEdits logitEdits(Sequence s) {
         if (!s.params.adjustsLogits(s.outputLength())) return null;
-        return LogitEdits.of(s.params, s::token, s.promptLength, s.length(), eos, vocab,
+        int[] prompt = s.params.penalties().repetition() != 1 ? s.distinctPromptTokens(vocab) : new int[0];
+        return LogitEdits.of(s.params, prompt, s::token, s.promptLength, s.length(), eos, vocab,
                 s.guide != null ? s.guide.allowedTokens() : null, s.guide != null && s.guide.isComplete());
     }
 
