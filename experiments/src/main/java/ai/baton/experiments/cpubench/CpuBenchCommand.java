@@ -32,6 +32,8 @@ public final class CpuBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1,16") List<Integer> batches;
     @Option(names = "--context", defaultValue = "128", description = "prompt tokens per sequence before decode is timed") int context;
     @Option(names = "--decode-steps", defaultValue = "8") int decodeSteps;
+    @Option(names = "--warmup-steps", defaultValue = "8", description = "untimed decode steps first, so the JIT has compiled the step's loops")
+    int warmupSteps;
     @Option(names = "--prefill-tokens", defaultValue = "256") int prefillTokens;
     @Option(names = "--threads", defaultValue = "0") int threads;
     @Option(names = "--json", description = "write results to this file") Path json;
@@ -47,7 +49,7 @@ public final class CpuBenchCommand implements Callable<Integer> {
 
         int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
         EngineConfig ec = EngineConfig.forModel(null).withSynthetic(config).withThreads(nThreads)
-                .withKvBlocks((maxBatch * (context + decodeSteps + 4) + prefillTokens) / 16 + 64)
+                .withKvBlocks((maxBatch * (context + warmupSteps + decodeSteps + 4) + prefillTokens) / 16 + 64)
                 .withMaxBatchTokens(Math.max(prefillTokens, context * maxBatch)).withMaxSequences(Math.max(64, maxBatch))
                 .withPrefixCaching(false);
         long weightBytes = weightBytesPerStep(mc);
@@ -60,17 +62,17 @@ public final class CpuBenchCommand implements Callable<Integer> {
                 for (int i = 0; i < b; i++) {
                     int[] prompt = rnd.ints(context, 0, mc.vocabSize()).toArray();
                     int[] seen = {0};
-                    engine.submit(null, prompt, SamplingParams.greedy(decodeSteps + 3).withIgnoreEos(true), o -> {
+                    engine.submit(null, prompt, SamplingParams.greedy(warmupSteps + decodeSteps + 3).withIgnoreEos(true), o -> {
                         if (seen[0]++ == 0) firstTokens.incrementAndGet();
                     });
                 }
                 while (firstTokens.get() < b) engine.step(); // prefill, untimed
-                engine.step(); // warm-up decode step
+                for (int s = 0; s < Math.max(1, warmupSteps); s++) engine.step();
                 long t0 = System.nanoTime();
                 for (int s = 0; s < decodeSteps; s++) engine.step();
                 double ms = (System.nanoTime() - t0) / 1e6 / decodeSteps;
                 engine.runUntilIdle();
-                long kvBytes = (long) b * (context + 2) * 2L * mc.numLayers() * mc.kvSize() * 4;
+                long kvBytes = (long) b * (context + warmupSteps + decodeSteps / 2) * 2L * mc.numLayers() * mc.kvSize() * 4;
                 double floorMs = (weightBytes + kvBytes) / bw * 1e3;
                 rows.add(row("decode", b, ms, b * 1000.0 / ms, floorMs));
             }

@@ -23,6 +23,8 @@ public final class MemoryBandwidth {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(bytes, 64);
             seg.fill((byte) 1);
+            // Compile the loop first: an interpreted pass over gigabytes would be the slowest "bandwidth" by far.
+            for (int w = 0; w < 20; w++) read(seg.asSlice(0, Math.min(bytes, 1L << 20)), threads);
             double best = 0;
             for (int r = 0; r < repeats; r++) {
                 long t0 = System.nanoTime();
@@ -39,11 +41,18 @@ public final class MemoryBandwidth {
         long n = seg.byteSize() / 4;
         long chunk = (n / threads) / F.length() * F.length();
         return IntStream.range(0, threads).parallel().mapToDouble(t -> {
-            FloatVector acc = FloatVector.zero(F);
-            long from = t * chunk, to = t == threads - 1 ? n / F.length() * F.length() : from + chunk;
-            for (long i = from; i < to; i += F.length())
-                acc = acc.add(FloatVector.fromMemorySegment(F, seg, i * 4, ByteOrder.LITTLE_ENDIAN));
-            return acc.reduceLanes(VectorOperators.ADD);
+            // Four accumulators, so the adds' latency does not limit how many loads are in flight.
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int l = F.length();
+            long from = t * chunk, to = t == threads - 1 ? n / l * l : from + chunk, i = from;
+            for (; i + 4L * l <= to; i += 4L * l) {
+                a0 = a0.add(FloatVector.fromMemorySegment(F, seg, i * 4, ByteOrder.LITTLE_ENDIAN));
+                a1 = a1.add(FloatVector.fromMemorySegment(F, seg, (i + l) * 4, ByteOrder.LITTLE_ENDIAN));
+                a2 = a2.add(FloatVector.fromMemorySegment(F, seg, (i + 2L * l) * 4, ByteOrder.LITTLE_ENDIAN));
+                a3 = a3.add(FloatVector.fromMemorySegment(F, seg, (i + 3L * l) * 4, ByteOrder.LITTLE_ENDIAN));
+            }
+            for (; i < to; i += l) a0 = a0.add(FloatVector.fromMemorySegment(F, seg, i * 4, ByteOrder.LITTLE_ENDIAN));
+            return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
         }).sum();
     }
 }

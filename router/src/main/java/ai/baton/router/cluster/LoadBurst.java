@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -71,9 +72,26 @@ public final class LoadBurst {
     /** @param apiKey sent as a bearer token when the router wants one (null: none) */
     public static Result run(String baseUrl, String model, int requests, int concurrency, int maxTokens, String apiKey) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        // Warm-up, not measured: the first requests of fresh JVMs pay for JIT compilation and connection setup.
+        // Warm-up, not measured: the first requests of fresh JVMs pay for JIT compilation and connection setup. Batched
+        // steps take other kernel paths than single ones, so a round at the burst's concurrency follows; its prompts
+        // differ from the burst's from the first token, so they leave nothing in the prefix cache for it.
         for (String w : new String[]{"Hello.", SHARED + "Hello."}) one(client, baseUrl, apiKey, model, w, Math.min(4, maxTokens));
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        List<Future<One>> warmup = new ArrayList<>();
+        for (int i = 0; i < 2 * concurrency; i++) {
+            String prompt = "Warm-up " + i + ": what is " + TOPICS[i % TOPICS.length] + "?";
+            warmup.add(pool.submit(() -> one(client, baseUrl, apiKey, model, prompt, maxTokens)));
+        }
+        for (Future<One> f : warmup) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                // a failed warm-up request shows again, and is counted, in the burst
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         long start = System.nanoTime();
         List<Future<One>> futures = new ArrayList<>();
         for (int i = 0; i < requests; i++) {

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code out[t, j] = Σ_i x[t, i] · w[j, i] (+ bias[j])}: the linear layer. Work is split over output rows; each block
- * of four weight rows is widened to fp32 once and reused for every token, so prefill amortises the widening; a single
+ * of four weight rows is widened to fp32 once and reused for every token, two tokens at a time, so prefill amortises
+ * the widening and each loaded weight vector feeds two FMAs; a single
  * token (decode) on bf16 weights widens inside the dot instead, so the weights go from memory straight into the FMAs.
  * bf16 is widened by pairs: one int lane holds two bf16 values, shifting gives the even one and masking the odd one,
  * so a chunk of 2L values (L = vector lanes) becomes an even vector and an odd vector; x is permuted to match (per
@@ -47,7 +48,10 @@ final class Matmul {
                         if (pairs) Widen.rowPairs(w.data(), w.rowOffsetBytes(j0 + r), rows[r], in);
                         else Widen.row(w.data(), w.dtype(), w.rowOffsetBytes(j0 + r), rows[r], in);
                     }
-                    for (int t = 0; t < tokens; t++) {
+                    int t = 0;
+                    if (n == ROW_BLOCK)
+                        for (; t + 2 <= tokens; t += 2) dot4x2(xs, t * in, in, rows, vecEnd, os, t * outF + j0, outF);
+                    for (; t < tokens; t++) {
                         int xo = t * in, oo = t * outF + j0;
                         if (n == ROW_BLOCK) dot4(xs, xo, rows, in, vecEnd, os, oo);
                         else for (int r = 0; r < n; r++) os[oo + r] = dot(xs, xo, rows[r], in, vecEnd);
@@ -132,6 +136,42 @@ final class Matmul {
         out[oo + 1] = s1;
         out[oo + 2] = s2;
         out[oo + 3] = s3;
+    }
+
+    /**
+     * {@link #dot4} for two tokens at once ({@code x} rows {@code xStride} apart): each weight vector loaded feeds two
+     * FMAs, so a block of rows does half the loads per product. Every output gets {@link #dot}'s operations.
+     */
+    private static void dot4x2(float[] x, int xo, int xStride, float[][] w, int vecEnd, float[] out, int oo, int oStride) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        int x1 = xo + xStride, n = xStride;
+        int i = 0;
+        for (; i < vecEnd; i += F.length()) {
+            FloatVector v0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
+            FloatVector r = FloatVector.fromArray(F, w0, i);
+            a00 = r.fma(v0, a00); a01 = r.fma(v1, a01);
+            r = FloatVector.fromArray(F, w1, i);
+            a10 = r.fma(v0, a10); a11 = r.fma(v1, a11);
+            r = FloatVector.fromArray(F, w2, i);
+            a20 = r.fma(v0, a20); a21 = r.fma(v1, a21);
+            r = FloatVector.fromArray(F, w3, i);
+            a30 = r.fma(v0, a30); a31 = r.fma(v1, a31);
+        }
+        int o1 = oo + oStride;
+        out[oo] = finish(a00, w0, x, xo, i, n); out[oo + 1] = finish(a10, w1, x, xo, i, n);
+        out[oo + 2] = finish(a20, w2, x, xo, i, n); out[oo + 3] = finish(a30, w3, x, xo, i, n);
+        out[o1] = finish(a01, w0, x, x1, i, n); out[o1 + 1] = finish(a11, w1, x, x1, i, n);
+        out[o1 + 2] = finish(a21, w2, x, x1, i, n); out[o1 + 3] = finish(a31, w3, x, x1, i, n);
+    }
+
+    /** A row's lane sum plus its scalar tail from {@code i}: the end of {@link #dot}. */
+    private static float finish(FloatVector acc, float[] w, float[] x, int xo, int i, int n) {
+        float s = Lanes.sum(acc);
+        for (; i < n; i++) s = Math.fma(w[i], x[xo + i], s);
+        return s;
     }
 
     private static void dot4(float[] x, int xo, float[][] w, int n, int vecEnd, float[] out, int oo) {
