@@ -99,9 +99,7 @@ final class Matmul {
         int i = 0;
         for (; i < vecEnd; i += F.length())
             acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
-        float s = Lanes.sum(acc);
-        for (; i < n; i++) s = Math.fma(w[i], x[xo + i], s);
-        return s;
+        return finish(acc, w, x, xo, i, n);
     }
 
     /**
@@ -185,18 +183,9 @@ final class Matmul {
             a2 = FloatVector.fromArray(F, w2, i).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w3, i).fma(xv, a3);
         }
-        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
-        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
-        for (; i < n; i++) {
-            float xi = x[xo + i];
-            s0 = Math.fma(w0[i], xi, s0);
-            s1 = Math.fma(w1[i], xi, s1);
-            s2 = Math.fma(w2[i], xi, s2);
-            s3 = Math.fma(w3[i], xi, s3);
-        }
-        out[oo] = s0;
-        out[oo + 1] = s1;
-        out[oo + 2] = s2;
-        out[oo + 3] = s3;
+        out[oo] = finish(a0, w0, x, xo, i, n);
+        out[oo + 1] = finish(a1, w1, x, xo, i, n);
+        out[oo + 2] = finish(a2, w2, x, xo, i, n);
+        out[oo + 3] = finish(a3, w3, x, xo, i, n);
     }
 }
