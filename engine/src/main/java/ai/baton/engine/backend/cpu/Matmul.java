@@ -49,8 +49,10 @@ final class Matmul {
                         else Widen.row(w.data(), w.dtype(), w.rowOffsetBytes(j0 + r), rows[r], in);
                     }
                     int t = 0;
-                    if (n == ROW_BLOCK)
+                    if (n == ROW_BLOCK) {
+                        for (; t + 4 <= tokens; t += 4) dot4x4(xs, t * in, in, rows, vecEnd, os, t * outF + j0, outF, rows[ROW_BLOCK]);
                         for (; t + 2 <= tokens; t += 2) dot4x2(xs, t * in, in, rows, vecEnd, os, t * outF + j0, outF);
+                    }
                     for (; t < tokens; t++) {
                         int xo = t * in, oo = t * outF + j0;
                         if (n == ROW_BLOCK) dot4(xs, xo, rows, in, vecEnd, os, oo);
@@ -77,7 +79,9 @@ final class Matmul {
     private float[][] rowsScratch(int in) {
         float[][] s = scratch.get();
         if (s == null || s[0].length < in) {
-            s = new float[ROW_BLOCK][in];
+            s = new float[ROW_BLOCK + 1][];  // the block's widened rows, then dot4x4's sixteen accumulators
+            for (int r = 0; r < ROW_BLOCK; r++) s[r] = new float[in];
+            s[ROW_BLOCK] = new float[ROW_BLOCK * 4 * F.length()];
             scratch.set(s);
         }
         return s;
@@ -163,6 +167,49 @@ final class Matmul {
         out[oo + 2] = finish(a20, w2, x, xo, i, n); out[oo + 3] = finish(a30, w3, x, xo, i, n);
         out[o1] = finish(a01, w0, x, x1, i, n); out[o1 + 1] = finish(a11, w1, x, x1, i, n);
         out[o1 + 2] = finish(a21, w2, x, x1, i, n); out[o1 + 3] = finish(a31, w3, x, x1, i, n);
+    }
+
+    /**
+     * {@link #dot4} for four tokens at once: sixteen accumulators, so each weight vector and each token vector loaded
+     * feeds four FMAs (eight loads per sixteen FMAs, against six per eight for two tokens) and the FMA chains are long
+     * enough to hide their latency. Every output gets {@link #dot}'s operations.
+     */
+    private static void dot4x4(float[] x, int xo, int xStride, float[][] w, int vecEnd, float[] out, int oo, int oStride,
+                               float[] acc) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        int x1 = xo + xStride, x2 = x1 + xStride, x3 = x2 + xStride, n = xStride;
+        int i = 0;
+        for (; i < vecEnd; i += F.length()) {
+            FloatVector v0 = FloatVector.fromArray(F, x, xo + i), v1 = FloatVector.fromArray(F, x, x1 + i);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + i), v3 = FloatVector.fromArray(F, x, x3 + i);
+            FloatVector r = FloatVector.fromArray(F, w0, i);
+            a00 = r.fma(v0, a00); a01 = r.fma(v1, a01); a02 = r.fma(v2, a02); a03 = r.fma(v3, a03);
+            r = FloatVector.fromArray(F, w1, i);
+            a10 = r.fma(v0, a10); a11 = r.fma(v1, a11); a12 = r.fma(v2, a12); a13 = r.fma(v3, a13);
+            r = FloatVector.fromArray(F, w2, i);
+            a20 = r.fma(v0, a20); a21 = r.fma(v1, a21); a22 = r.fma(v2, a22); a23 = r.fma(v3, a23);
+            r = FloatVector.fromArray(F, w3, i);
+            a30 = r.fma(v0, a30); a31 = r.fma(v1, a31); a32 = r.fma(v2, a32); a33 = r.fma(v3, a33);
+        }
+        // Sixteen lane sums inlined here would pass C2's node budget, and a vector handed to a method that is not
+        // inlined is boxed (20x slower): the accumulators go through memory instead (exact), each summed as dot does.
+        int lanes = F.length();
+        a00.intoArray(acc, 0); a10.intoArray(acc, lanes); a20.intoArray(acc, 2 * lanes); a30.intoArray(acc, 3 * lanes);
+        a01.intoArray(acc, 4 * lanes); a11.intoArray(acc, 5 * lanes); a21.intoArray(acc, 6 * lanes); a31.intoArray(acc, 7 * lanes);
+        a02.intoArray(acc, 8 * lanes); a12.intoArray(acc, 9 * lanes); a22.intoArray(acc, 10 * lanes); a32.intoArray(acc, 11 * lanes);
+        a03.intoArray(acc, 12 * lanes); a13.intoArray(acc, 13 * lanes); a23.intoArray(acc, 14 * lanes); a33.intoArray(acc, 15 * lanes);
+        for (int t = 0; t < 4; t++)
+            for (int r = 0; r < ROW_BLOCK; r++)
+                out[oo + t * oStride + r] = finishStored(acc, (t * ROW_BLOCK + r) * lanes, w[r], x, xo + t * xStride, i, n);
+    }
+
+    /** {@link #finish} of an accumulator stored at {@code acc[at..]}. */
+    private static float finishStored(float[] acc, int at, float[] w, float[] x, int xo, int i, int n) {
+        return finish(FloatVector.fromArray(F, acc, at), w, x, xo, i, n);
     }
 
     /** A row's lane sum plus its scalar tail from {@code i}: the end of {@link #dot}. */

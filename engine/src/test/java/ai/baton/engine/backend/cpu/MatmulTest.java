@@ -37,7 +37,7 @@ class MatmulTest {
             }
         }
         CpuWeight weight = new CpuWeight(seg, dtype, rows, cols);
-        int tokens = 5;
+        int tokens = 7;  // four, two and one token at a time
         float[] x = new float[tokens * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         Parallel p = new Parallel(2);
