@@ -191,7 +191,25 @@ class StructuredOutputEndToEndTest {
             Http.Stream qs = c.http.stream("/v1/chat/completions", required + ", \"stream\": true}");
             JsonNode last = Http.JSON.readTree(qs.data().get(qs.data().size() - 2)).path("choices").get(0);
             assertEquals("tool_calls", last.path("finish_reason").asText(), last.toString());
-            assertEquals(calls.size(), last.path("delta").path("tool_calls").size(), "the same calls, whole, at the end");
+            List<String> names = new java.util.ArrayList<>();
+            List<StringBuilder> streamedArgs = new java.util.ArrayList<>();
+            for (String d : qs.data()) {  // each call: its id and name first, then its arguments piece by piece
+                if (d.equals("[DONE]")) continue;
+                for (JsonNode call : Http.JSON.readTree(d).path("choices").path(0).path("delta").path("tool_calls")) {
+                    int k = call.path("index").asInt();
+                    if (call.has("id")) {
+                        assertEquals(names.size(), k, d);
+                        names.add(call.path("function").path("name").asText());
+                        streamedArgs.add(new StringBuilder());
+                    }
+                    streamedArgs.get(k).append(call.path("function").path("arguments").asText());
+                }
+            }
+            assertEquals(calls.size(), names.size(), "the same calls, streamed");
+            for (int k = 0; k < names.size(); k++) {
+                assertEquals(calls.get(k).path("function").path("name").asText(), names.get(k));
+                assertArguments(names.get(k), streamedArgs.get(k).toString());
+            }
             c.assertNoBlocksInUse();
         }
     }

@@ -14,7 +14,8 @@ import java.util.List;
  * tools ({@link ApiRequest#toolCalls}) the tool-call blocks of its content become {@code tool_calls} (streamed as
  * OpenAI does: a call's id and name, then pieces of its arguments, {@link ToolCallStream}) and its finish_reason
  * "tool_calls". A tool_choice that forces a call ({@link ForcedToolCall}) turns the guided JSON output into
- * {@code tool_calls}: a named function's arguments streamed piece by piece, "required"'s calls whole at the end.
+ * {@code tool_calls}, streamed the same way: a named function's arguments piece by piece, "required"'s calls each
+ * with its id and name once the name is complete, then its arguments piece by piece ({@link RequiredToolCallStream}).
  */
 final class ChatFormat implements ResponseFormat {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -24,7 +25,7 @@ final class ChatFormat implements ResponseFormat {
     private final ToolCallStream[] toolStreams;   // per choice, when streaming with tools
     private final ReasoningSplit[] reasoning;     // per choice, when streaming with a reasoning parser
     private final String[] forcedIds;             // per choice, streaming a named forced call: its id once sent
-    private final StringBuilder[] forcedText;     // per choice, streaming tool_choice "required": the JSON so far
+    private final RequiredToolCallStream[] required;  // per choice, when streaming tool_choice "required"
 
     ChatFormat(ApiRequest req, ServedModel model, long created) {
         this.req = req;
@@ -35,8 +36,8 @@ final class ChatFormat implements ResponseFormat {
         this.reasoning = req.reasoning() && req.stream() ? new ReasoningSplit[req.choices()] : null;
         if (reasoning != null) for (int i = 0; i < reasoning.length; i++) reasoning[i] = new ReasoningSplit();
         this.forcedIds = new String[req.choices()];
-        this.forcedText = new StringBuilder[req.choices()];
-        for (int i = 0; i < forcedText.length; i++) forcedText[i] = new StringBuilder();
+        this.required = req.forcedTool() != null && req.forcedTool().required() && req.stream() ? new RequiredToolCallStream[req.choices()] : null;
+        if (required != null) for (int i = 0; i < required.length; i++) required[i] = new RequiredToolCallStream();
     }
 
     private ObjectNode envelope(String object) {
@@ -101,11 +102,12 @@ final class ChatFormat implements ResponseFormat {
         return chunk(index, delta, lps, null);
     }
 
-    /** A forced call's piece: a named function's arguments text as it comes; "required" holds its JSON to the end. */
+    /** A forced call's piece: a named function's arguments text as it comes; "required"'s calls as they are read. */
     private ObjectNode forcedDelta(int index, String text, List<TokenLogprob> lps) {
         ObjectNode delta = F.objectNode();
-        if (req.forcedTool().required()) {
-            forcedText[index].append(text);
+        if (required != null) {
+            List<ToolCallStream.Delta> calls = required[index].feed(text);
+            if (!calls.isEmpty()) toolCallDeltas(delta, calls);
         } else if (!text.isEmpty()) {
             toolCallDeltas(delta, List.of(forcedPiece(index, text)));
         }
@@ -127,16 +129,10 @@ final class ChatFormat implements ResponseFormat {
             if (forcedIds[index] == null) toolCallDeltas(delta, List.of(forcedPiece(index, "")));
             return chunk(index, delta, null, finishReason);
         }
-        String text = forcedText[index].toString();
-        List<ToolCallParser.ToolCall> calls = forced.calls(text);
-        if (calls.isEmpty()) {
-            if (!text.isEmpty()) delta.put("content", text);  // cut off before the JSON was complete
-        } else {
-            List<ToolCallStream.Delta> ds = new ArrayList<>();
-            for (int i = 0; i < calls.size(); i++) ds.add(new ToolCallStream.Delta(i, calls.get(i).id(), calls.get(i).name(), calls.get(i).arguments()));
-            toolCallDeltas(delta, ds);
-        }
-        return chunk(index, delta, null, forced.finishReason(finishReason, calls));
+        ToolCallStream.End end = required[index].finish();
+        if (!end.content().isEmpty()) delta.put("content", end.content());  // no call ever started: the text as it is
+        if (!end.calls().isEmpty()) toolCallDeltas(delta, end.calls());
+        return chunk(index, delta, null, forced.finishReason(finishReason, required[index].madeCalls()));
     }
 
     @Override
@@ -219,7 +215,7 @@ final class ChatFormat implements ResponseFormat {
             if (req.forcedTool() != null) {
                 List<ToolCallParser.ToolCall> forced = req.forcedTool().calls(text);
                 if (!forced.isEmpty()) calls = new ToolCallParser.Parsed(null, forced);
-                finish = req.forcedTool().finishReason(finish, forced);
+                finish = req.forcedTool().finishReason(finish, !forced.isEmpty());
             }
             if (calls == null) {
                 msg.put("content", text);

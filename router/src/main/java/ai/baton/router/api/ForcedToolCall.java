@@ -1,12 +1,14 @@
 package ai.baton.router.api;
 
 import ai.baton.engine.guide.GuideSpec;
-import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +20,9 @@ import java.util.List;
  *       {@code parameters} schema), and becomes one call of N whose arguments are that text; streamed, the text goes
  *       out as the call's argument pieces.</li>
  *   <li>{@code "required"}: the output is a non-empty JSON array of {@code {"name": ..., "parameters": {...}}}, one of
- *       the tools each; each element becomes a call. Streamed, the calls go out whole at the end.</li>
+ *       the tools each; each element becomes a call whose arguments are its {@code parameters} text as written.
+ *       Streamed ({@link RequiredToolCallStream}), each call goes out as OpenAI streams them: its id and name as soon
+ *       as the name is complete, then its arguments piece by piece.</li>
  * </ul>
  *
  * @param name the forced function, or null for "required"
@@ -72,24 +76,57 @@ record ForcedToolCall(String name, GuideSpec guide) {
         return p.isObject() ? p : JSON.createObjectNode().put("type", "object");
     }
 
-    /** The calls an output makes; empty when it is not (yet) what the guide makes (e.g. cut off by max_tokens). */
+    /**
+     * The calls an output makes; empty when it is not (yet) what the guide makes (e.g. cut off by max_tokens). For
+     * "required", a call's arguments are the raw text of its element's {@code parameters} value, as the model wrote it
+     * (what {@link RequiredToolCallStream} streams piece by piece); an element that is not an object or has no string
+     * name makes no call, the first "name" and "parameters" of an element count, and no "parameters" is "{}".
+     */
     List<ToolCallParser.ToolCall> calls(String text) {
         if (!required()) return List.of(new ToolCallParser.ToolCall(ToolCallParser.newId(), name, text));
-        JsonNode array;
-        try {
-            array = JSON.readTree(text);
-        } catch (JacksonException e) {
-            return List.of();
-        }
         List<ToolCallParser.ToolCall> out = new ArrayList<>();
-        if (array == null || !array.isArray()) return out;
-        for (JsonNode c : array)
-            out.add(new ToolCallParser.ToolCall(ToolCallParser.newId(), c.path("name").asText(), c.path("parameters").toString()));
+        try (JsonParser p = JSON.getFactory().createParser(text)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) return List.of();
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == null) return List.of();  // cut off
+                if (t != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                String callName = null, arguments = null;
+                boolean hasName = false;
+                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (v == null) return List.of();
+                    if (key.equals("name") && !hasName) {
+                        hasName = true;
+                        if (v == JsonToken.VALUE_STRING) callName = p.getText();
+                    } else if (key.equals("parameters") && arguments == null) {
+                        int start = (int) p.currentTokenLocation().getCharOffset();
+                        if (v.isStructStart()) p.skipChildren();
+                        else p.getText();  // reads a string to its closing quote
+                        arguments = text.substring(start, (int) p.currentLocation().getCharOffset());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (t != JsonToken.END_OBJECT) return List.of();
+                if (callName != null) out.add(new ToolCallParser.ToolCall(ToolCallParser.newId(), callName, arguments != null ? arguments : "{}"));
+            }
+        } catch (IOException e) {
+            return List.of();  // not JSON (or cut off)
+        }
         return out;
     }
 
-    /** The finish reason of an answer whose text made {@code calls}: "tool_calls" for "required", as generated for a named function (as OpenAI). */
-    String finishReason(String generated, List<ToolCallParser.ToolCall> calls) {
-        return required() && !calls.isEmpty() ? "tool_calls" : generated;
+    /**
+     * The finish reason of an answer that made calls or not: "tool_calls" for "required", as generated for a named
+     * function (as OpenAI). An output cut off (by max_tokens) keeps its own ("length"), as vLLM's, even where the
+     * stream has already sent the calls it had started.
+     */
+    String finishReason(String generated, boolean madeCalls) {
+        return required() && madeCalls ? "tool_calls" : generated;
     }
 }
