@@ -256,82 +256,206 @@ extern "C" __global__ void __launch_bounds__(LOGIT_EDITS_THREADS) logit_edits(
     }
 }
 
-// Log-probabilities of the drawn tokens in the raw logits, as Sampler.logprobs computes them on the host: one block per
-// row that wants them. logZ = max + log(sum of exp(l - max)), the sum in doubles; the drawn token's logprob and rank
-// (1 + the logits above it, equal ones of lower id counted as above); the `top` best (value descending, then id
-// ascending), one block-wide selection per place. rowOf[b] and tops[b] name block b's row and its number of
-// alternatives; ids holds every row's drawn token. A row edited in place before the draw reads the copy of its raw
-// logits that was saved first: savedOf[b] is its row in `saved`, -1 where the row in `logits` is raw. Block b writes
-// outF[b * (maxTop + 1) ...] (the token's logprob, then the alternatives') and outI[b * (maxTop + 2) ...] (its rank,
-// then the alternatives' ids).
-#define LOGPROB_THREADS 1024
-extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) row_logprobs(
+// Log-probabilities of the drawn tokens in the raw logits, as Sampler.logprobs computes them on the host: logZ = max
+// + log(sum of exp(l - max)), each term exp((double) (l - max)) and the sum in doubles; the drawn token's logprob and
+// rank (1 + the logits above it, equal ones of lower id counted as above); the `top` best (value descending, then id
+// ascending). Two launches over grid (rows, splits), each block a contiguous slice of its row, because one block per
+// row walked a 152k row seven times and more (0.27 ms at batch 1):
+//   logprobs_split_max: the slice's max, its count above the drawn token, and its own `top` best;
+//   logprobs_split_sum: the row's max from those, the slice's sum of exp, and in the last block of the row to finish
+//     (an atomic ticket, as argmax_split) the row's sum (slices in order), rank and `top` best from the slices' bests.
+// rowOf[b] and tops[b] name block row b's logits row and its number of alternatives; ids holds every row's drawn token.
+// A row edited in place before the draw reads the copy of its raw logits that was saved first: savedOf[b] is its row
+// in `saved`, -1 where the row in `logits` is raw. Row b's results go to outF[b * (maxTop + 1) ...] (the token's
+// logprob, then the alternatives') and outI[b * (maxTop + 2) ...] (its rank, then the alternatives' ids).
+#define LOGPROB_THREADS 256
+#define LOGPROB_MAX_SPLITS 64
+#define LOGPROB_MAX_TOP 20
+#define NO_ID 0x7fffffff
+
+__device__ __forceinline__ const float* logprob_row(const float* logits, const float* saved, int vocab, int row, int src) {
+    return src >= 0 ? saved + (size_t) src * vocab : logits + (size_t) row * vocab;
+}
+
+// Whether (v, i) comes after (pv, pi) in the order of the alternatives (value descending, then id ascending).
+__device__ __forceinline__ bool after(float v, int i, float pv, int pi) { return v < pv || (v == pv && i > pi); }
+
+__device__ __forceinline__ ArgMax warp_argmax(ArgMax x) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) x = better(x, ArgMax{__shfl_xor_sync(0xffffffffu, x.v, o), __shfl_xor_sync(0xffffffffu, x.i, o)});
+    return x;
+}
+
+// The first `top` of up to 64 lists of candidates, each in the alternatives' order (list j's k-th at v[j * stride + k],
+// a list ends at `len` or at a NO_ID), by one warp: lane j holds the heads of lists j and j + 32, each place takes the
+// best head and its list moves on (ids are distinct across lists, so the winner is found by its id). Places without
+// a candidate get -inf and NO_ID.
+__device__ void warp_merge(const float* v, const int* id, int lists, int stride, int len, int top, float* outV, int* outI) {
+    const int lane = threadIdx.x & 31;
+    int h0 = 0, h1 = 0;
+    for (int k = 0; k < top; k++) {
+        ArgMax a{-INFINITY, NO_ID}, b{-INFINITY, NO_ID};
+        if (lane < lists && h0 < len) a = ArgMax{v[lane * stride + h0], id[lane * stride + h0]};
+        if (lane + 32 < lists && h1 < len) b = ArgMax{v[(lane + 32) * stride + h1], id[(lane + 32) * stride + h1]};
+        if (a.i == NO_ID) a.v = -INFINITY;
+        if (b.i == NO_ID) b.v = -INFINITY;
+        const ArgMax w = warp_argmax(better(a, b));
+        if (w.i != NO_ID) {
+            if (a.i == w.i) h0++;
+            else if (b.i == w.i) h1++;
+        }
+        if (lane == 0) {
+            outV[k] = w.v;
+            outI[k] = w.i;
+        }
+    }
+}
+
+// Logits a thread of logprobs_split_* keeps in registers: a slice of up to LOGPROB_THREADS * LOGPROB_PER logits (4096:
+// 64 slices cover a 262k vocabulary); logits beyond that are read from memory on every pass.
+#define LOGPROB_PER 16
+
+extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) logprobs_split_max(
         const float* __restrict__ logits, const float* __restrict__ saved, int vocab, const int* __restrict__ rowOf,
         const int* __restrict__ tops, const int* __restrict__ savedOf, const int* __restrict__ ids, int maxTop,
-        float* __restrict__ outF, int* __restrict__ outI) {
+        float* __restrict__ partMax, int* __restrict__ partAbove, float* __restrict__ candV, int* __restrict__ candI) {
     pdl_enter();
     __shared__ ArgMax red[32];
-    __shared__ double redd[32];
     __shared__ int redi[32];
-    const int b = blockIdx.x, row = rowOf[b], top = tops[b], token = ids[row], src = savedOf[b];
-    const float* l = src >= 0 ? saved + (size_t) src * vocab : logits + (size_t) row * vocab;
-    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    ArgMax best{-INFINITY, 0x7fffffff};
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{l[i], i});
-    const float mx = block_argmax(best, red).v;
-    const float chosen = l[token];
-    double sum = 0.0;
-    int above = 0;
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
-        const float v = l[i];
-        sum += exp((double) (v - mx));
-        if (v > chosen || (v == chosen && i < token)) above++;
-    }
+    __shared__ float warpV[LOGPROB_THREADS / 32 * LOGPROB_MAX_TOP];
+    __shared__ int warpI[LOGPROB_THREADS / 32 * LOGPROB_MAX_TOP];
+    const int b = blockIdx.x, S = gridDim.y, s = blockIdx.y, row = rowOf[b], top = tops[b], token = ids[row];
+    const float* l = logprob_row(logits, saved, vocab, row, savedOf[b]);
+    const int chunk = (vocab + S - 1) / S, begin = s * chunk, end = min(vocab, begin + chunk);
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+    const int first = begin + threadIdx.x, rest = first + LOGPROB_PER * LOGPROB_THREADS;  // logit k: first + k * THREADS
+    float v[LOGPROB_PER];
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        sum += __shfl_xor_sync(0xffffffffu, sum, o);
-        above += __shfl_xor_sync(0xffffffffu, above, o);
-    }
-    __syncthreads();
-    if (lane == 0) {
-        redd[w] = sum;
-        redi[w] = above;
-    }
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        double s = 0.0;
-        int a = 0;
-        for (int k = 0; k < nw; k++) {
-            s += redd[k];
-            a += redi[k];
+    for (int k = 0; k < LOGPROB_PER; k++) v[k] = first + k * LOGPROB_THREADS < end ? l[first + k * LOGPROB_THREADS] : -INFINITY;
+    const float chosen = l[token];
+    ArgMax best{-INFINITY, NO_ID};
+    int above = 0;
+#pragma unroll
+    for (int k = 0; k < LOGPROB_PER; k++) {
+        const int i = first + k * LOGPROB_THREADS;
+        if (i < end) {
+            best = better(best, ArgMax{v[k], i});
+            if (v[k] > chosen || (v[k] == chosen && i < token)) above++;
         }
-        redd[0] = s;
-        redi[0] = a;
     }
-    __syncthreads();
-    const float logZ = (float) ((double) mx + log(redd[0]));
-    float* f = outF + (size_t) b * (maxTop + 1);
-    int* n = outI + (size_t) b * (maxTop + 2);
-    if (threadIdx.x == 0) {
-        f[0] = chosen - logZ;
-        n[0] = redi[0] + 1;
+    for (int i = rest; i < end; i += LOGPROB_THREADS) {
+        const float x = l[i];
+        best = better(best, ArgMax{x, i});
+        if (x > chosen || (x == chosen && i < token)) above++;
     }
-    // The alternatives: each place takes the best (value, id) strictly after the previous place's in that order.
+    best = block_argmax(best, red);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) above += __shfl_xor_sync(0xffffffffu, above, o);
+    if (lane == 0) redi[w] = above;
+    // Each warp's `top` best of its logits, one warp-wide selection per place; then warp 0 merges the warps' lists.
     float pv = INFINITY;
     int pi = -1;
     for (int k = 0; k < top; k++) {
-        ArgMax c{-INFINITY, 0x7fffffff};
-        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
-            const float v = l[i];
-            if (v < pv || (v == pv && i > pi)) c = better(c, ArgMax{v, i});
+        ArgMax c{-INFINITY, NO_ID};
+#pragma unroll
+        for (int q = 0; q < LOGPROB_PER; q++) {
+            const int i = first + q * LOGPROB_THREADS;
+            if (i < end && after(v[q], i, pv, pi)) c = better(c, ArgMax{v[q], i});
         }
-        c = block_argmax(c, red);
-        if (c.i == 0x7fffffff) c = ArgMax{-INFINITY, 0};
-        if (threadIdx.x == 0) {
-            f[1 + k] = c.v - logZ;
-            n[1 + k] = c.i;
+        for (int i = rest; i < end; i += LOGPROB_THREADS) {
+            const float x = l[i];
+            if (after(x, i, pv, pi)) c = better(c, ArgMax{x, i});
+        }
+        c = warp_argmax(c);
+        if (lane == 0) {
+            warpV[w * LOGPROB_MAX_TOP + k] = c.v;
+            warpI[w * LOGPROB_MAX_TOP + k] = c.i;
         }
         pv = c.v;
         pi = c.i;
+    }
+    __syncthreads();
+    if (w != 0) return;
+    const size_t part = (size_t) b * S + s;
+    warp_merge(warpV, warpI, blockDim.x >> 5, LOGPROB_MAX_TOP, top, top, candV + part * maxTop, candI + part * maxTop);
+    if (lane == 0) {
+        int count = 0;
+        for (int k = 0; k < (int) (blockDim.x >> 5); k++) count += redi[k];
+        partMax[part] = best.v;
+        partAbove[part] = count;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) logprobs_split_sum(
+        const float* __restrict__ logits, const float* __restrict__ saved, int vocab, const int* __restrict__ rowOf,
+        const int* __restrict__ tops, const int* __restrict__ savedOf, const int* __restrict__ ids, int maxTop,
+        const float* __restrict__ partMax, const int* __restrict__ partAbove, const float* __restrict__ candV,
+        const int* __restrict__ candI, double* __restrict__ partSum, int* __restrict__ tickets,
+        float* __restrict__ outF, int* __restrict__ outI) {
+    pdl_enter();
+    __shared__ double redd[32];
+    __shared__ int last;
+    __shared__ float cv[LOGPROB_MAX_SPLITS * LOGPROB_MAX_TOP];
+    __shared__ int ci[LOGPROB_MAX_SPLITS * LOGPROB_MAX_TOP];
+    const int b = blockIdx.x, S = gridDim.y, s = blockIdx.y, row = rowOf[b], top = tops[b];
+    const float* l = logprob_row(logits, saved, vocab, row, savedOf[b]);
+    const int chunk = (vocab + S - 1) / S, begin = s * chunk, end = min(vocab, begin + chunk);
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    ArgMax m{-INFINITY, NO_ID};
+    for (int j = 0; j < S; j++) m = better(m, ArgMax{partMax[(size_t) b * S + j], j});
+    const float mx = m.v;
+    // the slice's logits loaded at once (not one dependent load per term), then summed in order
+    const int first = begin + threadIdx.x, rest = first + LOGPROB_PER * LOGPROB_THREADS;
+    float x[LOGPROB_PER];
+#pragma unroll
+    for (int k = 0; k < LOGPROB_PER; k++) x[k] = first + k * LOGPROB_THREADS < end ? l[first + k * LOGPROB_THREADS] : mx;
+    double sum = 0.0;
+#pragma unroll
+    for (int k = 0; k < LOGPROB_PER; k++)
+        if (first + k * LOGPROB_THREADS < end) sum += exp((double) (x[k] - mx));
+    for (int i = rest; i < end; i += LOGPROB_THREADS) sum += exp((double) (l[i] - mx));
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    if (lane == 0) redd[w] = sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        double t = 0.0;
+        for (int k = 0; k < nw; k++) t += redd[k];
+        partSum[(size_t) b * S + s] = t;
+        __threadfence();
+        last = atomicAdd(&tickets[b], 1) == S - 1;
+    }
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    for (int j = threadIdx.x; j < S * top; j += blockDim.x) {  // slice j / top's list, place j % top
+        const size_t at = ((size_t) b * S + j / top) * maxTop + j % top;
+        cv[j] = candV[at];
+        ci[j] = candI[at];
+    }
+    __syncthreads();
+    if (w != 0) return;
+    float* f = outF + (size_t) b * (maxTop + 1);
+    int* n = outI + (size_t) b * (maxTop + 2);
+    warp_merge(cv, ci, S, top, top, top, f + 1, n + 1);
+    if (lane == 0) {
+        double total = 0.0;
+        int above = 0;
+        for (int j = 0; j < S; j++) {
+            total += __ldcg(partSum + (size_t) b * S + j);
+            above += partAbove[(size_t) b * S + j];
+        }
+        const float logZ = (float) ((double) mx + log(total));
+        f[0] = l[ids[row]] - logZ;
+        n[0] = above + 1;
+        for (int k = 0; k < top; k++) {
+            if (n[1 + k] == NO_ID) {  // fewer logits than places
+                f[1 + k] = -INFINITY;
+                n[1 + k] = 0;
+            } else {
+                f[1 + k] -= logZ;
+            }
+        }
+        tickets[b] = 0;  // ready for the next launch
     }
 }

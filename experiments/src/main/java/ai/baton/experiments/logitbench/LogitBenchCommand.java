@@ -26,7 +26,7 @@ import java.util.function.IntFunction;
 
 /**
  * Decode steps whose requests adjust their logits (penalties, logit bias, a guide) or want logprobs, with the edits
- * made and the logprobs taken where the draw happens (on a GPU: {@code logit_edits}, {@code row_logprobs}; only token
+ * made and the logprobs taken where the draw happens (on a GPU: {@code logit_edits}, {@code logprobs_split_*}; only token
  * ids and logprobs come back) against the earlier way, the whole step's logits brought to the host and drawn there
  * ({@code -Dbaton.deviceLogitEdits=false}). Plain decoding of the same requests is the floor beside them: editing a row
  * cannot make a step cheaper than not editing it. Every variant is greedy, so both ways must give the same tokens,
@@ -80,6 +80,7 @@ public final class LogitBenchCommand implements Callable<Integer> {
         if (guided) variants.add(new Variant("guided_regex", i -> plain.withGuide(GuideSpec.regex("[a-z ]+")).withMinTokens(maxTokens)));
         // no edits, but logprobs of the raw logits (the drawn token's and the 5 best) for every token
         variants.add(new Variant("logprobs_5", i -> plain.withLogprobs(5)));
+        variants.add(new Variant("logprobs_20", i -> plain.withLogprobs(SamplingParams.MAX_LOGPROBS)));  // the most asked for
         // both: the raw row is saved before the edits, so that the logprobs are the raw model's
         variants.add(new Variant("penalties_lp5", i -> plain.withPenalties(new Penalties(0.5, 0.3, 1.1)).withLogprobs(5)));
 
@@ -99,6 +100,8 @@ public final class LogitBenchCommand implements Callable<Integer> {
                     for (int k = 0; k < Math.min(hl.size(), dl.size()); k++) {
                         lpCount++;
                         lpDiff = Math.max(lpDiff, Math.abs(hl.get(k).logprob() - dl.get(k).logprob()));
+                        float[] ht = hl.get(k).topLogprobs(), dt = dl.get(k).topLogprobs();
+                        for (int j = 0; j < Math.min(ht.length, dt.length); j++) lpDiff = Math.max(lpDiff, Math.abs(ht[j] - dt[j]));
                         if (hl.get(k).rank() == dl.get(k).rank() && Arrays.equals(hl.get(k).topIds(), dl.get(k).topIds())) sameTop++;
                     }
                 }

@@ -41,13 +41,25 @@ final class DeviceSampler implements AutoCloseable {
         lpMeta = cx.heap.allocate(capacity * 12L);
         lpF = cx.heap.allocate(capacity * 4L * (MAX_TOP + 1));
         lpI = cx.heap.allocate(capacity * 4L * (MAX_TOP + 2));
+        long parts = (long) capacity * LOGPROB_SPLITS;
+        lpPartMax = cx.heap.allocate(parts * 4L);
+        lpPartAbove = cx.heap.allocate(parts * 4L);
+        lpPartSum = cx.heap.allocate(parts * 8L);
+        lpCandV = cx.heap.allocate(parts * 4L * MAX_TOP);
+        lpCandI = cx.heap.allocate(parts * 4L * MAX_TOP);
+        lpTickets = cx.heap.allocate(capacity * 4L);
+        Cu.check(JCudaDriver.cuMemsetD8(lpTickets.ptr, (byte) 0, capacity * 4L), "cuMemsetD8");
     }
 
     private static final int MAX_TOP = SamplingParams.MAX_LOGPROBS;
-    /** Pinned bytes per row for logprobs: its row, top and saved row (ints), then the floats and ints row_logprobs writes. */
+    /** Pinned bytes per row for logprobs: its row, top and saved row (ints), then the floats and ints logprobs_split_sum writes. */
     private static final long LP_BYTES_PER_ROW = 12L + 4L * (MAX_TOP + 1) + 4L * (MAX_TOP + 2);
     private PinnedHost lpStaging;
     private DeviceMemory lpMeta, lpF, lpI;
+    /** Most slices one row's logprobs are split over (logprobs_split_*: LOGPROB_MAX_SPLITS), and the least logits per slice. */
+    private static final int LOGPROB_SPLITS = 64, LOGPROB_SLICE = 4096;
+    /** Per slice of a row: its max, count above the drawn token, sum of exp and best alternatives; per row, a ticket. */
+    private DeviceMemory lpPartMax, lpPartAbove, lpPartSum, lpCandV, lpCandI, lpTickets;
     /** Raw logits of rows that want logprobs and are edited in place, saved before the edits. */
     private DeviceMemory savedRows;
     private long savedBytes;
@@ -91,7 +103,7 @@ final class DeviceSampler implements AutoCloseable {
     }
 
     /**
-     * Queues row_logprobs for the rows whose params want logprobs (their raw logits: such rows have no edits) and the
+     * Queues the logprobs kernels (logprobs_split_max, then logprobs_split_sum) for the rows whose params want logprobs (their raw logits: such rows have no edits) and the
      * download of its results; returns how many rows.
      */
     private int launchLogprobs(CudaTensor logits, int rows, SamplingParams[] p, LogitEdits[] edits, int saved) {
@@ -109,8 +121,14 @@ final class DeviceSampler implements AutoCloseable {
         for (int part = 0; part < 3; part++)
             Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.at(4L * part * capacity), lpStaging.at(4L * part * capacity), 4L * n, cx.stream),
                     "logprob rows upload");
-        cx.launch("row_logprobs", n, 1, 1, 1024, 0, logits.address(), saved > 0 ? savedRows.address : logits.address(), logits.cols(),
-                lpMeta.address, lpMeta.address + 4L * capacity, lpMeta.address + 8L * capacity, ids.address, MAX_TOP, lpF.address, lpI.address);
+        long raw = saved > 0 ? savedRows.address : logits.address();
+        int vocab = logits.cols(), splits = Math.max(1, Math.min(LOGPROB_SPLITS, (vocab + LOGPROB_SLICE - 1) / LOGPROB_SLICE));
+        long rowOf = lpMeta.address, tops = lpMeta.address + 4L * capacity, savedOf = lpMeta.address + 8L * capacity;
+        cx.launch("logprobs_split_max", n, splits, 1, 256, 0, logits.address(), raw, vocab, rowOf, tops, savedOf, ids.address,
+                MAX_TOP, lpPartMax.address, lpPartAbove.address, lpCandV.address, lpCandI.address);
+        cx.launch("logprobs_split_sum", n, splits, 1, 256, 0, logits.address(), raw, vocab, rowOf, tops, savedOf, ids.address,
+                MAX_TOP, lpPartMax.address, lpPartAbove.address, lpCandV.address, lpCandI.address, lpPartSum.address,
+                lpTickets.address, lpF.address, lpI.address);
         long fAt = 12L * capacity, iAt = fAt + 4L * capacity * (MAX_TOP + 1);
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(lpStaging.at(fAt), lpF.ptr, 4L * n * (MAX_TOP + 1), cx.stream), "logprobs download");
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(lpStaging.at(iAt), lpI.ptr, 4L * n * (MAX_TOP + 2), cx.stream), "logprob ids download");
@@ -166,8 +184,14 @@ final class DeviceSampler implements AutoCloseable {
         cx.heap.free(lpF);
         cx.heap.free(lpI);
         cx.heap.free(savedRows);
+        cx.heap.free(lpPartMax);
+        cx.heap.free(lpPartAbove);
+        cx.heap.free(lpPartSum);
+        cx.heap.free(lpCandV);
+        cx.heap.free(lpCandI);
+        cx.heap.free(lpTickets);
         lpStaging = null;
-        lpMeta = lpF = lpI = savedRows = null;
+        lpMeta = lpF = lpI = savedRows = lpPartMax = lpPartAbove = lpPartSum = lpCandV = lpCandI = lpTickets = null;
         savedBytes = 0;
         cx.heap.free(params);
         cx.heap.free(bits);
