@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code out[t, j] = Σ_i x[t, i] · w[j, i] (+ bias[j])}: the linear layer. Work is split over output rows; each block
- * of four weight rows is widened to fp32 once and reused for every token, two tokens at a time, so prefill amortises
- * the widening and each loaded weight vector feeds two FMAs; a single
+ * of four weight rows is widened to fp32 once and reused for every token, four tokens at a time (then two, then one),
+ * so prefill amortises the widening and each loaded weight vector feeds four FMAs; a single
  * token (decode) on bf16 weights widens inside the dot instead, so the weights go from memory straight into the FMAs.
  * bf16 is widened by pairs: one int lane holds two bf16 values, shifting gives the even one and masking the odd one,
  * so a chunk of 2L values (L = vector lanes) becomes an even vector and an odd vector; x is permuted to match (per
