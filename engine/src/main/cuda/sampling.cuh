@@ -261,7 +261,8 @@ extern "C" __global__ void __launch_bounds__(LOGIT_EDITS_THREADS) logit_edits(
 // rank (1 + the logits above it, equal ones of lower id counted as above); the `top` best (value descending, then id
 // ascending). Two launches over grid (rows, splits), each block a contiguous slice of its row, because one block per
 // row walked a 152k row seven times and more (0.27 ms at batch 1):
-//   logprobs_split_max: the slice's max, its count above the drawn token, and its own `top` best;
+//   logprobs_split_max: the slice's max, its count above the drawn token, and its own `top` best (each thread's
+//     logits sorted in registers, the lanes' lists merged per warp, the warps' by warp 0);
 //   logprobs_split_sum: the row's max from those, the slice's sum of exp, and in the last block of the row to finish
 //     (an atomic ticket, as argmax_split) the row's sum (slices in order), rank and `top` best from the slices' bests.
 // rowOf[b] and tops[b] name block row b's logits row and its number of alternatives; ids holds every row's drawn token.
@@ -269,7 +270,7 @@ extern "C" __global__ void __launch_bounds__(LOGIT_EDITS_THREADS) logit_edits(
 // in `saved`, -1 where the row in `logits` is raw. Row b's results go to outF[b * (maxTop + 1) ...] (the token's
 // logprob, then the alternatives') and outI[b * (maxTop + 2) ...] (its rank, then the alternatives' ids).
 #define LOGPROB_THREADS 256
-#define LOGPROB_MAX_SPLITS 64
+#define LOGPROB_MAX_SPLITS 128
 #define LOGPROB_MAX_TOP 20
 #define NO_ID 0x7fffffff
 
@@ -286,24 +287,28 @@ __device__ __forceinline__ ArgMax warp_argmax(ArgMax x) {
     return x;
 }
 
-// The first `top` of up to 64 lists of candidates, each in the alternatives' order (list j's k-th at v[j * stride + k],
-// a list ends at `len` or at a NO_ID), by one warp: lane j holds the heads of lists j and j + 32, each place takes the
-// best head and its list moves on (ids are distinct across lists, so the winner is found by its id). Places without
-// a candidate get -inf and NO_ID.
+// The first `top` of up to 128 lists of candidates, each in the alternatives' order (list j's k-th at
+// v[j * stride + k], a list ends at `len` or at a NO_ID), by one warp: lane j holds the heads of lists j, j + 32,
+// j + 64 and j + 96; each place takes the best head, and its list moves on (ids are distinct across lists, so the
+// winner is found by its id). Places without a candidate get -inf and NO_ID.
 __device__ void warp_merge(const float* v, const int* id, int lists, int stride, int len, int top, float* outV, int* outI) {
     const int lane = threadIdx.x & 31;
-    int h0 = 0, h1 = 0;
+    int h[4] = {0, 0, 0, 0};
     for (int k = 0; k < top; k++) {
-        ArgMax a{-INFINITY, NO_ID}, b{-INFINITY, NO_ID};
-        if (lane < lists && h0 < len) a = ArgMax{v[lane * stride + h0], id[lane * stride + h0]};
-        if (lane + 32 < lists && h1 < len) b = ArgMax{v[(lane + 32) * stride + h1], id[(lane + 32) * stride + h1]};
-        if (a.i == NO_ID) a.v = -INFINITY;
-        if (b.i == NO_ID) b.v = -INFINITY;
-        const ArgMax w = warp_argmax(better(a, b));
-        if (w.i != NO_ID) {
-            if (a.i == w.i) h0++;
-            else if (b.i == w.i) h1++;
+        ArgMax heads[4];
+        ArgMax c{-INFINITY, NO_ID};
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            const int list = lane + 32 * q;
+            heads[q] = ArgMax{-INFINITY, NO_ID};
+            if (list < lists && h[q] < len && id[list * stride + h[q]] != NO_ID)
+                heads[q] = ArgMax{v[list * stride + h[q]], id[list * stride + h[q]]};
+            c = better(c, heads[q]);
         }
+        const ArgMax w = warp_argmax(c);
+#pragma unroll
+        for (int q = 0; q < 4; q++)
+            if (w.i != NO_ID && heads[q].i == w.i) h[q]++;
         if (lane == 0) {
             outV[k] = w.v;
             outI[k] = w.i;
@@ -311,9 +316,37 @@ __device__ void warp_merge(const float* v, const int* id, int lists, int stride,
     }
 }
 
-// Logits a thread of logprobs_split_* keeps in registers: a slice of up to LOGPROB_THREADS * LOGPROB_PER logits (4096:
-// 64 slices cover a 262k vocabulary); logits beyond that are read from memory on every pass.
+// Logits a thread of logprobs_split_* holds in registers: a slice has at most LOGPROB_THREADS * LOGPROB_PER (4096)
+// logits, so LOGPROB_MAX_SPLITS slices cover a vocabulary of 524288 (DeviceSampler refuses a larger one).
 #define LOGPROB_PER 16
+
+// Whether (a, ai) goes before (b, bi) among the alternatives.
+__device__ __forceinline__ bool goes_first(float a, int ai, float b, int bi) { return a > b || (a == b && ai < bi); }
+
+// Each thread's logits, best first, by a bitonic network over its registers.
+__device__ __forceinline__ void sort_registers(float* v, int* id) {
+#pragma unroll
+    for (int k = 2; k <= LOGPROB_PER; k <<= 1) {
+#pragma unroll
+        for (int j = k >> 1; j > 0; j >>= 1) {
+#pragma unroll
+            for (int i = 0; i < LOGPROB_PER; i++) {
+                const int p = i ^ j;
+                if (p > i) {
+                    const bool swap = (i & k) == 0 ? goes_first(v[p], id[p], v[i], id[i]) : goes_first(v[i], id[i], v[p], id[p]);
+                    if (swap) {
+                        const float tv = v[i];
+                        v[i] = v[p];
+                        v[p] = tv;
+                        const int ti = id[i];
+                        id[i] = id[p];
+                        id[p] = ti;
+                    }
+                }
+            }
+        }
+    }
+}
 
 extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) logprobs_split_max(
         const float* __restrict__ logits, const float* __restrict__ saved, int vocab, const int* __restrict__ rowOf,
@@ -327,52 +360,46 @@ extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) logprobs_split_max
     const int b = blockIdx.x, S = gridDim.y, s = blockIdx.y, row = rowOf[b], top = tops[b], token = ids[row];
     const float* l = logprob_row(logits, saved, vocab, row, savedOf[b]);
     const int chunk = (vocab + S - 1) / S, begin = s * chunk, end = min(vocab, begin + chunk);
-    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
-    const int first = begin + threadIdx.x, rest = first + LOGPROB_PER * LOGPROB_THREADS;  // logit k: first + k * THREADS
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, first = begin + threadIdx.x;
     float v[LOGPROB_PER];
+    int id[LOGPROB_PER];  // NO_ID past the slice's end
 #pragma unroll
-    for (int k = 0; k < LOGPROB_PER; k++) v[k] = first + k * LOGPROB_THREADS < end ? l[first + k * LOGPROB_THREADS] : -INFINITY;
+    for (int k = 0; k < LOGPROB_PER; k++) {
+        const int i = first + k * LOGPROB_THREADS;
+        v[k] = i < end ? l[i] : -INFINITY;
+        id[k] = i < end ? i : NO_ID;
+    }
     const float chosen = l[token];
     ArgMax best{-INFINITY, NO_ID};
     int above = 0;
 #pragma unroll
     for (int k = 0; k < LOGPROB_PER; k++) {
-        const int i = first + k * LOGPROB_THREADS;
-        if (i < end) {
-            best = better(best, ArgMax{v[k], i});
-            if (v[k] > chosen || (v[k] == chosen && i < token)) above++;
-        }
-    }
-    for (int i = rest; i < end; i += LOGPROB_THREADS) {
-        const float x = l[i];
-        best = better(best, ArgMax{x, i});
-        if (x > chosen || (x == chosen && i < token)) above++;
+        if (id[k] == NO_ID) continue;
+        best = better(best, ArgMax{v[k], id[k]});
+        if (v[k] > chosen || (v[k] == chosen && id[k] < token)) above++;
     }
     best = block_argmax(best, red);
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) above += __shfl_xor_sync(0xffffffffu, above, o);
     if (lane == 0) redi[w] = above;
-    // Each warp's `top` best of its logits, one warp-wide selection per place; then warp 0 merges the warps' lists.
-    float pv = INFINITY;
-    int pi = -1;
+    // Each warp's `top` best: every lane's logits sorted, then each place is the best of the lanes' first ones, and
+    // the lane it came from moves on. Warp 0 then merges the warps' lists.
+    if (top > 0) sort_registers(v, id);
     for (int k = 0; k < top; k++) {
-        ArgMax c{-INFINITY, NO_ID};
-#pragma unroll
-        for (int q = 0; q < LOGPROB_PER; q++) {
-            const int i = first + q * LOGPROB_THREADS;
-            if (i < end && after(v[q], i, pv, pi)) c = better(c, ArgMax{v[q], i});
-        }
-        for (int i = rest; i < end; i += LOGPROB_THREADS) {
-            const float x = l[i];
-            if (after(x, i, pv, pi)) c = better(c, ArgMax{x, i});
-        }
-        c = warp_argmax(c);
+        const ArgMax c = warp_argmax(ArgMax{id[0] == NO_ID ? -INFINITY : v[0], id[0]});
         if (lane == 0) {
             warpV[w * LOGPROB_MAX_TOP + k] = c.v;
             warpI[w * LOGPROB_MAX_TOP + k] = c.i;
         }
-        pv = c.v;
-        pi = c.i;
+        if (c.i != NO_ID && id[0] == c.i) {
+#pragma unroll
+            for (int q = 0; q + 1 < LOGPROB_PER; q++) {
+                v[q] = v[q + 1];
+                id[q] = id[q + 1];
+            }
+            v[LOGPROB_PER - 1] = -INFINITY;
+            id[LOGPROB_PER - 1] = NO_ID;
+        }
     }
     __syncthreads();
     if (w != 0) return;
@@ -405,7 +432,7 @@ extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) logprobs_split_sum
     for (int j = 0; j < S; j++) m = better(m, ArgMax{partMax[(size_t) b * S + j], j});
     const float mx = m.v;
     // the slice's logits loaded at once (not one dependent load per term), then summed in order
-    const int first = begin + threadIdx.x, rest = first + LOGPROB_PER * LOGPROB_THREADS;
+    const int first = begin + threadIdx.x;
     float x[LOGPROB_PER];
 #pragma unroll
     for (int k = 0; k < LOGPROB_PER; k++) x[k] = first + k * LOGPROB_THREADS < end ? l[first + k * LOGPROB_THREADS] : mx;
@@ -413,7 +440,6 @@ extern "C" __global__ void __launch_bounds__(LOGPROB_THREADS) logprobs_split_sum
 #pragma unroll
     for (int k = 0; k < LOGPROB_PER; k++)
         if (first + k * LOGPROB_THREADS < end) sum += exp((double) (x[k] - mx));
-    for (int i = rest; i < end; i += LOGPROB_THREADS) sum += exp((double) (l[i] - mx));
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
     if (lane == 0) redd[w] = sum;

@@ -56,8 +56,8 @@ final class DeviceSampler implements AutoCloseable {
     private static final long LP_BYTES_PER_ROW = 12L + 4L * (MAX_TOP + 1) + 4L * (MAX_TOP + 2);
     private PinnedHost lpStaging;
     private DeviceMemory lpMeta, lpF, lpI;
-    /** Most slices one row's logprobs are split over (logprobs_split_*: LOGPROB_MAX_SPLITS), and the least logits per slice. */
-    private static final int LOGPROB_SPLITS = 64, LOGPROB_SLICE = 4096;
+    /** Most slices one row's logprobs are split over (logprobs_split_*: LOGPROB_MAX_SPLITS), and the most logits per slice. */
+    private static final int LOGPROB_SPLITS = 128, LOGPROB_SLICE = 4096;
     /** Per slice of a row: its max, count above the drawn token, sum of exp and best alternatives; per row, a ticket. */
     private DeviceMemory lpPartMax, lpPartAbove, lpPartSum, lpCandV, lpCandI, lpTickets;
     /** Raw logits of rows that want logprobs and are edited in place, saved before the edits. */
@@ -122,7 +122,9 @@ final class DeviceSampler implements AutoCloseable {
             Cu.check(JCudaDriver.cuMemcpyHtoDAsync(lpMeta.at(4L * part * capacity), lpStaging.at(4L * part * capacity), 4L * n, cx.stream),
                     "logprob rows upload");
         long raw = saved > 0 ? savedRows.address : logits.address();
-        int vocab = logits.cols(), splits = Math.max(1, Math.min(LOGPROB_SPLITS, (vocab + LOGPROB_SLICE - 1) / LOGPROB_SLICE));
+        int vocab = logits.cols(), splits = Math.max(1, (vocab + LOGPROB_SLICE - 1) / LOGPROB_SLICE);
+        if (splits > LOGPROB_SPLITS)  // each slice lives in its block's registers
+            throw new IllegalStateException("logprobs on the GPU take vocabularies of up to " + LOGPROB_SPLITS * LOGPROB_SLICE + " tokens, not " + vocab);
         long rowOf = lpMeta.address, tops = lpMeta.address + 4L * capacity, savedOf = lpMeta.address + 8L * capacity;
         cx.launch("logprobs_split_max", n, splits, 1, 256, 0, logits.address(), raw, vocab, rowOf, tops, savedOf, ids.address,
                 MAX_TOP, lpPartMax.address, lpPartAbove.address, lpCandV.address, lpCandI.address);
