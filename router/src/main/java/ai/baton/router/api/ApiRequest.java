@@ -20,10 +20,14 @@ import java.util.List;
  *                     or -1 for none (echo with logprobs takes the prompt's logprobs from the nodes too, see
  *                     {@link #echoesLogprobs})
  * @param forcedTool   chat: a tool_choice that forces a call (the output is guided JSON that becomes tool_calls), or null
+ * @param logprobStart /generate with return_logprob: SGLang's logprob_start_len, the first prompt position of the
+ *                     answer's input_token_logprobs (the nodes compute the prompt's logprobs, see
+ *                     {@link #wantsPromptLogprobs}), or -1 for none
+ * @param logprobText  /generate: SGLang's return_text_in_logprobs, each logprob entry carries its token's text
  */
 public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
                          boolean toolCalls, boolean reasoning, List<String> echo, int promptLogprobs,
-                         ForcedToolCall forcedTool) {
+                         ForcedToolCall forcedTool, int logprobStart, boolean logprobText) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
@@ -36,7 +40,7 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     public ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
                       boolean toolCalls, boolean reasoning) {
-        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1, null);
+        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1, null, -1, false);
     }
 
     public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
@@ -54,29 +58,40 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     /** This request with echo: {@code texts} holds each prompt's text. */
     public ApiRequest withEcho(List<String> texts) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs, forcedTool);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs, forcedTool, logprobStart, logprobText);
     }
 
     /** This request answering with vLLM's prompt_logprobs ({@code k} alternatives per prompt token). */
     public ApiRequest withPromptLogprobs(int k) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k, forcedTool);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k, forcedTool, logprobStart, logprobText);
     }
 
     /** This request with other generations (the same prompts, their sampling changed). */
     public ApiRequest withPrompts(List<GenRequest> gens) {
-        return new ApiRequest(endpoint, gens, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool);
+        return new ApiRequest(endpoint, gens, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, logprobStart, logprobText);
     }
 
-        /** This chat request answering a forcing tool_choice with tool calls. */
+    /** This chat request answering a forcing tool_choice with tool calls. */
     public ApiRequest withForcedTool(ForcedToolCall f) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, f);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, f, logprobStart, logprobText);
+    }
+
+    /**
+     * This /generate request with SGLang's prompt logprobs: input_token_logprobs from prompt position {@code start}
+     * (-1: none), and tokens' text in the logprob entries when {@code text}.
+     */
+    public ApiRequest withSglangLogprobs(int start, boolean text) {
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, start, text);
     }
 
     /** Completions with echo and logprobs: each choice's logprobs start with its prompt's tokens (OpenAI's echo). */
     public boolean echoesLogprobs() { return echo != null && logprobs >= 0; }
 
-    /** Whether the nodes must return the prompt's logprobs: for prompt_logprobs, or for echo with logprobs. */
-    public boolean wantsPromptLogprobs() { return promptLogprobs >= 0 || echoesLogprobs(); }
+    /**
+     * Whether the nodes must return the prompt's logprobs: for prompt_logprobs, for echo with logprobs, or for
+     * /generate's logprob_start_len.
+     */
+    public boolean wantsPromptLogprobs() { return promptLogprobs >= 0 || echoesLogprobs() || logprobStart >= 0; }
 
     /** The text that choice {@code i} starts with: its prompt's with echo, else "". */
     public String echoOf(int i) { return echo == null ? "" : echo.get(promptOf(i)); }

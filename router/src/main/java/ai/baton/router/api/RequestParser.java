@@ -195,10 +195,30 @@ public final class RequestParser {
         String rid = f.optString("rid");
         String id = rid != null && !rid.isBlank() ? rid + "-" + shortId() : "gen-" + shortId();
         int lp = Boolean.TRUE.equals(returnLogprob) ? (top == null ? 0 : top) : -1;
+        int start = logprobStart(f, prompt, lp >= 0);
+        Boolean text = f.optBool("return_text_in_logprobs");
         int max = checkContext(prompt, maxNew, "text");
         checkMinTokens(s, b, max);
         b.setMaxTokens(max).setLogprobs(lp);
-        return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp, 1);
+        if (start >= 0) b.setPromptLogprobs(lp);  // the prompt's logprobs from the nodes, top_logprobs_num alternatives each
+        return new ApiRequest(Endpoint.GENERATE, new GenRequest(id, prompt, b.build(), arrival), Boolean.TRUE.equals(stream), false, lp, 1)
+                .withSglangLogprobs(start, Boolean.TRUE.equals(text));
+    }
+
+    /**
+     * SGLang's logprob_start_len: -1 (the default) for no prompt logprobs, else the first prompt position that
+     * input_token_logprobs covers, below the prompt's length (SGLang refuses the others). Read only with
+     * return_logprob, as SGLang does; -1 without.
+     */
+    private static int logprobStart(Fields f, int[] prompt, boolean returnLogprob) {
+        Integer start = f.optInt("logprob_start_len", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (!returnLogprob || start == null) return -1;
+        if (start < -1)
+            throw f.bad("logprob_start_len", "'logprob_start_len' must be -1 (output tokens only) or a prompt position from 0, got " + start + ".");
+        if (start >= prompt.length)
+            throw f.bad("logprob_start_len", "'logprob_start_len' (" + start + ") must be lower than the number of input tokens ("
+                    + prompt.length + ").");
+        return start;
     }
 
     /**
