@@ -34,14 +34,7 @@
 #include "prefill_attention.cuh"
 #include "flash_prefill2.cuh"
 
-#define CK(x)                                                                                                  \
-    do {                                                                                                       \
-        cudaError_t e_ = (x);                                                                                  \
-        if (e_ != cudaSuccess) {                                                                               \
-            fprintf(stderr, "CUDA error: %s\n  at %s:%d: %s\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); \
-            exit(2);                                                                                           \
-        }                                                                                                      \
-    } while (0)
+#include "check_cuda.h"
 
 typedef void (*AttnKernel)(const float*, int, const bf16*, const bf16*, const int*, const int*, const int*, int, bf16*,
                            int, int, int, float, int);

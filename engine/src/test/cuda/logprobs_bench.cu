@@ -15,14 +15,7 @@
 
 #include "sampling.cuh"
 
-#define CK(x)                                                                                          \
-    do {                                                                                               \
-        cudaError_t e_ = (x);                                                                          \
-        if (e_ != cudaSuccess) {                                                                       \
-            fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); \
-            exit(2);                                                                                   \
-        }                                                                                              \
-    } while (0)
+#include "check_cuda.h"
 
 // ---- the baseline: row_logprobs as it was before the split (one 1024-thread block per row)
 #define OLD_LOGPROB_THREADS 1024
