@@ -371,12 +371,14 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
-     * Whether the chunk's sampling rows need the logits on the host: where their edits or logprobs would depend on
-     * draft tokens, or where the device way is turned off.
+     * Whether the chunk's sampling rows need the logits on the host: where their edits would depend on draft tokens
+     * (a row's penalties count the draft tokens before it), or where the device way is turned off. Logprobs alone
+     * do not: they come from each row's raw logits, draft or not.
      */
     private boolean needsHostLogits(Sequence s, ScheduledChunk c) {
-        if (!s.params.adjustsLogits(s.outputLength()) && s.params.logprobs() < 0) return false;
-        return !deviceLogitEdits || c.draft().length > 0;
+        boolean adjusts = s.params.adjustsLogits(s.outputLength());
+        if (!adjusts && s.params.logprobs() < 0) return false;
+        return !deviceLogitEdits || (adjusts && c.draft().length > 0);
     }
 
     /**

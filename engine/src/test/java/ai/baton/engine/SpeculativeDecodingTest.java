@@ -144,12 +144,17 @@ class SpeculativeDecodingTest {
         }
     }
 
-    /** The device-sampling path draws each kept row's random number exactly as a plain step would. */
+    /**
+     * The device-sampling path draws each kept row's random number exactly as a plain step would, and takes each kept
+     * row's logprobs there too: rows that verify drafts and want logprobs (without edits) never bring logits to the host.
+     */
     @Test
     void deviceSamplingDrawsTheSameNumbers() {
         List<SamplingParams> params = new ArrayList<>();
         for (long seed = 1; seed <= 6; seed++) params.add(new SamplingParams(0.3, 0.9, 20, 0, seed, 32, List.of(), List.of(), true, -1));
         params.add(SamplingParams.greedy(32).withIgnoreEos(true));
+        params.add(SamplingParams.greedy(32).withIgnoreEos(true).withLogprobs(3));
+        params.add(new SamplingParams(0.3, 0.9, 20, 0, 7L, 32, List.of(), List.of(), true, -1).withLogprobs(0));
         List<List<String>> plain, spec;
         try (LlmEngine e = textEngine(false, 256)) {
             e.sampleOnDevice(true);
@@ -159,6 +164,7 @@ class SpeculativeDecodingTest {
             e.sampleOnDevice(true);
             spec = runAll(e, params, true);
             assertTrue(e.stats().specAcceptedTokens() > 0, e.stats().toString());
+            assertEquals(0, e.hostLogitSteps(), "no step brought its logits to the host");
         }
         assertEquals(plain, spec);
     }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -356,10 +357,27 @@ public final class CudaCheckCommand implements Callable<Integer> {
                 st.put("accepted_tokens", stats.specAcceptedTokens());
                 st.put("steps", stats.steps());
                 st.put("generated_tokens", stats.generatedTokens());
+                // The same requests with logprobs, which verify rows take on the device: the same tokens, each the
+                // best of its row (rank 1 and first among the alternatives, as a greedy draw must be).
+                List<Generation> withLp = generateAll(engineConfig(dir, backend).withSpeculative(spec), dir, prompts,
+                        greedy(prompts.size(), expected.getFirst().length).stream().map(p -> p.withLogprobs(5)).toList());
+                int same = 0, tokens = 0, best = 0;
+                for (int i = 0; i < prompts.size(); i++) {
+                    Generation g = withLp.get(i);
+                    if (Arrays.equals(g.tokens(), got.get(i))) same++;
+                    for (int k = 0; k < g.tokens().length && k < g.logprobs().size(); k++) {
+                        TokenLogprobs lp = g.logprobs().get(k);
+                        tokens++;
+                        if (lp.rank() == 1 && lp.topIds().length > 0 && lp.topIds()[0] == g.tokens()[k] && lp.logprob() == lp.topLogprobs()[0]) best++;
+                    }
+                }
+                st.put("with_logprobs_same_tokens", same);
+                st.put("with_logprobs_tokens_best_of_row", best + "/" + tokens);
                 rows.add(st);
-                System.out.printf("  %-16s %d draft tokens, %d kept, %d steps for %d tokens%n", m, stats.specDraftTokens(),
-                        stats.specAcceptedTokens(), stats.steps(), stats.generatedTokens());
-                if (stats.specAcceptedTokens() == 0) failures++;
+                System.out.printf("  %-16s %d draft tokens, %d kept, %d steps for %d tokens; with logprobs: same tokens %d/%d, best of row %d/%d%n",
+                        m, stats.specDraftTokens(), stats.specAcceptedTokens(), stats.steps(), stats.generatedTokens(), same, prompts.size(),
+                        best, tokens);
+                if (stats.specAcceptedTokens() == 0 || same != prompts.size() || best != tokens || tokens == 0) failures++;
             }
         }
         return rows;
