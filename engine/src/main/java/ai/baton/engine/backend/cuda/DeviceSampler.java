@@ -48,6 +48,8 @@ final class DeviceSampler implements AutoCloseable {
         lpCandV = cx.heap.allocate(parts * 4L * MAX_TOP);
         lpCandI = cx.heap.allocate(parts * 4L * MAX_TOP);
         lpTickets = cx.heap.allocate(capacity * 4L);
+        savedIdStaging = new PinnedHost(capacity * 4L);
+        savedIds = cx.heap.allocate(capacity * 4L);
         Cu.check(JCudaDriver.cuMemsetD8(lpTickets.ptr, (byte) 0, capacity * 4L), "cuMemsetD8");
     }
 
@@ -60,8 +62,9 @@ final class DeviceSampler implements AutoCloseable {
     private static final int LOGPROB_SPLITS = 128, LOGPROB_SLICE = 4096;
     /** Per slice of a row: its max, count above the drawn token, sum of exp and best alternatives; per row, a ticket. */
     private DeviceMemory lpPartMax, lpPartAbove, lpPartSum, lpCandV, lpCandI, lpTickets;
-    /** Raw logits of rows that want logprobs and are edited in place, saved before the edits. */
-    private DeviceMemory savedRows;
+    /** Raw logits of rows that want logprobs and are edited in place, saved before the edits; those rows' ids. */
+    private DeviceMemory savedRows, savedIds;
+    private PinnedHost savedIdStaging;
     private long savedBytes;
 
     int[] sample(CudaTensor logits, int rows, SamplingParams[] p, long[] randomBits, LogitEdits[] edits, TokenLogprobs[] logprobs) {
@@ -139,11 +142,12 @@ final class DeviceSampler implements AutoCloseable {
 
     /**
      * Copies the raw logits of the rows that want logprobs and have edits (made in place next) into {@link #savedRows},
-     * in row order; returns how many.
+     * in row order, with one gather launch; returns how many.
      */
     private int saveRawRows(CudaTensor logits, int rows, SamplingParams[] p, LogitEdits[] edits) {
         int n = 0;
-        for (int i = 0; i < rows; i++) if (edits[i] != null && p[i] != null && p[i].logprobs() >= 0) n++;
+        for (int i = 0; i < rows; i++)
+            if (edits[i] != null && p[i] != null && p[i].logprobs() >= 0) savedIdStaging.segment.setAtIndex(ValueLayout.JAVA_INT, n++, i);
         if (n == 0) return 0;
         long rowBytes = 4L * logits.cols();
         if (n * rowBytes > savedBytes) {
@@ -151,10 +155,8 @@ final class DeviceSampler implements AutoCloseable {
             savedBytes = Math.max(n * rowBytes, 8 * rowBytes);
             savedRows = cx.heap.allocate(savedBytes);
         }
-        int k = 0;
-        for (int i = 0; i < rows; i++)
-            if (edits[i] != null && p[i] != null && p[i].logprobs() >= 0)
-                Cu.check(JCudaDriver.cuMemcpyDtoDAsync(savedRows.at(k++ * rowBytes), logits.rowPointer(i), rowBytes, cx.stream), "raw logits copy");
+        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(savedIds.ptr, savedIdStaging.pointer, 4L * n, cx.stream), "saved row ids upload");
+        cx.launch("gather_rows_f32", n, 1, 1, 256, 0, logits.address(), logits.cols(), savedIds.address, savedRows.address);
         return n;
     }
 
@@ -182,6 +184,10 @@ final class DeviceSampler implements AutoCloseable {
         edits.close();
         if (staging != null) staging.close();
         if (lpStaging != null) lpStaging.close();
+        if (savedIdStaging != null) savedIdStaging.close();
+        savedIdStaging = null;
+        cx.heap.free(savedIds);
+        savedIds = null;
         cx.heap.free(lpMeta);
         cx.heap.free(lpF);
         cx.heap.free(lpI);
