@@ -38,6 +38,7 @@ public final class GuideMaskBench {
                 {"regex: phone, digits", phone, "(555) 12"},
                 {"regex: line, free text", line, "Hello, wor"},
                 {"regex: one of three", answer, ""},
+                {"regex: [a-z ]+ (logit-bench)", Guide.compile(GuideSpec.regex("[a-z ]+")), "hello wor"},
                 {"pattern: [A-Z]{2}-\\d{4}", record, "{\"id\":\"AB-1"},
                 {"format: date-time", record, "{\"id\":\"AB-1234\",\"when\":\"2024-05-01T1"},
                 {"pattern: [^<>]*, maxLength", record, "{\"id\":\"AB-1234\",\"when\":\"2024-05-01T12:00:00Z\",\"note\":\"Dear Ada"},
