@@ -32,18 +32,23 @@ final class Fuzz {
 
     /** Sends {@code count} mutated requests; asserts none gets a 5xx and every error has an OpenAI body. Returns the 200s. */
     static int run(Http http, int count, long seed) {
+        return run(http, SEEDS, PATHS, FIELDS, count, seed);
+    }
+
+    /** The same over other seed requests ({@code paths[i]} takes {@code seeds[i]}), inserting junk into {@code fields}. */
+    static int run(Http http, String[] seeds, String[] paths, String[] fields, int count, long seed) {
         Random rnd = new Random(seed);
         int served = 0;
         for (int i = 0; i < count; i++) {
-            int k = rnd.nextInt(SEEDS.length);
-            String body = mutate(SEEDS[k], rnd);
+            int k = rnd.nextInt(seeds.length);
+            String body = mutate(seeds[k], fields, rnd);
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             if (rnd.nextInt(20) == 0) {
                 bytes = new byte[rnd.nextInt(200)];
                 rnd.nextBytes(bytes);
                 body = "<random bytes>";
             }
-            Http.Reply r = http.postBytes(PATHS[k], bytes);
+            Http.Reply r = http.postBytes(paths[k], bytes);
             assertTrue(r.status() < 500, "5xx for " + body + " -> " + r.status() + " " + r.body());
             if (r.status() == 200) {
                 served++;
@@ -56,12 +61,12 @@ final class Fuzz {
         return served;
     }
 
-    private static String mutate(String seed, Random rnd) {
+    private static String mutate(String seed, String[] fields, Random rnd) {
         String s = seed;
         int n = 1 + rnd.nextInt(3);
         for (int i = 0; i < n; i++) {
             switch (rnd.nextInt(6)) {
-                case 0, 1 -> s = s.replaceFirst("^\\{", "{\"" + FIELDS[rnd.nextInt(FIELDS.length)] + "\": "
+                case 0, 1 -> s = s.replaceFirst("^\\{", "{\"" + fields[rnd.nextInt(fields.length)] + "\": "
                         + JUNK[rnd.nextInt(JUNK.length)].replace("\\", "\\\\").replace("$", "\\$") + ", ");
                 case 2 -> {
                     if (s.length() > 2) {

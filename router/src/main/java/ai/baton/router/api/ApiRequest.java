@@ -2,6 +2,7 @@ package ai.baton.router.api;
 
 import ai.baton.proto.Sampling;
 import ai.baton.router.dispatch.GenRequest;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 
@@ -24,10 +25,12 @@ import java.util.List;
  *                     answer's input_token_logprobs (the nodes compute the prompt's logprobs, see
  *                     {@link #wantsPromptLogprobs}), or -1 for none
  * @param logprobText  /generate: SGLang's return_text_in_logprobs, each logprob entry carries its token's text
+ * @param responses    /v1/responses (a chat request underneath): the request's fields that its response object echoes
+ *                     (model settings, metadata); null on the other endpoints
  */
 public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
                          boolean toolCalls, boolean reasoning, List<String> echo, int promptLogprobs,
-                         ForcedToolCall forcedTool, int logprobStart, boolean logprobText) {
+                         ForcedToolCall forcedTool, int logprobStart, boolean logprobText, ObjectNode responses) {
     public ApiRequest {
         if (n < 1) throw new IllegalArgumentException("n must be at least 1");
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompt");
@@ -40,7 +43,7 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     public ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean stream, boolean includeUsage, int logprobs, int n,
                       boolean toolCalls, boolean reasoning) {
-        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1, null, -1, false);
+        this(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, null, -1, null, -1, false, null);
     }
 
     public ApiRequest(Endpoint endpoint, GenRequest gen, boolean stream, boolean includeUsage, int logprobs, int n) {
@@ -58,22 +61,22 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
 
     /** This request with echo: {@code texts} holds each prompt's text. */
     public ApiRequest withEcho(List<String> texts) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs, forcedTool, logprobStart, logprobText);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, texts, promptLogprobs, forcedTool, logprobStart, logprobText, responses);
     }
 
     /** This request answering with vLLM's prompt_logprobs ({@code k} alternatives per prompt token). */
     public ApiRequest withPromptLogprobs(int k) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k, forcedTool, logprobStart, logprobText);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, k, forcedTool, logprobStart, logprobText, responses);
     }
 
     /** This request with other generations (the same prompts, their sampling changed). */
     public ApiRequest withPrompts(List<GenRequest> gens) {
-        return new ApiRequest(endpoint, gens, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, logprobStart, logprobText);
+        return new ApiRequest(endpoint, gens, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, logprobStart, logprobText, responses);
     }
 
     /** This chat request answering a forcing tool_choice with tool calls. */
     public ApiRequest withForcedTool(ForcedToolCall f) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, f, logprobStart, logprobText);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, f, logprobStart, logprobText, responses);
     }
 
     /**
@@ -81,7 +84,12 @@ public record ApiRequest(Endpoint endpoint, List<GenRequest> prompts, boolean st
      * (-1: none), and tokens' text in the logprob entries when {@code text}.
      */
     public ApiRequest withSglangLogprobs(int start, boolean text) {
-        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, start, text);
+        return new ApiRequest(endpoint, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, start, text, responses);
+    }
+
+    /** This chat request answered as OpenAI's Responses API, its response echoing {@code echoed}. */
+    public ApiRequest asResponses(ObjectNode echoed) {
+        return new ApiRequest(Endpoint.RESPONSES, prompts, stream, includeUsage, logprobs, n, toolCalls, reasoning, echo, promptLogprobs, forcedTool, logprobStart, logprobText, echoed);
     }
 
     /** Completions with echo and logprobs: each choice's logprobs start with its prompt's tokens (OpenAI's echo). */

@@ -1,6 +1,6 @@
 package ai.baton.router.api;
 
-/** The three generation endpoints; they differ in request fields and response shape. */
+/** The generation endpoints; they differ in request fields and response shape (RESPONSES is chat underneath). */
 public enum Endpoint {
-    COMPLETIONS, CHAT, GENERATE
+    COMPLETIONS, CHAT, GENERATE, RESPONSES
 }

@@ -19,7 +19,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The HTTP routes: OpenAI's /v1/completions, /v1/chat/completions and /v1/models, SGLang's /generate, vLLM's
+ * The HTTP routes: OpenAI's /v1/completions, /v1/chat/completions, /v1/responses (text only) and /v1/models, SGLang's /generate, vLLM's
  * /tokenize and /detokenize, /health and /metrics. Parsing and tokenizing run on a worker thread (they can take milliseconds on long prompts); everything
  * else is asynchronous. Every error, ours or Vert.x's, leaves as an OpenAI-style JSON body, never a stack trace.
  */
@@ -60,6 +60,7 @@ public final class HttpApi {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
         r.post("/v1/completions").handler(body).handler(rc -> generate(rc, Endpoint.COMPLETIONS));
         r.post("/v1/chat/completions").handler(body).handler(rc -> generate(rc, Endpoint.CHAT));
+        r.post("/v1/responses").handler(body).handler(rc -> generate(rc, Endpoint.RESPONSES));
         r.post("/generate").handler(body).handler(rc -> generate(rc, Endpoint.GENERATE));
         r.post("/tokenize").handler(body).handler(this::tokenize);
         r.post("/detokenize").handler(body).handler(this::detokenize);

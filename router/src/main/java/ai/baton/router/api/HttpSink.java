@@ -82,8 +82,8 @@ final class HttpSink {
         cancelAll();
         if (started) {
             // Headers are gone: report in-band, as vLLM does, then close the stream properly.
-            resp.write("data: " + json(error.body()) + "\n\n");
-            resp.end("data: [DONE]\n\n");
+            send(format.streamError(error));
+            resp.end(format.sseDone() ? "data: [DONE]\n\n" : "");
         } else {
             HttpApi.writeError(resp, error);
         }
@@ -99,7 +99,8 @@ final class HttpSink {
     }
 
     private void send(ObjectNode chunk) {
-        resp.write("data: " + json(chunk) + "\n\n");
+        String event = format.sseEvent(chunk);
+        resp.write((event == null ? "" : "event: " + event + "\n") + "data: " + json(chunk) + "\n\n");
     }
 
     private void allFinished() {
@@ -107,7 +108,7 @@ final class HttpSink {
         if (req.stream()) {
             ObjectNode u = format.streamUsage(usage);
             if (u != null) send(u);
-            resp.end("data: [DONE]\n\n");
+            resp.end(format.sseDone() ? "data: [DONE]\n\n" : "");
         } else {
             List<ResponseFormat.Choice> out = new ArrayList<>(choices.length);
             for (ChoiceSink c : choices) out.add(new ResponseFormat.Choice(c.text.toString(), c.ids, c.lps, c.finishReason, c.promptLps));
@@ -185,7 +186,7 @@ final class HttpSink {
                 completionTokens += completion;
                 if (req.stream()) {
                     startStream();
-                    send(format.streamFinish(index, reason, new Usage(prompt, completion, cached)));
+                    for (ObjectNode c : format.streamEnd(index, reason, new Usage(prompt, completion, cached))) send(c);
                 }
                 if (++finished == choices.length) {
                     ended = true;

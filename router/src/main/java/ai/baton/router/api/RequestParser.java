@@ -80,6 +80,7 @@ public final class RequestParser {
             case COMPLETIONS -> completion(f, arrivalNanos);
             case CHAT -> chat(f, arrivalNanos);
             case GENERATE -> generate(f, arrivalNanos);
+            case RESPONSES -> responses(f, arrivalNanos);
         };
     }
 
@@ -152,6 +153,86 @@ public final class RequestParser {
                 forced == null && parsesToolCalls(f), reasoningParser.equals("qwen3"),
                 forced == null ? StructuredOutput.openAi(f) : StructuredOutput.forcedTool(f, forced));
         return withPromptLogprobs(f, forced == null ? req : req.withForcedTool(forced));
+    }
+
+    /**
+     * OpenAI's Responses API, text only (what vLLM serves): the request becomes a chat request (instructions as a first
+     * system message, then the input's messages, "developer" as "system") and runs the chat path, template, sampling and
+     * all. Fields that would change the output and that we cannot honour (tools, previous_response_id, reasoning,
+     * non-text input) are 400s naming the field; nothing is stored, so previous_response_id is refused.
+     */
+    private ApiRequest responses(Fields f, long arrival) {
+        checkModel(f);
+        JsonNode tools = f.node("tools");
+        if (tools != null && (!tools.isArray() || !tools.isEmpty()))
+            throw f.bad("tools", tools.isArray() ? "'tools' are not supported on /v1/responses (text only)." : "'tools' must be a list, got " + Fields.describe(tools) + ".");
+        JsonNode toolChoice = f.node("tool_choice");
+        if (toolChoice != null && !(toolChoice.isTextual() && (toolChoice.textValue().equals("none") || toolChoice.textValue().equals("auto"))))
+            throw f.bad("tool_choice", "'tool_choice' must be \"none\" or \"auto\": /v1/responses serves no tools.");
+        if (f.has("previous_response_id"))
+            throw f.bad("previous_response_id", "'previous_response_id' is not supported: responses are not stored; send the whole conversation as 'input'.");
+        if (f.has("conversation")) throw f.bad("conversation", "'conversation' is not supported: send the whole conversation as 'input'.");
+        if (f.has("reasoning")) throw f.bad("reasoning", "'reasoning' options are not supported on /v1/responses.");
+        if (f.has("prompt")) throw f.bad("prompt", "Prompt templates ('prompt') are not supported; send 'input'.");
+        if (Boolean.TRUE.equals(f.optBool("background"))) throw f.bad("background", "'background' mode is not supported.");
+        JsonNode include = f.node("include");
+        if (include != null && (!include.isArray() || !include.isEmpty())) throw f.bad("include", "'include' is not supported on /v1/responses.");
+        Integer topLogprobs = f.optInt("top_logprobs", 0, MAX_LOGPROBS);
+        if (topLogprobs != null && topLogprobs > 0) throw f.bad("top_logprobs", "'top_logprobs' is not supported on /v1/responses.");
+        String truncation = f.optString("truncation");
+        if (truncation != null && !truncation.equals("disabled"))
+            throw f.bad("truncation", "Only 'truncation': \"disabled\" is supported, got \"" + truncation + "\".");
+        ObjectNode metadata = f.optObject("metadata");
+        if (metadata != null) {
+            if (metadata.size() > 16) throw f.bad("metadata", "'metadata' may have at most 16 keys.");
+            for (Map.Entry<String, JsonNode> e : metadata.properties())
+                if (!e.getValue().isTextual()) throw f.bad("metadata", "'metadata' values must be strings, got " + Fields.describe(e.getValue()) + " for \"" + e.getKey() + "\".");
+        }
+        f.optString("user");   // accepted, unused
+        Boolean store = f.optBool("store");   // accepted either way; nothing is stored
+        String instructions = f.optString("instructions");
+        Integer maxOut = f.optInt("max_output_tokens", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        checkMax(f, "max_output_tokens", maxOut);
+        Double temperature = f.optDouble("temperature");
+        Double topP = f.optDouble("top_p");
+        Boolean stream = f.optBool("stream");
+
+        ObjectNode chat = JSON.createObjectNode();
+        ArrayNode messages = chat.putArray("messages");
+        if (instructions != null) messages.addObject().put("role", "system").put("content", instructions);
+        ResponsesRequest.input(f, messages);
+        if (maxOut != null) chat.put("max_tokens", maxOut);
+        if (temperature != null) chat.put("temperature", temperature);
+        if (topP != null) chat.put("top_p", topP);
+        if (Boolean.TRUE.equals(stream)) chat.put("stream", true);
+        for (String k : List.of("priority", "chat_template_kwargs")) if (f.has(k)) chat.set(k, f.node(k));  // vLLM extras
+        ObjectNode format = ResponsesRequest.textFormat(f);
+        if (format != null) chat.set("response_format", format);
+
+        ApiRequest req;
+        try {
+            req = chat(new Fields(chat, ""), arrival);
+        } catch (ApiException e) {
+            throw ResponsesRequest.asResponsesError(e);
+        }
+        ObjectNode echo = JSON.createObjectNode();
+        if (instructions != null) echo.put("instructions", instructions); else echo.putNull("instructions");
+        echo.put("max_output_tokens", req.gen().sampling().getMaxTokens());
+        echo.put("temperature", req.gen().sampling().getTemperature());
+        echo.put("top_p", req.gen().sampling().getTopP());
+        echo.set("metadata", metadata == null ? JSON.createObjectNode() : metadata);
+        echo.put("parallel_tool_calls", true);
+        echo.put("tool_choice", toolChoice == null ? "auto" : toolChoice.textValue());
+        echo.putArray("tools");
+        ObjectNode text = echo.putObject("text");
+        if (format == null) text.putObject("format").put("type", "text");
+        else text.set("format", f.optObject("text").get("format"));
+        echo.put("truncation", "disabled");
+        echo.put("store", store == null || store);
+        echo.putNull("previous_response_id");
+        echo.putNull("reasoning");
+        if (f.has("user")) echo.put("user", f.optString("user"));
+        return req.asResponses(echo);
     }
 
     /**

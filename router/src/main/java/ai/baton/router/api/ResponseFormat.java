@@ -29,6 +29,23 @@ public interface ResponseFormat {
     /** The chunk that ends choice {@code index}; {@code usage} is that choice's own. */
     ObjectNode streamFinish(int index, String finishReason, Usage usage);
 
+    /**
+     * Every chunk that ends choice {@code index}, in order (one, {@link #streamFinish}, unless the format sends
+     * several events there, as the Responses API does).
+     */
+    default List<ObjectNode> streamEnd(int index, String finishReason, Usage usage) {
+        return List.of(streamFinish(index, finishReason, usage));
+    }
+
+    /** The SSE event name to write before a chunk's data line; null (the default): data lines only. */
+    default String sseEvent(ObjectNode chunk) { return null; }
+
+    /** Whether the stream ends with {@code data: [DONE]} (OpenAI's chat and completions; not its Responses API). */
+    default boolean sseDone() { return true; }
+
+    /** The in-band chunk for an error after the stream has started. */
+    default ObjectNode streamError(ApiException error) { return error.body(); }
+
     /** The trailing usage chunk (all choices) when stream_options.include_usage asked for it, else null. */
     ObjectNode streamUsage(Usage usage);
 
@@ -40,6 +57,7 @@ public interface ResponseFormat {
             case COMPLETIONS -> new CompletionFormat(r, model, created);
             case CHAT -> new ChatFormat(r, model, created);
             case GENERATE -> new GenerateFormat(r, model);
+            case RESPONSES -> new ResponsesFormat(r, model, created);
         };
     }
 }

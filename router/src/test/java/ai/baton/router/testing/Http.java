@@ -99,6 +99,47 @@ public final class Http {
         }
     }
 
+    /** One server-sent event: its "event:" name (null without one) and its data. */
+    public record Event(String name, String data) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(data);
+            } catch (IOException e) {
+                throw new AssertionError("bad event data: " + data, e);
+            }
+        }
+    }
+
+    /** A stream read as events (the Responses API names each one), with its status and content type. */
+    public record Events(int status, String contentType, List<Event> events) {}
+
+    public Events events(String path, String body) {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<java.io.InputStream> resp = client.send(r, HttpResponse.BodyHandlers.ofInputStream());
+            List<Event> events = new ArrayList<>();
+            String name = null;
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("event: ")) {
+                        name = line.substring(7);
+                    } else if (line.startsWith("data: ")) {
+                        events.add(new Event(name, line.substring(6)));
+                        name = null;
+                    }
+                }
+            }
+            return new Events(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse(""), events);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** Text of a streamed completion or chat answer, concatenated. */
     public static String streamedText(Stream s) {
         StringBuilder sb = new StringBuilder();
