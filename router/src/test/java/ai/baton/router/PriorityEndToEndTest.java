@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PriorityEndToEndTest {
     private static String completion(int maxTokens, int priority) {
-        return "{\"prompt\": \"Once upon a time\", \"max_tokens\": " + maxTokens + ", \"temperature\": 0, \"priority\": " + priority + "}";
+        return "{\"prompt\": \"Once upon a time\", \"max_tokens\": " + maxTokens + ", \"temperature\": 0, \"ignore_eos\": true, \"priority\": "
+                + priority + "}";
     }
 
     @Test
@@ -72,12 +73,15 @@ class PriorityEndToEndTest {
             assertTrue(first != null, "the blocking request streams");
 
             int[] priorities = {5, -5, 1};
+            // Order is seen by the client, so each served request runs long enough (32 steps) that its successor
+            // cannot finish first however the client's completion callbacks are scheduled on a loaded machine.
+            int tokens = 32;
             List<Integer> finished = Collections.synchronizedList(new ArrayList<>());
             List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
             for (int i = 0; i < priorities.length; i++) {
                 int k = i;
                 HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/completions")).header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(completion(4, priorities[i]))).build();
+                        .POST(HttpRequest.BodyPublishers.ofString(completion(tokens, priorities[i]))).build();
                 replies.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> finished.add(k)));
             }
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -96,7 +100,7 @@ class PriorityEndToEndTest {
                 assertEquals(expected, text, "greedy answers do not depend on priority");
             }
             assertEquals(List.of(1, 2, 0), finished, "served by priority: -5, then 1, then 5");
-            assertEquals(expected, Http.JSON.readTree(c.http.post("/v1/completions", completion(4, 0)).body())
+            assertEquals(expected, Http.JSON.readTree(c.http.post("/v1/completions", completion(tokens, 0)).body())
                     .path("choices").path(0).path("text").asText());
             c.assertNoBlocksInUse();
         }
