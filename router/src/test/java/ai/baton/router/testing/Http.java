@@ -79,24 +79,8 @@ public final class Http {
     }
 
     public Stream stream(String path, String body) {
-        HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        try {
-            HttpResponse<java.io.InputStream> resp = client.send(r, HttpResponse.BodyHandlers.ofInputStream());
-            List<String> data = new ArrayList<>();
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("data: ")) data.add(line.substring(6));
-                }
-            }
-            return new Stream(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse(""), data);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        Events e = events(path, body);
+        return new Stream(e.status(), e.contentType(), e.events().stream().map(Event::data).toList());
     }
 
     /** One server-sent event: its "event:" name (null without one) and its data. */
